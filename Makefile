@@ -1,0 +1,75 @@
+# helpdesk: the verbs a newcomer needs. `make run` and `make test` set everything up.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PORT ?= 3000
+VENV := .venv
+PY := $(VENV)/bin/python
+TOOLS := .venv-tools
+UV_VERSION := 0.13.8
+export UV_PYTHON_DOWNLOADS := never
+export PYTHONPATH := layers/shared:.
+export AWS_DEFAULT_REGION ?= us-east-1
+export SAM_CLI_TELEMETRY := 0
+
+# The newest Python >= 3.11 on PATH (a pyenv shim that cannot run is skipped).
+BASE_PY := $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1; \
+	then command -v $$p; break; fi; done)
+
+.PHONY: help install run token test lint typecheck pytest openapi bench clean
+
+help:
+	@echo "make run     serve the API on http://127.0.0.1:$(PORT) (embedded moto backend)"
+	@echo "make test    install, ruff, mypy, pytest"
+	@echo "make token   USER=alice ROLE=agent ORG=acme: mint a local bearer token"
+	@echo "make lint    ruff, mypy, cfn-lint (expanded template), sam validate --lint"
+
+$(VENV)/.installed: requirements/dev.txt layers/shared/requirements.txt
+	@test -n "$(BASE_PY)" || { echo "error: no Python >= 3.11 found on PATH"; exit 1; }
+	@echo "make: using $(BASE_PY) ($$($(BASE_PY) --version 2>&1))"
+	@test -x $(PY) || $(BASE_PY) -m venv $(VENV)
+	@$(VENV)/bin/pip install -q --disable-pip-version-check uv==$(UV_VERSION) >/dev/null 2>&1 || true
+	@if [ -x $(VENV)/bin/uv ]; then \
+		$(VENV)/bin/uv pip install -q -p $(PY) -r requirements/dev.txt; \
+	else \
+		echo "make: uv unavailable, falling back to pip"; \
+		$(VENV)/bin/pip install -q -r requirements/dev.txt; \
+	fi
+	@touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(PY) -m local.runner --port $(PORT)
+
+USER ?= alice
+ROLE ?= customer
+ORG ?=
+token: install
+	@$(PY) -m local.devauth --user "$(USER)" --role "$(ROLE)" $(if $(ORG),--org "$(ORG)")
+
+typecheck: install
+	$(PY) -m mypy layers/shared/helpdesk functions local tests bench
+
+pytest: install
+	$(PY) -m pytest -n 2 --dist loadgroup -q
+
+test: install
+	$(PY) -m ruff check .
+	$(PY) -m mypy layers/shared/helpdesk functions local tests bench
+	$(PY) -m pytest -n 2 --dist loadgroup -q
+
+$(TOOLS)/.installed:
+	@test -x $(TOOLS)/bin/python || $(BASE_PY) -m venv $(TOOLS)
+	@$(TOOLS)/bin/pip install -q --disable-pip-version-check uv==$(UV_VERSION) >/dev/null 2>&1 || true
+	@$(TOOLS)/bin/uv pip install -q -p $(TOOLS)/bin/python aws-sam-cli==1.170.0 || echo "make: aws-sam-cli not installable here; sam validate skipped"
+	@touch $@
+
+lint: install $(TOOLS)/.installed
+	$(PY) -m ruff check .
+	$(PY) -m mypy layers/shared/helpdesk functions local tests bench
+	$(PY) -m local.lint_template
+	@if [ -x $(TOOLS)/bin/sam ]; then $(TOOLS)/bin/sam validate --lint --template template.yaml; else echo "sam validate skipped (SAM CLI missing)"; fi
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .aws-sam .local .pytest_cache .mypy_cache .ruff_cache

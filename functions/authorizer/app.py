@@ -1,0 +1,22 @@
+"""The HTTP API Lambda authorizer (simple responses): bearer JWT -> principal context.
+
+It never answers isAuthorized=false: a refusal would be API Gateway's plain
+403, so it passes the reason (auth_error) and the layer answers 401 as
+problem+json. Every handler refuses a request without an identity.
+"""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from helpdesk.auth import authorize
+
+logger = Logger(service="helpdesk-authorizer")
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    result = authorize(event)
+    if "auth_error" in result["context"]:
+        logger.info("token refused", extra={"code": result["context"]["auth_error"]})
+    return result

@@ -1,0 +1,15 @@
+"""POST /tickets/{ticket_id}/close: Close my ticket (closing a closed ticket is not an error)."""
+
+from helpdesk import tickets
+from helpdesk.http import TicketId, current_principal, entrypoint, make_resolver
+from helpdesk.models import TicketSummary
+
+app = make_resolver()
+
+
+@app.post("/tickets/<ticket_id>/close", summary="Close my ticket (closing a closed ticket is not an error)", tags=["tickets"])
+def close_ticket(ticket_id: TicketId) -> TicketSummary:
+    return tickets.close(current_principal(app), ticket_id)
+
+
+lambda_handler = entrypoint(app)

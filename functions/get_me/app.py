@@ -1,0 +1,14 @@
+"""GET /me: who am I."""
+
+from helpdesk.http import current_principal, entrypoint, make_resolver
+from helpdesk.models import MeResponse
+
+app = make_resolver()
+
+
+@app.get("/me", summary="Who am I", tags=["account"])
+def get_me() -> MeResponse:
+    return MeResponse.of(current_principal(app))
+
+
+lambda_handler = entrypoint(app)

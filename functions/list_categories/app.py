@@ -1,0 +1,15 @@
+"""GET /categories: active categories with their sub-categories."""
+
+from helpdesk import catalog
+from helpdesk.http import entrypoint, make_resolver
+from helpdesk.models import CategoryList
+
+app = make_resolver()
+
+
+@app.get("/categories", summary="List ticket categories", tags=["catalog"])
+def list_categories() -> CategoryList:
+    return catalog.active_categories()
+
+
+lambda_handler = entrypoint(app)

@@ -1,0 +1,15 @@
+"""GET /departments: active departments."""
+
+from helpdesk import catalog
+from helpdesk.http import entrypoint, make_resolver
+from helpdesk.models import DepartmentList
+
+app = make_resolver()
+
+
+@app.get("/departments", summary="List departments", tags=["catalog"])
+def list_departments() -> DepartmentList:
+    return catalog.active_departments()
+
+
+lambda_handler = entrypoint(app)

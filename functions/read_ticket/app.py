@@ -1,0 +1,15 @@
+"""POST /tickets/{ticket_id}/read: Mark my ticket read up to now."""
+
+from helpdesk import tickets
+from helpdesk.http import TicketId, current_principal, entrypoint, make_resolver
+from helpdesk.models import TicketSummary
+
+app = make_resolver()
+
+
+@app.post("/tickets/<ticket_id>/read", summary="Mark my ticket read up to now", tags=["tickets"])
+def read_ticket(ticket_id: TicketId) -> TicketSummary:
+    return tickets.mark_read(current_principal(app), ticket_id)
+
+
+lambda_handler = entrypoint(app)

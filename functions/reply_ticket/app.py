@@ -1,0 +1,32 @@
+"""POST /tickets/{ticket_id}/messages: reply to one of my tickets."""
+
+from aws_lambda_powertools.event_handler import Response
+
+from helpdesk import tickets
+from helpdesk.http import (
+    IdempotencyKey,
+    TicketId,
+    current_principal,
+    entrypoint,
+    json_response,
+    make_resolver,
+)
+from helpdesk.idempotency import run_once
+from helpdesk.models import ReplyRequest, ReplyResponse
+
+app = make_resolver()
+
+
+@app.post("/tickets/<ticket_id>/messages", summary="Reply to my ticket", tags=["tickets"], status_code=201)
+def reply_ticket(
+    ticket_id: TicketId, body: ReplyRequest, idempotency_key: IdempotencyKey = None
+) -> Response[ReplyResponse]:
+    p = current_principal(app)
+    result = run_once(
+        f"reply:{ticket_id}", p.user_id, idempotency_key, body.model_dump(mode="json"),
+        lambda: ReplyResponse.of(*tickets.reply(p, ticket_id, body)).model_dump(mode="json"),
+    )
+    return json_response(ReplyResponse.model_validate(result), status=201)
+
+
+lambda_handler = entrypoint(app)

@@ -1,0 +1,103 @@
+"""Bearer token verification for the Lambda authorizer.
+
+JWTs are checked against the issuer's JWKS (issuer, audience, expiry, and the
+algorithm pinned to RS256); keys and verified results are cached in the warm
+authorizer. Failures are returned as a code, never raised to API Gateway
+(see `principal.py` for why).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import OrderedDict
+from functools import lru_cache
+from typing import Any
+
+import jwt
+
+from helpdesk.principal import Principal, parse_roles
+from helpdesk.settings import AuthSettings, auth_settings
+
+ALGORITHMS = ["RS256"]
+LEEWAY_SECONDS = 30
+_CACHE_SIZE = 1024
+
+
+class AuthFailure(Exception):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@lru_cache(maxsize=4)
+def _jwks(url: str) -> jwt.PyJWKClient:
+    return jwt.PyJWKClient(url, cache_keys=True, lifespan=3600, timeout=5)
+
+
+_verified: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
+
+
+def bearer_token(headers: dict[str, str] | None) -> str:
+    """The token of an `Authorization: Bearer <token>` header, or AuthFailure."""
+    value = (headers or {}).get("authorization", "")
+    if not value.strip():
+        raise AuthFailure("TOKEN_MISSING")
+    scheme, _, token = value.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthFailure("TOKEN_INVALID")
+    return token.strip()
+
+
+def verify_jwt(token: str, settings: AuthSettings | None = None) -> Principal:
+    """The principal a valid JWT names, or AuthFailure(TOKEN_EXPIRED | TOKEN_INVALID)."""
+    settings = settings or auth_settings()
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    cached = _verified.get(digest)
+    if cached and cached[0] > time.time():
+        _verified.move_to_end(digest)
+        return cached[1]
+    try:
+        key = _jwks(settings.resolved_jwks_url).get_signing_key_from_jwt(token)
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key.key,
+            algorithms=ALGORITHMS,
+            audience=settings.audience,
+            issuer=settings.issuer,
+            leeway=LEEWAY_SECONDS,
+            options={"require": ["exp", "iat", "iss", "sub"]},
+        )
+    except jwt.ExpiredSignatureError as ex:
+        raise AuthFailure("TOKEN_EXPIRED") from ex
+    except (jwt.PyJWTError, ValueError) as ex:
+        raise AuthFailure("TOKEN_INVALID") from ex
+    principal = principal_from_claims(claims)
+    until = min(time.time() + settings.auth_cache_seconds, float(claims["exp"]))
+    _verified[digest] = (until, principal)
+    while len(_verified) > _CACHE_SIZE:
+        _verified.popitem(last=False)
+    return principal
+
+
+def principal_from_claims(claims: dict[str, Any]) -> Principal:
+    """Map OIDC claims (Cognito's names or plain ones) to our principal."""
+    roles = claims.get("roles") or claims.get("cognito:groups")
+    org = claims.get("org_id") or claims.get("custom:org_id")
+    return Principal(
+        user_id=str(claims["sub"]),
+        name=str(claims.get("name") or claims.get("cognito:username") or claims.get("email") or ""),
+        email=str(claims.get("email") or ""),
+        roles=parse_roles(roles),
+        org_id=str(org) if org else None,
+        expires_at=int(claims["exp"]),
+    )
+
+
+def authorize(event: dict[str, Any]) -> dict[str, Any]:
+    """The simple response of an HTTP API Lambda authorizer for `event`."""
+    try:
+        principal = verify_jwt(bearer_token(event.get("headers")))
+    except AuthFailure as failure:
+        return {"isAuthorized": True, "context": {"auth_error": failure.code}}
+    return {"isAuthorized": True, "context": principal.to_context()}

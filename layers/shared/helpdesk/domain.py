@@ -1,0 +1,137 @@
+"""The ticket domain: what a ticket, a message and an event are (storage- and HTTP-agnostic)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    WAITING = "waiting"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+OPEN_STATUSES = frozenset({Status.OPEN, Status.IN_PROGRESS, Status.WAITING})
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+CUSTOMER_PRIORITIES = frozenset({Priority.LOW, Priority.NORMAL, Priority.HIGH})
+
+
+class Side(StrEnum):
+    """Which side of the conversation an actor is on."""
+
+    CUSTOMER = "customer"
+    STAFF = "staff"
+
+
+class AttachmentRef(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    id: str
+    file_name: str
+    content_type: str
+    size: int
+
+
+class Ticket(BaseModel):
+    model_config = ConfigDict(validate_assignment=False)
+
+    id: str
+    number: int
+    subject: str
+    status: Status = Status.OPEN
+    priority: Priority = Priority.NORMAL
+    requester_id: str
+    requester_name: str = ""
+    requester_email: str = ""
+    org_id: str | None = None
+    guest: bool = False
+    category_id: str | None = None
+    sub_category_id: str | None = None
+    department_id: str | None = None
+    assignee_id: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    cc: list[str] = Field(default_factory=list)
+    manager_comment: str | None = None
+    close_reason: str | None = None
+    locked: bool = False
+
+    created_at: str
+    updated_at: str
+    last_activity_at: str
+    customer_last_replied_at: str | None = None
+    staff_last_replied_at: str | None = None
+    closed_at: str | None = None
+    closed_by: str | None = None
+    resolved_at: str | None = None
+
+    message_count: int = 0
+    note_count: int = 0
+    customer_unread_count: int = 0
+    staff_unread_count: int = 0
+    customer_last_read_at: str | None = None
+    staff_last_read_at: str | None = None
+
+    rating: int | None = None
+    rating_comment: str | None = None
+    rated_at: str | None = None
+    first_rated_at: str | None = None
+
+    # response metrics (kept by the lifecycle in the write that changes them)
+    interaction_count: int = 0
+    first_response_seconds: int | None = None
+    longest_wait_seconds: int = 0
+    waiting_since: str | None = None
+    resolution_seconds: int | None = None
+
+    version: int = 0
+    event_seq: int = 0
+
+
+class Message(BaseModel):
+    id: str
+    ticket_id: str
+    author_id: str
+    author_name: str = ""
+    side: Side
+    internal: bool = False
+    body: str
+    created_at: str
+    attachments: list[AttachmentRef] = Field(default_factory=list)
+
+
+class TicketEvent(BaseModel):
+    ticket_id: str
+    seq: int
+    type: str
+    actor_id: str
+    actor_side: Side
+    at: str
+    changes: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class Category(BaseModel):
+    id: str
+    name: str
+    position: int = 0
+    active: bool = True
+    parent_id: str | None = None
+
+
+class Department(BaseModel):
+    id: str
+    name: str
+    position: int = 0
+    active: bool = True

@@ -1,0 +1,169 @@
+"""Domain errors. Each carries a stable machine code and an HTTP status.
+
+The HTTP edge (`helpdesk.http`) is the one place that turns them into
+RFC 9457 problem documents; nothing else knows about HTTP statuses.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class HelpdeskError(Exception):
+    """Base of every error a client may see. Subclasses set `code`, `status` and `title`."""
+
+    code: ClassVar[str] = "INTERNAL_ERROR"
+    status: ClassVar[int] = 500
+    title: ClassVar[str] = "Internal error"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.headers = headers or {}
+        self.extra = extra or {}
+
+
+# 400
+class BadRequestError(HelpdeskError):
+    code, status, title = "BAD_REQUEST", 400, "Bad request"
+
+
+class MalformedJsonError(BadRequestError):
+    code, title = "MALFORMED_JSON", "The request body is not valid JSON"
+
+
+class InvalidCursorError(BadRequestError):
+    code, title = "INVALID_CURSOR", "The cursor is not valid for this list"
+
+
+class UnsupportedFilterError(BadRequestError):
+    code, title = "FILTER_COMBINATION_UNSUPPORTED", "This combination of filters is not supported"
+
+
+# 401
+class UnauthenticatedError(HelpdeskError):
+    code, status, title = "UNAUTHENTICATED", 401, "Authentication required"
+
+    def __init__(self, detail: str | None = None, *, code: str | None = None) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="helpdesk"'})
+        if code:
+            self.code = code  # type: ignore[misc]  # per-instance refinement (TOKEN_EXPIRED, ...)
+
+
+# 403
+class ForbiddenError(HelpdeskError):
+    code, status, title = "FORBIDDEN", 403, "You may not do this"
+
+
+# 404
+class NotFoundError(HelpdeskError):
+    code, status, title = "NOT_FOUND", 404, "Not found"
+
+
+class RouteNotFoundError(NotFoundError):
+    code, title = "ROUTE_NOT_FOUND", "No such route"
+
+
+class TicketNotFoundError(NotFoundError):
+    code, title = "TICKET_NOT_FOUND", "Ticket not found"
+
+
+class CategoryNotFoundError(NotFoundError):
+    code, title = "CATEGORY_NOT_FOUND", "Category not found"
+
+
+class DepartmentNotFoundError(NotFoundError):
+    code, title = "DEPARTMENT_NOT_FOUND", "Department not found"
+
+
+# 409
+class ConflictError(HelpdeskError):
+    code, status, title = "CONFLICT", 409, "Conflict"
+
+
+class TicketClosedError(ConflictError):
+    code, title = "TICKET_CLOSED", "The ticket is closed"
+
+
+class TicketLockedError(ConflictError):
+    code, title = "TICKET_LOCKED", "The ticket was closed by staff and cannot be reopened"
+
+
+class InvalidTransitionError(ConflictError):
+    code, title = "INVALID_TRANSITION", "The ticket cannot move to that status"
+
+
+class RatingNotAllowedError(ConflictError):
+    code, title = "RATING_NOT_ALLOWED", "The ticket cannot be rated now"
+
+
+class ConcurrentUpdateError(ConflictError):
+    code, title = "CONCURRENT_UPDATE", "The ticket changed while we were updating it; retry"
+
+
+class IdempotencyInProgressError(ConflictError):
+    code, title = "IDEMPOTENCY_IN_PROGRESS", "A request with this Idempotency-Key is in progress"
+
+
+# 412 / 428
+class PreconditionFailedError(HelpdeskError):
+    code, status, title = "PRECONDITION_FAILED", 412, "The resource changed (ETag mismatch)"
+
+
+class PreconditionRequiredError(HelpdeskError):
+    code, status, title = "PRECONDITION_REQUIRED", 428, "This request needs If-Match"
+
+
+# 413
+class PayloadTooLargeError(HelpdeskError):
+    code, status, title = "PAYLOAD_TOO_LARGE", 413, "The request is too large"
+
+
+# 415
+class UnsupportedMediaTypeError(HelpdeskError):
+    code, status, title = "UNSUPPORTED_MEDIA_TYPE", 415, "Send JSON: Content-Type: application/json"
+
+
+# 422
+class ValidationFailedError(HelpdeskError):
+    code, status, title = "VALIDATION_FAILED", 422, "The request is not valid"
+
+
+class IdempotencyKeyReusedError(ValidationFailedError):
+    code, title = "IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used with another request"
+
+
+class InvalidCategoryError(ValidationFailedError):
+    code, title = "INVALID_CATEGORY", "Unknown or inactive category or sub-category"
+
+
+class InvalidDepartmentError(ValidationFailedError):
+    code, title = "INVALID_DEPARTMENT", "Unknown or inactive department"
+
+
+class PriorityNotAllowedError(ValidationFailedError):
+    code, title = "PRIORITY_NOT_ALLOWED", "This priority is reserved for staff"
+
+
+# 429
+class RateLimitedError(HelpdeskError):
+    code, status, title = "RATE_LIMITED", 429, "Too many requests"
+
+
+def catalog() -> dict[str, tuple[int, str]]:
+    """Every error code the API can return: code -> (status, title). Feeds docs and OpenAPI."""
+    out: dict[str, tuple[int, str]] = {}
+    stack: list[type[HelpdeskError]] = [HelpdeskError]
+    while stack:
+        cls = stack.pop()
+        out[cls.code] = (cls.status, cls.title)
+        stack.extend(cls.__subclasses__())
+    for code in ("TOKEN_MISSING", "TOKEN_EXPIRED", "TOKEN_INVALID"):
+        out[code] = (401, "Authentication failed")
+    return dict(sorted(out.items()))

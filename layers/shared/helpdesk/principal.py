@@ -1,0 +1,104 @@
+"""Who is calling: built from the Lambda authorizer's context, nothing else.
+
+The authorizer never rejects a request itself (a rejection would be API
+Gateway's plain-JSON 403); it hands over either an identity or an
+`auth_error` code, and `principal_from_event` turns the latter into a 401
+problem document. See docs/design.md, "Auth".
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from helpdesk.errors import ForbiddenError, UnauthenticatedError
+
+
+class Role(StrEnum):
+    CUSTOMER = "customer"
+    ORG_MANAGER = "org_manager"
+    AGENT = "agent"
+    ADMIN = "admin"
+
+
+STAFF_ROLES = frozenset({Role.AGENT, Role.ADMIN})
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: str
+    name: str = ""
+    email: str = ""
+    roles: frozenset[Role] = field(default_factory=lambda: frozenset({Role.CUSTOMER}))
+    org_id: str | None = None
+    expires_at: int | None = None
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.roles & STAFF_ROLES)
+
+    @property
+    def is_admin(self) -> bool:
+        return Role.ADMIN in self.roles
+
+    @property
+    def is_org_manager(self) -> bool:
+        return Role.ORG_MANAGER in self.roles and self.org_id is not None
+
+    def require_staff(self) -> None:
+        if not self.is_staff:
+            raise ForbiddenError("This route is for support staff")
+
+    def require_admin(self) -> None:
+        if not self.is_admin:
+            raise ForbiddenError("This route is for administrators")
+
+    def to_context(self) -> dict[str, str | int]:
+        """The authorizer context (strings and numbers only, as API Gateway requires)."""
+        ctx: dict[str, str | int] = {
+            "user_id": self.user_id,
+            "name": self.name,
+            "email": self.email,
+            "roles": ",".join(sorted(self.roles)),
+            "org_id": self.org_id or "",
+        }
+        if self.expires_at is not None:
+            ctx["expires_at"] = self.expires_at
+        return ctx
+
+
+def parse_roles(raw: str | list[str] | None) -> frozenset[Role]:
+    items = raw.split(",") if isinstance(raw, str) else (raw or [])
+    roles = {Role(r.strip()) for r in items if r.strip() in Role.__members__.values()}
+    return frozenset(roles or {Role.CUSTOMER})
+
+
+def principal_from_event(event: dict[str, Any]) -> Principal:
+    """The caller of this request, or UnauthenticatedError (401) with the authorizer's reason."""
+    ctx = (event.get("requestContext") or {}).get("authorizer", {}) or {}
+    ctx = ctx.get("lambda") or {}
+    error = ctx.get("auth_error")
+    if error or not ctx.get("user_id"):
+        raise UnauthenticatedError(_AUTH_DETAILS.get(error, _AUTH_DETAILS[None]), code=error or "TOKEN_MISSING")
+    expires_at = ctx.get("expires_at")
+    # The gateway may cache an authorizer answer longer than the token lives.
+    if expires_at not in (None, "") and int(expires_at) < time.time():
+        raise UnauthenticatedError(_AUTH_DETAILS["TOKEN_EXPIRED"], code="TOKEN_EXPIRED")
+    return Principal(
+        user_id=str(ctx["user_id"]),
+        name=str(ctx.get("name") or ""),
+        email=str(ctx.get("email") or ""),
+        roles=parse_roles(ctx.get("roles")),
+        org_id=str(ctx["org_id"]) if ctx.get("org_id") else None,
+        expires_at=int(expires_at) if expires_at not in (None, "") else None,
+    )
+
+
+_AUTH_DETAILS: dict[str | None, str] = {
+    None: "Send a bearer token: Authorization: Bearer <token>",
+    "TOKEN_MISSING": "Send a bearer token: Authorization: Bearer <token>",
+    "TOKEN_EXPIRED": "The token has expired",
+    "TOKEN_INVALID": "The token is not valid",
+}

@@ -1,0 +1,434 @@
+"""DynamoDB access: the only module that talks to DynamoDB.
+
+Single-table design (keys and access patterns: docs/design.md, "Data").
+Callers hand in and get back domain objects; item shapes and keys never
+leave this module, and `ClientError`s become domain errors here.
+
+Lists are "list entries": for every list a ticket belongs to (its
+*listkeys*: mine, mine-by-status, queue-by-assignee, ...) the ticket is
+copied into the partition `L#<listkey>`, sorted by last activity; a
+counter item `C#<listkey>` holds the list's size. Both are rewritten in the
+same transaction as the ticket, so a list page is one Query that reads only
+its page and a total is one GetItem, whatever the table holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from helpdesk.domain import (
+    OPEN_STATUSES,
+    Category,
+    Department,
+    Message,
+    Ticket,
+    TicketEvent,
+)
+from helpdesk.errors import ConcurrentUpdateError, HelpdeskError, ValidationFailedError
+from helpdesk.settings import table_settings
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+_ser = TypeSerializer()
+_de = TypeDeserializer()
+MAX_TRANSACTION_ITEMS = 100
+
+# ---------------------------------------------------------------- plumbing
+
+
+@lru_cache(maxsize=1)
+def client() -> DynamoDBClient:
+    # Endpoint and credentials come from the environment (AWS_ENDPOINT_URL locally).
+    return boto3.client(
+        "dynamodb", config=Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2)
+    )
+
+
+def _table() -> str:
+    return table_settings().table_name
+
+
+def _item(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _ser.serialize(v) for k, v in data.items() if v is not None}
+
+
+def _plain(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _de.deserialize(v) for k, v in item.items()}
+
+
+def _key(pk: str, sk: str) -> dict[str, Any]:
+    return {"PK": {"S": pk}, "SK": {"S": sk}}
+
+
+class StoreError(HelpdeskError):
+    code, status, title = "STORE_UNAVAILABLE", 503, "The data store is unavailable; retry"
+
+
+def _transact(items: list[dict[str, Any]]) -> None:
+    if len(items) > MAX_TRANSACTION_ITEMS:
+        raise ValidationFailedError("This change touches too many lists at once; split it")
+    try:
+        client().transact_write_items(TransactItems=items)  # type: ignore[arg-type]
+    except ClientError as ex:
+        code = ex.response.get("Error", {}).get("Code", "")
+        if code == "TransactionCanceledException":
+            reasons = [r.get("Code") for r in ex.response.get("CancellationReasons", [])]
+            if "ConditionalCheckFailed" in reasons or "TransactionConflict" in reasons:
+                raise ConcurrentUpdateError() from ex
+        raise StoreError() from ex
+
+
+# ---------------------------------------------------------------- keys
+
+TICKET_SK = "T"
+PUBLIC_MSG = "T#M#"
+NOTE_MSG = "T#N#"
+EVENT = "E#"
+
+
+def _ticket_pk(ticket_id: str) -> str:
+    return f"TICKET#{ticket_id}"
+
+
+def _message_sk(msg: Message) -> str:
+    return f"{NOTE_MSG if msg.internal else PUBLIC_MSG}{msg.created_at}#{msg.id}"
+
+
+def listkeys(t: Ticket) -> set[str]:
+    """Every list the ticket is on. Each is a partition of entries plus a counter.
+
+    R#<user>: the requester's lists; O#<org>: the organization's; Q: the staff queue.
+    """
+    keys = {f"R#{t.requester_id}", f"R#{t.requester_id}#S#{t.status}", f"R#{t.requester_id}#P#{t.priority}"}
+    if t.category_id:
+        keys.add(f"R#{t.requester_id}#C#{t.category_id}")
+    if t.customer_unread_count > 0:
+        keys.add(f"R#{t.requester_id}#U")
+    if t.status in OPEN_STATUSES or t.customer_unread_count > 0:
+        keys.add(f"R#{t.requester_id}#OU")
+    if t.org_id:
+        keys |= {f"O#{t.org_id}", f"O#{t.org_id}#S#{t.status}"}
+    assignee = t.assignee_id or "none"
+    keys |= {
+        "Q", f"Q#S#{t.status}", f"Q#P#{t.priority}", f"Q#A#{assignee}", f"Q#R#{t.requester_id}",
+        f"Q#S#{t.status}#A#{assignee}",
+    }
+    if t.category_id:
+        keys.add(f"Q#C#{t.category_id}")
+    if t.sub_category_id:
+        keys.add(f"Q#SC#{t.sub_category_id}")
+    if t.department_id:
+        keys |= {f"Q#D#{t.department_id}", f"Q#S#{t.status}#D#{t.department_id}"}
+    if t.org_id:
+        keys.add(f"Q#O#{t.org_id}")
+    keys |= {f"Q#T#{tag}" for tag in t.tags}
+    if t.staff_unread_count > 0:
+        keys.add("Q#U")
+    return keys
+
+
+def _entry_sk(t: Ticket) -> str:
+    return f"{t.last_activity_at}#{t.id}"
+
+
+def _ticket_data(t: Ticket) -> dict[str, Any]:
+    return t.model_dump(mode="json")
+
+
+def _entry_item(lk: str, t: Ticket) -> dict[str, Any]:
+    data: dict[str, Any] = {"PK": f"L#{lk}", "SK": _entry_sk(t), "kind": "entry", **_ticket_data(t)}
+    if lk.startswith("Q"):
+        # staff lists also sort by creation and by last update (sync clients)
+        data |= {
+            "GSI1PK": f"L#{lk}", "GSI1SK": f"{t.created_at}#{t.id}",
+            "GSI2PK": f"L#{lk}", "GSI2SK": f"{t.updated_at}#{t.id}",
+        }
+    return {"Put": {"TableName": _table(), "Item": _item(data)}}
+
+
+def _counter_update(lk: str, delta: int) -> dict[str, Any]:
+    return {
+        "Update": {
+            "TableName": _table(),
+            "Key": _key(f"C#{lk}", "#"),
+            "UpdateExpression": "ADD n :d",
+            "ExpressionAttributeValues": {":d": {"N": str(delta)}},
+        }
+    }
+
+
+def _ticket_writes(old: Ticket | None, new: Ticket) -> list[dict[str, Any]]:
+    """The ticket item (version-checked), its list entries and the list counters."""
+    item = _item({"PK": _ticket_pk(new.id), "SK": TICKET_SK, "kind": "ticket", **_ticket_data(new)})
+    put: dict[str, Any] = {"TableName": _table(), "Item": item}
+    if old is None:
+        put["ConditionExpression"] = "attribute_not_exists(PK)"
+    else:
+        put["ConditionExpression"] = "version = :v"
+        put["ExpressionAttributeValues"] = {":v": {"N": str(old.version)}}
+    writes: list[dict[str, Any]] = [{"Put": put}]
+    old_keys = listkeys(old) if old else set()
+    new_keys = listkeys(new)
+    new_sk = _entry_sk(new)
+    for lk in sorted(old_keys):
+        if old is not None and (lk not in new_keys or _entry_sk(old) != new_sk):
+            writes.append({"Delete": {"TableName": _table(), "Key": _key(f"L#{lk}", _entry_sk(old))}})
+    writes += [_entry_item(lk, new) for lk in sorted(new_keys)]
+    writes += [_counter_update(lk, +1) for lk in sorted(new_keys - old_keys)]
+    writes += [_counter_update(lk, -1) for lk in sorted(old_keys - new_keys)]
+    return writes
+
+
+def _put_new(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Put": {
+            "TableName": _table(),
+            "Item": _item(data),
+            "ConditionExpression": "attribute_not_exists(PK)",
+        }
+    }
+
+
+def _message_put(msg: Message) -> dict[str, Any]:
+    return _put_new({"PK": _ticket_pk(msg.ticket_id), "SK": _message_sk(msg), "kind": "message",
+                     **msg.model_dump(mode="json")})
+
+
+def _event_put(ev: TicketEvent) -> dict[str, Any]:
+    return _put_new({"PK": _ticket_pk(ev.ticket_id), "SK": f"{EVENT}{ev.seq:010d}", "kind": "event",
+                     **ev.model_dump(mode="json")})
+
+
+# ---------------------------------------------------------------- tickets
+
+
+def next_ticket_number() -> int:
+    """The next human ticket number (#1001, #1002, ...), from an atomic counter."""
+    try:
+        out = client().update_item(
+            TableName=_table(),
+            Key=_key("SEQ", "TICKET_NUMBER"),
+            UpdateExpression="ADD n :one",
+            ExpressionAttributeValues={":one": {"N": "1"}},
+            ReturnValues="UPDATED_NEW",
+        )
+    except ClientError as ex:
+        raise StoreError() from ex
+    return 1000 + int(out["Attributes"]["n"]["N"])
+
+
+def create_ticket(ticket: Ticket, first: Message, events: Iterable[TicketEvent]) -> None:
+    """Ticket, first message, events, number lookup, entries and counters: one transaction."""
+    number = _put_new({"PK": f"NUMBER#{ticket.number}", "SK": "N", "ticket_id": ticket.id})
+    _transact(_ticket_writes(None, ticket) + [number, _message_put(first)] + [_event_put(e) for e in events])
+
+
+def save_ticket(old: Ticket, new: Ticket, events: Iterable[TicketEvent],
+                messages: Iterable[Message] = ()) -> None:
+    """Write a ticket change; ConcurrentUpdateError if the ticket moved on since `old` was read."""
+    _transact(
+        _ticket_writes(old, new) + [_message_put(m) for m in messages] + [_event_put(e) for e in events]
+    )
+
+
+def get_ticket(ticket_id: str) -> Ticket | None:
+    try:
+        out = client().get_item(TableName=_table(), Key=_key(_ticket_pk(ticket_id), TICKET_SK),
+                                ConsistentRead=True)
+    except ClientError as ex:
+        raise StoreError() from ex
+    item = out.get("Item")
+    return _ticket(item) if item else None
+
+
+def _ticket(item: Mapping[str, Any]) -> Ticket:
+    return Ticket.model_validate(_plain(item))
+
+
+@dataclass
+class TicketThread:
+    ticket: Ticket
+    messages: list[Message]
+
+
+def get_thread(ticket_id: str, *, include_notes: bool) -> TicketThread | None:
+    """The ticket and its messages (oldest first) in one Query; notes only for staff."""
+    if include_notes:
+        cond, values = "PK = :pk AND begins_with(SK, :t)", {":t": {"S": TICKET_SK}}
+    else:
+        cond = "PK = :pk AND SK BETWEEN :t AND :m"
+        values = {":t": {"S": TICKET_SK}, ":m": {"S": PUBLIC_MSG + "\uffff"}}
+    values[":pk"] = {"S": _ticket_pk(ticket_id)}
+    items = _query_all(KeyConditionExpression=cond, ExpressionAttributeValues=values, ConsistentRead=True)
+    if not items or items[0]["SK"]["S"] != TICKET_SK:
+        return None
+    messages = [Message.model_validate(_plain(i)) for i in items[1:]]
+    messages.sort(key=lambda m: (m.created_at, m.id))
+    return TicketThread(_ticket(items[0]), messages)
+
+
+def _query_all(**kwargs: Any) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    try:
+        while True:
+            out = client().query(TableName=_table(), **kwargs)
+            items += out.get("Items", [])
+            if "LastEvaluatedKey" not in out:
+                return items
+            kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+    except ClientError as ex:
+        raise StoreError() from ex
+
+
+def ticket_id_by_number(number: int) -> str | None:
+    try:
+        out = client().get_item(TableName=_table(), Key=_key(f"NUMBER#{number}", "N"))
+    except ClientError as ex:
+        raise StoreError() from ex
+    item = out.get("Item")
+    return str(item["ticket_id"]["S"]) if item else None
+
+
+@dataclass
+class Page:
+    tickets: list[Ticket]
+    next_sort_key: str | None
+
+
+def list_page(listkey: str, *, limit: int, before: str | None = None, sort: str = "activity",
+              descending: bool = True, since: str | None = None) -> Page:
+    """One page of a list: a single Query reading at most `limit + 1` entries."""
+    index = {"activity": None, "created": "GSI1", "updated": "GSI2"}[sort]
+    pk_name = {None: "PK", "GSI1": "GSI1PK", "GSI2": "GSI2PK"}[index]
+    sk_name = {None: "SK", "GSI1": "GSI1SK", "GSI2": "GSI2SK"}[index]
+    cond = f"{pk_name} = :pk"
+    values: dict[str, Any] = {":pk": {"S": f"L#{listkey}"}}
+    if descending and before is not None and since is not None:
+        cond += f" AND {sk_name} BETWEEN :lo AND :hi"
+        values |= {":lo": {"S": since}, ":hi": {"S": _just_below(before)}}
+    elif before is not None:
+        cond += f" AND {sk_name} {'<' if descending else '>'} :c"
+        values[":c"] = {"S": before}
+    elif since is not None:
+        cond += f" AND {sk_name} >= :lo"
+        values[":lo"] = {"S": since}
+    kwargs: dict[str, Any] = {
+        "TableName": _table(), "KeyConditionExpression": cond, "ExpressionAttributeValues": values,
+        "ScanIndexForward": not descending, "Limit": limit + 1,
+    }
+    if index:
+        kwargs["IndexName"] = index
+    try:
+        out = client().query(**kwargs)
+    except ClientError as ex:
+        raise StoreError() from ex
+    items = out.get("Items", [])
+    page = items[:limit]
+    more = len(items) > limit
+    return Page([_ticket(i) for i in page], page[-1][sk_name]["S"] if more else None)
+
+
+def _just_below(value: str) -> str:
+    """The greatest practical string below `value`, for an inclusive BETWEEN upper bound."""
+    return value[:-1] + chr(ord(value[-1]) - 1) + "\uffff" if value else value
+
+
+def count(listkeys_: Iterable[str]) -> int:
+    """The sum of the counters of `listkeys_` (one GetItem, or one BatchGetItem for several)."""
+    keys = sorted(set(listkeys_))
+    try:
+        if len(keys) == 1:
+            out = client().get_item(TableName=_table(), Key=_key(f"C#{keys[0]}", "#"))
+            items = [out["Item"]] if "Item" in out else []
+        else:
+            res = client().batch_get_item(
+                RequestItems={_table(): {"Keys": [_key(f"C#{k}", "#") for k in keys]}}
+            )
+            items = res.get("Responses", {}).get(_table(), [])
+    except ClientError as ex:
+        raise StoreError() from ex
+    return sum(int(i["n"]["N"]) for i in items)
+
+
+def list_events(ticket_id: str, *, limit: int, after_seq: int = 0) -> tuple[list[TicketEvent], bool]:
+    try:
+        out = client().query(
+            TableName=_table(),
+            KeyConditionExpression="PK = :pk AND SK BETWEEN :lo AND :hi",
+            ExpressionAttributeValues={
+                ":pk": {"S": _ticket_pk(ticket_id)},
+                ":lo": {"S": f"{EVENT}{after_seq + 1:010d}"},
+                ":hi": {"S": f"{EVENT}9999999999"},
+            },
+            Limit=limit + 1,
+        )
+    except ClientError as ex:
+        raise StoreError() from ex
+    items = out.get("Items", [])
+    return [TicketEvent.model_validate(_plain(i)) for i in items[:limit]], len(items) > limit
+
+
+# ---------------------------------------------------------------- catalog
+
+
+def list_catalog() -> tuple[list[Category], list[Department]]:
+    """Categories (with sub-categories) and departments: one Query."""
+    items = _query_all(
+        KeyConditionExpression="PK = :pk", ExpressionAttributeValues={":pk": {"S": "CATALOG"}}
+    )
+    cats, deps = [], []
+    for item in items:
+        data = _plain(item)
+        if data["SK"].startswith("CAT#"):
+            cats.append(Category.model_validate(data))
+        elif data["SK"].startswith("DEP#"):
+            deps.append(Department.model_validate(data))
+    return cats, deps
+
+
+def get_category(category_id: str) -> Category | None:
+    out = client().get_item(TableName=_table(), Key=_key("CATALOG", f"CAT#{category_id}"))
+    return Category.model_validate(_plain(out["Item"])) if "Item" in out else None
+
+
+def get_department(department_id: str) -> Department | None:
+    out = client().get_item(TableName=_table(), Key=_key("CATALOG", f"DEP#{department_id}"))
+    return Department.model_validate(_plain(out["Item"])) if "Item" in out else None
+
+
+def put_category(cat: Category) -> None:
+    client().put_item(TableName=_table(), Item=_item({"PK": "CATALOG", "SK": f"CAT#{cat.id}",
+                                                      **cat.model_dump(mode="json")}))
+
+
+def put_department(dep: Department) -> None:
+    client().put_item(TableName=_table(), Item=_item({"PK": "CATALOG", "SK": f"DEP#{dep.id}",
+                                                      **dep.model_dump(mode="json")}))
+
+
+# ---------------------------------------------------------------- idempotency
+
+
+@lru_cache(maxsize=1)
+def idempotency_persistence() -> DynamoDBPersistenceLayer:
+    """Powertools' idempotency records live in our table under PK=IDEMPOTENCY."""
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+    return DynamoDBPersistenceLayer(
+        table_name=_table(),
+        key_attr="PK",
+        sort_key_attr="SK",
+        static_pk_value="IDEMPOTENCY",
+        expiry_attr="ttl",
+        boto3_client=client(),
+    )

@@ -1,0 +1,265 @@
+"""Ticket services for customers: the verbs handlers call.
+
+Each function takes the caller and a validated request, applies the
+lifecycle and persists through `store`. Reads check visibility here: a
+ticket the caller may not see does not exist (404), whoever owns it.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from helpdesk import lifecycle, store
+from helpdesk.clock import now_iso
+from helpdesk.domain import (
+    CUSTOMER_PRIORITIES,
+    Category,
+    Message,
+    Side,
+    Status,
+    Ticket,
+)
+from helpdesk.errors import (
+    ConcurrentUpdateError,
+    ForbiddenError,
+    InvalidCategoryError,
+    InvalidDepartmentError,
+    PriorityNotAllowedError,
+    TicketNotFoundError,
+    UnsupportedFilterError,
+)
+from helpdesk.ids import decode_cursor, encode_cursor, new_id
+from helpdesk.lifecycle import Outcome
+from helpdesk.models import (
+    CreateTicketRequest,
+    MessageResponse,
+    RatingRequest,
+    ReplyRequest,
+    TicketList,
+    TicketResponse,
+    TicketSummary,
+)
+from helpdesk.principal import Principal
+
+MAX_UPDATE_ATTEMPTS = 10
+
+
+# ---------------------------------------------------------------- create
+
+
+def _check_catalog(req: CreateTicketRequest) -> None:
+    if not (req.category_id or req.sub_category_id or req.department_id):
+        return
+    categories, departments = store.list_catalog()
+    cats = {c.id: c for c in categories if c.active}
+    if req.sub_category_id and not req.category_id:
+        raise InvalidCategoryError("A sub-category needs its category_id")
+    if req.category_id:
+        cat = cats.get(req.category_id)
+        if cat is None or cat.parent_id is not None:
+            raise InvalidCategoryError(f"Unknown category {req.category_id}")
+        if req.sub_category_id:
+            sub = cats.get(req.sub_category_id)
+            if sub is None or sub.parent_id != cat.id:
+                raise InvalidCategoryError(
+                    f"Sub-category {req.sub_category_id} does not belong to {req.category_id}"
+                )
+    if req.department_id and req.department_id not in {d.id for d in departments if d.active}:
+        raise InvalidDepartmentError(f"Unknown department {req.department_id}")
+
+
+def create_ticket(p: Principal, req: CreateTicketRequest) -> TicketResponse:
+    """Open a ticket with its first message (one transaction) and return it."""
+    if req.priority not in CUSTOMER_PRIORITIES and not p.is_staff:
+        raise PriorityNotAllowedError("Customers may choose low, normal or high")
+    _check_catalog(req)
+    now = now_iso()
+    ticket = Ticket(
+        id=new_id("tkt"),
+        number=store.next_ticket_number(),
+        subject=req.subject,
+        priority=req.priority,
+        requester_id=p.user_id,
+        requester_name=p.name,
+        requester_email=p.email,
+        org_id=p.org_id,
+        category_id=req.category_id,
+        sub_category_id=req.sub_category_id,
+        department_id=req.department_id,
+        cc=[str(e).lower() for e in req.cc],
+        created_at=now,
+        updated_at=now,
+        last_activity_at=now,
+    )
+    first = Message(id=new_id("msg"), ticket_id=ticket.id, author_id=p.user_id, author_name=p.name,
+                    side=Side.CUSTOMER, body=req.message, created_at=now)
+    out = lifecycle.open_ticket(ticket, p.user_id, now)
+    store.create_ticket(out.ticket, first, out.events)
+    return TicketResponse.build(out.ticket, [first], _categories_of(out.ticket))
+
+
+def _categories_of(t: Ticket) -> dict[str, Category]:
+    if not t.category_id:
+        return {}
+    return {c.id: c for c in store.list_catalog()[0]}
+
+
+# ---------------------------------------------------------------- read
+
+
+def _can_read(p: Principal, t: Ticket) -> bool:
+    return t.requester_id == p.user_id or (p.is_org_manager and t.org_id == p.org_id)
+
+
+def get_ticket(p: Principal, ticket_id: str) -> TicketResponse:
+    """The ticket with its public thread (one Query; a second for the category names)."""
+    thread = store.get_thread(ticket_id, include_notes=False)
+    if thread is None or not _can_read(p, thread.ticket):
+        raise TicketNotFoundError()
+    return TicketResponse.build(thread.ticket, thread.messages, _categories_of(thread.ticket))
+
+
+# ---------------------------------------------------------------- list
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    statuses: tuple[Status, ...] = ()
+    category_id: str | None = None
+    priority: str | None = None
+    unread: bool = False
+    open_or_unread: bool = False
+    number: int | None = None
+    organization: bool = False
+
+
+def _plan(p: Principal, f: ListFilters) -> tuple[str, list[str]]:
+    """The list signature (for cursors) and the listkeys to read: never a Scan.
+
+    Supported: no filter, or one of category/priority/unread/open_or_unread, or
+    one or more statuses. Others are refused (400) rather than filtered.
+    """
+    if f.organization:
+        if not p.is_org_manager:
+            raise ForbiddenError("Only organization managers can list the organization's tickets")
+        base = f"O#{p.org_id}"
+        if f.category_id or f.priority or f.unread or f.open_or_unread:
+            raise UnsupportedFilterError("The organization view filters by status only")
+    else:
+        base = f"R#{p.user_id}"
+    dims = [
+        d for d, on in (
+            (f"{base}#C#{f.category_id}", f.category_id),
+            (f"{base}#P#{f.priority}", f.priority),
+            (f"{base}#U", f.unread),
+            (f"{base}#OU", f.open_or_unread),
+        ) if on
+    ]
+    if f.statuses:
+        dims_status = [f"{base}#S#{s}" for s in sorted(set(f.statuses))]
+        if dims:
+            raise UnsupportedFilterError(
+                "status combines with no other filter; see docs/design.md for supported filters"
+            )
+        return "|".join(dims_status), dims_status
+    if len(dims) > 1:
+        raise UnsupportedFilterError("Use one of category_id, priority, unread, open_or_unread")
+    keys = dims or [base]
+    return keys[0], keys
+
+
+def list_tickets(p: Principal, f: ListFilters, *, limit: int, cursor: str | None) -> TicketList:
+    """A page of the caller's (or the organization's) tickets, newest activity first."""
+    signature, keys = _plan(p, f)
+    if f.number is not None:
+        return _by_number(p, f.number, f.organization)
+    before = decode_cursor(cursor, expect=signature)["k"] if cursor else None
+    tickets: list[Ticket] = []
+    more = False
+    for key in keys:
+        page = store.list_page(key, limit=limit, before=before)
+        tickets += page.tickets
+        more = more or page.next_sort_key is not None
+    tickets.sort(key=lambda t: (t.last_activity_at, t.id), reverse=True)
+    more = more or len(tickets) > limit
+    tickets = tickets[:limit]
+    next_cursor = None
+    if more and tickets:
+        last = tickets[-1]
+        next_cursor = encode_cursor({"l": signature, "k": f"{last.last_activity_at}#{last.id}"})
+    return TicketList(items=[TicketSummary.of(t) for t in tickets], next_cursor=next_cursor,
+                      total=store.count(keys))
+
+
+def _by_number(p: Principal, number: int, organization: bool) -> TicketList:
+    ticket_id = store.ticket_id_by_number(number)
+    ticket = store.get_ticket(ticket_id) if ticket_id else None
+    found = ticket is not None and (
+        ticket.requester_id == p.user_id if not organization else ticket.org_id == p.org_id
+    )
+    items = [TicketSummary.of(ticket)] if found and ticket else []
+    return TicketList(items=items, next_cursor=None, total=len(items))
+
+
+# ---------------------------------------------------------------- change
+
+
+def _mutate(p: Principal, ticket_id: str, change: Callable[[Ticket], Outcome],
+            messages: Callable[[Ticket], list[Message]] = lambda _: []) -> Ticket:
+    """Read, apply `change`, write with a version check; on a race, read again and retry."""
+    for attempt in range(MAX_UPDATE_ATTEMPTS):
+        ticket = store.get_ticket(ticket_id)
+        if ticket is None or ticket.requester_id != p.user_id:
+            raise TicketNotFoundError()
+        out = change(ticket)
+        if not out.changed:
+            return ticket
+        try:
+            store.save_ticket(ticket, out.ticket, out.events, messages(out.ticket))
+            return out.ticket
+        except ConcurrentUpdateError:
+            time.sleep(random.uniform(0, 0.02 * 2**attempt))
+    raise ConcurrentUpdateError(headers={"Retry-After": "1"})
+
+
+def reply(p: Principal, ticket_id: str, req: ReplyRequest) -> tuple[MessageResponse, TicketSummary]:
+    """A customer reply: message, status, counters and activity in one transaction."""
+    message_id = new_id("msg")
+    holder: dict[str, Message] = {}
+
+    def change(t: Ticket) -> Outcome:
+        now = now_iso()
+        holder["m"] = Message(id=message_id, ticket_id=t.id, author_id=p.user_id, author_name=p.name,
+                              side=Side.CUSTOMER, body=req.message, created_at=now)
+        return lifecycle.reply(t, p.user_id, Side.CUSTOMER, now, message_id)
+
+    ticket = _mutate(p, ticket_id, change, lambda _: [holder["m"]])
+    return MessageResponse.of(holder["m"]), TicketSummary.of(ticket)
+
+
+def close(p: Principal, ticket_id: str) -> TicketSummary:
+    return TicketSummary.of(
+        _mutate(p, ticket_id, lambda t: lifecycle.close(t, p.user_id, Side.CUSTOMER, now_iso()))
+    )
+
+
+def reopen(p: Principal, ticket_id: str) -> TicketSummary:
+    return TicketSummary.of(
+        _mutate(p, ticket_id, lambda t: lifecycle.reopen(t, p.user_id, Side.CUSTOMER, now_iso()))
+    )
+
+
+def mark_read(p: Principal, ticket_id: str) -> TicketSummary:
+    return TicketSummary.of(
+        _mutate(p, ticket_id, lambda t: lifecycle.mark_read(t, p.user_id, Side.CUSTOMER, now_iso()))
+    )
+
+
+def rate(p: Principal, ticket_id: str, req: RatingRequest) -> TicketSummary:
+    return TicketSummary.of(
+        _mutate(p, ticket_id,
+                lambda t: lifecycle.rate(t, p.user_id, now_iso(), req.rating, req.comment))
+    )

@@ -1,0 +1,1 @@
+"""The Docker-free stand-in for `sam local start-api` (see local/runner.py)."""

@@ -1,0 +1,109 @@
+"""The runner's AWS backend: an embedded moto server, or a real endpoint.
+
+Resources are created from the template's own properties, so the local table
+has exactly the keys, indexes and TTL that `sam deploy` would create.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+
+from local.template import App
+
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class Backend:
+    kind: str  # "moto" or "aws"
+    endpoint: str | None
+    env: dict[str, str]
+    table_name: str
+    bucket_name: str
+    server: Any = None
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+
+
+def start_moto(port: int = 0) -> tuple[Any, str]:
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    port = port or free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    return server, f"http://127.0.0.1:{port}"
+
+
+def table_properties(app: App) -> tuple[str, dict[str, Any]]:
+    ((logical_id, res),) = app.resources("AWS::DynamoDB::Table").items()
+    return logical_id, res["Properties"]
+
+
+def bucket_properties(app: App) -> tuple[str, dict[str, Any]]:
+    ((logical_id, res),) = app.resources("AWS::S3::Bucket").items()
+    return logical_id, res.get("Properties", {})
+
+
+def create_resources(app: App, endpoint: str, region: str, table_name: str, bucket_name: str) -> None:
+    """Create the template's table and bucket on `endpoint` (idempotent)."""
+    session = boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region
+    )
+    ddb = session.client("dynamodb", endpoint_url=endpoint)
+    _, props = table_properties(app)
+    if table_name not in ddb.list_tables()["TableNames"]:
+        kwargs: dict[str, Any] = {
+            "TableName": table_name,
+            "KeySchema": props["KeySchema"],
+            "AttributeDefinitions": props["AttributeDefinitions"],
+            "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
+        }
+        if props.get("GlobalSecondaryIndexes"):
+            kwargs["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+        if props.get("StreamSpecification"):
+            kwargs["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
+        ddb.create_table(**kwargs)
+        ttl = props.get("TimeToLiveSpecification")
+        if ttl:
+            ddb.update_time_to_live(TableName=table_name, TimeToLiveSpecification=ttl)
+    s3 = session.client("s3", endpoint_url=endpoint)
+    _, bprops = bucket_properties(app)
+    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+    if bucket_name not in existing:
+        s3.create_bucket(Bucket=bucket_name)
+        if "CorsConfiguration" in bprops:
+            rules = [
+                {
+                    "AllowedMethods": r["AllowedMethods"],
+                    "AllowedOrigins": r["AllowedOrigins"],
+                    "AllowedHeaders": r.get("AllowedHeaders", []),
+                    "ExposeHeaders": r.get("ExposedHeaders", []),
+                    "MaxAgeSeconds": int(r.get("MaxAge", 0)),
+                }
+                for r in bprops["CorsConfiguration"]["CorsRules"]
+            ]  # CloudFormation's property names differ from the S3 API's
+            s3.put_bucket_cors(Bucket=bucket_name, CORSConfiguration={"CORSRules": rules})
+        if "PublicAccessBlockConfiguration" in bprops:
+            s3.put_public_access_block(
+                Bucket=bucket_name,
+                PublicAccessBlockConfiguration=bprops["PublicAccessBlockConfiguration"],
+            )

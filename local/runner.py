@@ -1,0 +1,439 @@
+"""Serve template.yaml on 127.0.0.1 like `sam local start-api`, without Docker.
+
+Routes come from the template's HttpApi events; each request becomes the
+payload-2.0 event API Gateway would build; the route's authorizer runs first;
+each function runs in its own warm worker processes (`local.worker`) with the
+environment the template gives it. The default backend is an embedded moto
+server holding the template's table and bucket.
+
+    python -m local.runner [--port 3000] [--backend moto|aws] [--endpoint URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import select
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from local import devauth
+from local.backend import FAKE_CREDENTIALS, Backend, create_resources, start_moto
+from local.template import ROOT, App, Function, Route, resolve
+from local.template import app as load_app
+
+REGION = "us-east-1"
+MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
+TEXT_TYPES = ("text/", "json", "xml", "javascript", "x-www-form-urlencoded", "yaml")
+
+
+class InvokeError(Exception):
+    pass
+
+
+class Worker:
+    """One warm instance of a function, in its own process."""
+
+    def __init__(self, fn: Function, env: dict[str, str]) -> None:
+        self.fn = fn
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "local.worker", str(ROOT / fn.code_uri), fn.handler,
+             fn.logical_id, str(fn.memory), str(fn.timeout)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT, env=env, text=True,
+        )
+        ready = self._read(timeout=60)
+        if not ready.get("ready"):
+            self.close()
+            raise InvokeError(f"{fn.logical_id} failed to initialise (see log above)")
+        self.init_ms = float(ready.get("init_ms", 0))
+
+    def _read(self, timeout: float) -> dict[str, Any]:
+        assert self.proc.stdout
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        if not ready:
+            self.close()
+            raise InvokeError(f"{self.fn.logical_id} timed out after {timeout:.0f}s")
+        line = self.proc.stdout.readline()
+        if not line:
+            self.close()
+            raise InvokeError(f"{self.fn.logical_id} exited")
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def invoke(self, event: dict[str, Any], request_id: str) -> Any:
+        assert self.proc.stdin
+        self.proc.stdin.write(json.dumps({"event": event, "request_id": request_id}) + "\n")
+        self.proc.stdin.flush()
+        answer = self._read(timeout=self.fn.timeout)
+        if "error" in answer:
+            raise InvokeError(f"{self.fn.logical_id} raised {answer['error']}")
+        return answer.get("result")
+
+    @property
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+class Pool:
+    """Warm instances of one function; at most `size` run at once (reserved concurrency)."""
+
+    def __init__(self, fn: Function, env: dict[str, str], size: int) -> None:
+        self.fn, self.env, self.size = fn, env, size
+        self.idle: list[Worker] = []
+        self.count = 0
+        self.cond = threading.Condition()
+
+    def invoke(self, event: dict[str, Any], request_id: str) -> Any:
+        worker = self._acquire()
+        try:
+            result = worker.invoke(event, request_id)
+        except InvokeError:
+            self._release(worker, broken=not worker.alive)
+            raise
+        self._release(worker, broken=False)
+        return result
+
+    def _acquire(self) -> Worker:
+        with self.cond:
+            while not self.idle and self.count >= self.size:
+                self.cond.wait()
+            if self.idle:
+                return self.idle.pop()
+            self.count += 1
+        try:
+            return Worker(self.fn, self.env)
+        except Exception:
+            with self.cond:
+                self.count -= 1
+                self.cond.notify()
+            raise
+
+    def _release(self, worker: Worker, broken: bool) -> None:
+        with self.cond:
+            if broken:
+                worker.close()
+                self.count -= 1
+            else:
+                self.idle.append(worker)
+            self.cond.notify()
+
+    def close(self) -> None:
+        with self.cond:
+            for w in self.idle:
+                w.close()
+            self.idle.clear()
+
+
+class Gateway:
+    """What API Gateway does for an HTTP API: route, authorize, invoke, answer."""
+
+    def __init__(self, app: App, backend: Backend, port: int, concurrency: int) -> None:
+        self.app = app
+        self.backend = backend
+        self.port = port
+        refs = {
+            "Stage": "local",
+            "IssuerUrl": devauth.ISSUER,
+            "Audience": devauth.AUDIENCE,
+            "JwksUrl": f"http://127.0.0.1:{port}/.well-known/jwks.json",
+            "AWS::Region": REGION,
+            "AWS::AccountId": "123456789012",
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::StackName": "helpdesk-local",
+        }
+        for logical_id in app.resources("AWS::DynamoDB::Table"):
+            refs[logical_id] = backend.table_name
+        for logical_id in app.resources("AWS::S3::Bucket"):
+            refs[logical_id] = backend.bucket_name
+        self.refs = refs
+        self.pools = {
+            name: Pool(fn, self.environment(fn), concurrency) for name, fn in app.functions.items()
+        }
+        self.default_route = next((r for r in app.routes if r.path == "$default"), None)
+        self.matchers = [(r, r.matcher()) for r in app.routes if r.path != "$default"]
+        api = next(iter(app.resources("AWS::Serverless::HttpApi").values()), {})
+        self.cors: dict[str, Any] = api.get("Properties", {}).get("CorsConfiguration") or {}
+
+    def environment(self, fn: Function) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env |= {str(k): str(resolve(v, self.refs)) for k, v in fn.environment.items()}
+        layer_paths = [str(ROOT / d) for d in self.app.layer_dirs]
+        env |= {
+            "PYTHONPATH": os.pathsep.join([str(ROOT), *layer_paths]),
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_LAMBDA_FUNCTION_NAME": fn.logical_id,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(fn.memory),
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_DEV": os.environ.get("POWERTOOLS_DEV", "false"),
+            "PYTHONUNBUFFERED": "1",
+        }
+        env |= self.backend.env
+        return env
+
+    # ------------------------------------------------------------ routing
+
+    def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str]]:
+        for route, rx in self.matchers:
+            if route.method not in (method, "ANY"):
+                continue
+            m = rx.match(path)
+            if m:
+                return route, m.groupdict()
+        return self.default_route, {}
+
+    def event(self, method: str, target: str, headers: dict[str, str], body: bytes,
+              route: Route | None, params: dict[str, str], source_ip: str) -> dict[str, Any]:
+        url = urlsplit(target)
+        query: dict[str, str] = {}
+        for k, v in parse_qsl(url.query, keep_blank_values=True):
+            query[k] = f"{query[k]},{v}" if k in query else v
+        content_type = headers.get("content-type", "")
+        is_text = not body or any(t in content_type for t in TEXT_TYPES)
+        if is_text:
+            try:
+                text = body.decode()
+            except UnicodeDecodeError:
+                is_text = False
+        now = datetime.now(UTC)
+        route_key = route.key if route else "$default"
+        event: dict[str, Any] = {
+            "version": "2.0",
+            "routeKey": route_key,
+            "rawPath": url.path,
+            "rawQueryString": url.query,
+            "headers": {k: v for k, v in headers.items() if k != "cookie"},
+            "requestContext": {
+                "accountId": "123456789012",
+                "apiId": "local",
+                "domainName": f"127.0.0.1:{self.port}",
+                "domainPrefix": "127",
+                "http": {
+                    "method": method,
+                    "path": url.path,
+                    "protocol": "HTTP/1.1",
+                    "sourceIp": source_ip,
+                    "userAgent": headers.get("user-agent", ""),
+                },
+                "requestId": str(uuid.uuid4()),
+                "routeKey": route_key,
+                "stage": "$default",
+                "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+                "timeEpoch": int(now.timestamp() * 1000),
+            },
+            "isBase64Encoded": not is_text,
+        }
+        if "cookie" in headers:
+            event["cookies"] = [c.strip() for c in headers["cookie"].split(";") if c.strip()]
+        if query:
+            event["queryStringParameters"] = query
+        if params:
+            event["pathParameters"] = params
+        if body:
+            event["body"] = text if is_text else base64.b64encode(body).decode()
+        return event
+
+    def authorize(self, route: Route, event: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+        """None if the request may proceed (context added to `event`), else (status, body)."""
+        auth = self.app.authorizers[route.authorizer or ""]
+        headers = event["headers"]
+        if auth.identity_headers and any(not headers.get(h) for h in auth.identity_headers):
+            return 401, {"message": "Unauthorized"}
+        auth_event = {
+            "version": "2.0",
+            "type": "REQUEST",
+            "routeArn": f"arn:aws:execute-api:{REGION}:123456789012:local/$default/{route.key}",
+            "identitySource": [headers[h] for h in auth.identity_headers if h in headers],
+            **{k: v for k, v in event.items() if k not in ("body", "isBase64Encoded", "version")},
+        }
+        try:
+            result = self.pools[auth.function].invoke(auth_event, event["requestContext"]["requestId"])
+        except InvokeError as ex:
+            print(f"runner: authorizer error: {ex}", file=sys.stderr)
+            return 500, {"message": "Internal Server Error"}
+        if not isinstance(result, dict) or not result.get("isAuthorized"):
+            return 403, {"message": "Forbidden"}
+        event["requestContext"]["authorizer"] = {"lambda": result.get("context") or {}}
+        return None
+
+    def handle(self, method: str, target: str, headers: dict[str, str], body: bytes,
+               source_ip: str) -> tuple[int, list[tuple[str, str]], bytes]:
+        path = urlsplit(target).path
+        if method == "OPTIONS" and self.cors and "access-control-request-method" in headers:
+            return 204, self.cors_headers(headers, preflight=True), b""
+        if len(body) > MAX_BODY:
+            return self.plain(413, {"message": "Request Entity Too Large"})
+        route, params = self.match(method, path)
+        if route is None:
+            return self.plain(404, {"message": "Not Found"})
+        event = self.event(method, target, headers, body, route, params, source_ip)
+        if route.authorizer:
+            refused = self.authorize(route, event)
+            if refused:
+                return self.plain(*refused)
+        try:
+            result = self.pools[route.function].invoke(event, event["requestContext"]["requestId"])
+        except InvokeError as ex:
+            print(f"runner: {ex}", file=sys.stderr)
+            return self.plain(500, {"message": "Internal Server Error"})
+        status, out_headers, out_body = self.response(result)
+        return status, out_headers + self.cors_headers(headers), out_body
+
+    def cors_headers(self, headers: dict[str, str], preflight: bool = False) -> list[tuple[str, str]]:
+        origin = headers.get("origin")
+        if not origin or not self.cors:
+            return []
+        allowed = self.cors.get("AllowOrigins", [])
+        if "*" not in allowed and origin not in allowed:
+            return []
+        out = [("Access-Control-Allow-Origin", "*" if "*" in allowed else origin)]
+        if preflight:
+            out += [
+                ("Access-Control-Allow-Methods", ",".join(self.cors.get("AllowMethods", []))),
+                ("Access-Control-Allow-Headers", ",".join(self.cors.get("AllowHeaders", []))),
+                ("Access-Control-Max-Age", str(self.cors.get("MaxAge", 0))),
+            ]
+        elif self.cors.get("ExposeHeaders"):
+            out.append(("Access-Control-Expose-Headers", ",".join(self.cors["ExposeHeaders"])))
+        return out
+
+    @staticmethod
+    def plain(status: int, doc: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes]:
+        return status, [("Content-Type", "application/json")], json.dumps(doc).encode()
+
+    @staticmethod
+    def response(result: Any) -> tuple[int, list[tuple[str, str]], bytes]:
+        """Payload 2.0 response mapping, including API Gateway's inference for bare values."""
+        if not isinstance(result, dict) or "statusCode" not in result:
+            return 200, [("Content-Type", "application/json")], json.dumps(result).encode()
+        headers = [(str(k), str(v)) for k, v in (result.get("headers") or {}).items()]
+        for name, values in (result.get("multiValueHeaders") or {}).items():
+            headers += [(name, str(v)) for v in values]
+        headers += [("Set-Cookie", c) for c in result.get("cookies") or []]
+        raw = result.get("body") or ""
+        body = base64.b64decode(raw) if result.get("isBase64Encoded") else str(raw).encode()
+        return int(result["statusCode"]), headers, body
+
+    def close(self) -> None:
+        for pool in self.pools.values():
+            pool.close()
+
+
+def make_handler(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "helpdesk-local"
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            if os.environ.get("RUNNER_ACCESS_LOG", "1") != "0":
+                sys.stderr.write(f"runner: {self.command} {self.path} {args[1] if len(args) > 1 else ''}\n")
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            headers: dict[str, str] = {}
+            for k, v in self.headers.items():
+                key = k.lower()
+                headers[key] = f"{headers[key]},{v}" if key in headers else v
+            path = urlsplit(self.path).path
+            if path == "/.well-known/jwks.json":
+                status, out_headers, out = Gateway.plain(200, devauth.jwks())
+            else:
+                status, out_headers, out = gateway.handle(
+                    self.command, self.path, headers, body, self.client_address[0]
+                )
+            self.send_response(status, HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "")
+            names = {k.lower() for k, _ in out_headers}
+            for k, v in out_headers:
+                self.send_header(k, v)
+            if "content-length" not in names:
+                self.send_header("Content-Length", str(len(out)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(out)
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve
+
+    return Handler
+
+
+def make_backend(kind: str, endpoint: str | None, app: App) -> Backend:
+    table = os.environ.get("HELPDESK_TABLE_NAME", "helpdesk-local-tickets")
+    bucket = os.environ.get("HELPDESK_BUCKET_NAME", "helpdesk-local-attachments")
+    if kind == "aws":
+        # Real AWS: the deployed stack's table and bucket, the caller's own credentials.
+        return Backend("aws", None, {}, table, bucket)
+    server = None
+    if endpoint is None:
+        server, endpoint = start_moto()
+    create_resources(app, endpoint, REGION, table, bucket)
+    env = {"AWS_ENDPOINT_URL": endpoint, **FAKE_CREDENTIALS}
+    return Backend("moto" if server else "endpoint", endpoint, env, table, bucket, server)
+
+
+def seed(backend: Backend) -> None:
+    """Demo categories and departments, through the layer's own store."""
+    os.environ.update(backend.env | {"TABLE_NAME": backend.table_name, "AWS_DEFAULT_REGION": REGION})
+    sys.path.insert(0, str(ROOT / "layers" / "shared"))
+    from local.seed import seed_catalog
+
+    seed_catalog()
+
+
+def serve(port: int, backend_kind: str, endpoint: str | None, concurrency: int,
+          seed_data: bool) -> None:
+    app = load_app()
+    backend = make_backend(backend_kind, endpoint, app)
+    if seed_data and backend.kind != "aws":
+        seed(backend)
+    httpd = ThreadingHTTPServer(("127.0.0.1", port), make_handler(Gateway(app, backend, port, concurrency)))
+    httpd.daemon_threads = True
+    actual = httpd.server_address[1]
+    print(
+        f"helpdesk local API on http://127.0.0.1:{actual}\n"
+        f"  backend : {backend.kind}{' at ' + backend.endpoint if backend.endpoint else ''}"
+        f" (table {backend.table_name}, bucket {backend.bucket_name})\n"
+        f"  routes  : {len(app.routes)} from template.yaml, {len(app.functions)} functions\n"
+        f"  token   : make token USER=alice ROLE=customer   (ROLE=agent|admin, ORG=acme)\n"
+        f"  try     : curl -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:{actual}/me",
+        flush=True,
+    )
+    try:
+        httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        httpd.server_close()
+        backend.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 3000)))
+    parser.add_argument("--backend", choices=["moto", "aws"], default=os.environ.get("BACKEND", "moto"))
+    parser.add_argument("--endpoint", default=os.environ.get("HELPDESK_ENDPOINT_URL"),
+                        help="an AWS-compatible endpoint instead of the embedded moto server")
+    parser.add_argument("--concurrency", type=int, default=4, help="warm instances per function")
+    parser.add_argument("--no-seed", action="store_true", help="do not create demo categories")
+    args = parser.parse_args()
+    serve(args.port, args.backend, args.endpoint, args.concurrency, not args.no_seed)
+
+
+if __name__ == "__main__":
+    time.tzset() if hasattr(time, "tzset") else None
+    main()

@@ -1,0 +1,198 @@
+"""Read template.yaml: the single source of truth for routes, functions, table and bucket.
+
+Used by the local runner, the OpenAPI assembly and the template tests.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "template.yaml"
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """A YAML loader that understands CloudFormation's short tags (!Ref, !Sub, ...)."""
+
+
+def _tag(loader: _CfnLoader, suffix: str, node: yaml.Node) -> Any:
+    name = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+        if suffix == "GetAtt":
+            value = str(value).split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return {name: value}
+
+
+_CfnLoader.add_multi_constructor("!", _tag)
+
+
+def load(path: Path = TEMPLATE) -> dict[str, Any]:
+    with path.open() as fh:
+        doc: dict[str, Any] = yaml.load(fh, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+    return doc
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str  # GET, POST, ..., ANY
+    path: str  # /tickets/{ticket_id}, or $default
+    function: str  # logical id
+    authorizer: str | None  # authorizer name, None for public routes
+
+    @property
+    def key(self) -> str:
+        return "$default" if self.path == "$default" else f"{self.method} {self.path}"
+
+    def matcher(self) -> re.Pattern[str]:
+        out = ""
+        for part in re.split(r"(\{[^}]+\})", self.path):
+            if part.startswith("{") and part.endswith("+}"):
+                out += f"(?P<{part[1:-2]}>.+)"
+            elif part.startswith("{"):
+                out += f"(?P<{part[1:-1]}>[^/]+)"
+            else:
+                out += re.escape(part)
+        return re.compile(f"^{out}$")
+
+    @property
+    def specificity(self) -> tuple[int, int, int]:
+        greedy = self.path.count("+}")
+        params = self.path.count("{")
+        return (greedy, params, -len(self.path))
+
+
+@dataclass
+class Function:
+    logical_id: str
+    code_uri: str
+    handler: str
+    timeout: int
+    memory: int
+    environment: dict[str, Any]
+    routes: list[Route] = field(default_factory=list)
+    properties: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Authorizer:
+    name: str
+    function: str
+    identity_headers: list[str]
+    simple_responses: bool
+
+
+@dataclass
+class App:
+    doc: dict[str, Any]
+    functions: dict[str, Function]
+    routes: list[Route]
+    authorizers: dict[str, Authorizer]
+    layer_dirs: list[str]
+
+    def resources(self, type_: str) -> dict[str, dict[str, Any]]:
+        return {k: v for k, v in self.doc["Resources"].items() if v["Type"] == type_}
+
+
+def _merge(globals_: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
+    out = dict(globals_)
+    for key, value in props.items():
+        if key == "Environment":
+            g = globals_.get("Environment", {}).get("Variables", {})
+            out["Environment"] = {"Variables": {**g, **value.get("Variables", {})}}
+        else:
+            out[key] = value
+    return out
+
+
+def parse(doc: dict[str, Any]) -> App:
+    resources: dict[str, dict[str, Any]] = doc["Resources"]
+    fglobals = doc.get("Globals", {}).get("Function", {})
+    functions: dict[str, Function] = {}
+    routes: list[Route] = []
+    authorizers: dict[str, Authorizer] = {}
+    default_auth: dict[str, str | None] = {}
+    for api_id, res in resources.items():
+        if res["Type"] != "AWS::Serverless::HttpApi":
+            continue
+        auth = res.get("Properties", {}).get("Auth", {})
+        default_auth[api_id] = auth.get("DefaultAuthorizer")
+        for name, cfg in auth.get("Authorizers", {}).items():
+            fn_arn = cfg.get("FunctionArn", {})
+            fn = fn_arn["Fn::GetAtt"][0] if isinstance(fn_arn, dict) and "Fn::GetAtt" in fn_arn else ""
+            authorizers[name] = Authorizer(
+                name=name,
+                function=fn,
+                identity_headers=[h.lower() for h in cfg.get("Identity", {}).get("Headers", [])],
+                simple_responses=bool(cfg.get("EnableSimpleResponses")),
+            )
+    for logical_id, res in resources.items():
+        if res["Type"] != "AWS::Serverless::Function":
+            continue
+        props = _merge(fglobals, res.get("Properties", {}))
+        fn = Function(
+            logical_id=logical_id,
+            code_uri=str(props["CodeUri"]),
+            handler=str(props.get("Handler", "app.lambda_handler")),
+            timeout=int(props.get("Timeout", 3)),
+            memory=int(props.get("MemorySize", 128)),
+            environment=props.get("Environment", {}).get("Variables", {}),
+            properties=props,
+        )
+        for event in (res.get("Properties", {}).get("Events") or {}).values():
+            if event.get("Type") != "HttpApi":
+                continue
+            ep = event.get("Properties", {})
+            api = ep.get("ApiId", {}).get("Ref") if isinstance(ep.get("ApiId"), dict) else None
+            auth_name = ep.get("Auth", {}).get("Authorizer", default_auth.get(api or "", None))
+            route = Route(
+                method=str(ep.get("Method", "ANY")).upper(),
+                path=str(ep.get("Path", "$default")),
+                function=logical_id,
+                authorizer=None if auth_name in (None, "NONE") else auth_name,
+            )
+            fn.routes.append(route)
+            routes.append(route)
+        functions[logical_id] = fn
+    layer_dirs = [
+        str(r["Properties"]["ContentUri"])
+        for r in resources.values()
+        if r["Type"] == "AWS::Serverless::LayerVersion"
+    ]
+    routes.sort(key=lambda r: r.specificity)
+    return App(doc, functions, routes, authorizers, layer_dirs)
+
+
+@lru_cache(maxsize=1)
+def app() -> App:
+    return parse(load())
+
+
+def resolve(value: Any, refs: dict[str, str]) -> Any:
+    """Resolve !Ref / !Sub / !GetAtt against `refs` (logical id or parameter -> value)."""
+    if isinstance(value, dict) and len(value) == 1:
+        ((name, arg),) = value.items()
+        if name == "Ref":
+            return refs.get(arg, "")
+        if name == "Fn::GetAtt":
+            return refs.get(".".join(arg), refs.get(arg[0], ""))
+        if name == "Fn::Sub":
+            text = arg if isinstance(arg, str) else arg[0]
+            return re.sub(r"\$\{([^}!]+)\}", lambda m: str(refs.get(m.group(1), "")), text)
+        if name == "Fn::If" or name.startswith("Fn::"):
+            return ""
+    if isinstance(value, list):
+        return [resolve(v, refs) for v in value]
+    if isinstance(value, dict):
+        return {k: resolve(v, refs) for k, v in value.items()}
+    return value
