@@ -63,7 +63,9 @@ def bucket_properties(app: App) -> tuple[str, dict[str, Any]]:
     return logical_id, res.get("Properties", {})
 
 
-def create_resources(app: App, endpoint: str, region: str, table_name: str, bucket_name: str) -> None:
+def create_resources(
+    app: App, endpoint: str, region: str, table_name: str, bucket_name: str
+) -> None:
     """Create the template's table and bucket on `endpoint` (idempotent)."""
     session = boto3.session.Session(
         aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region
@@ -101,7 +103,7 @@ def create_resources(app: App, endpoint: str, region: str, table_name: str, buck
                 }
                 for r in bprops["CorsConfiguration"]["CorsRules"]
             ]  # CloudFormation's property names differ from the S3 API's
-            s3.put_bucket_cors(Bucket=bucket_name, CORSConfiguration={"CORSRules": rules})
+            s3.put_bucket_cors(Bucket=bucket_name, CORSConfiguration={"CORSRules": rules})  # type: ignore[typeddict-item]
         if "PublicAccessBlockConfiguration" in bprops:
             s3.put_public_access_block(
                 Bucket=bucket_name,

@@ -95,13 +95,17 @@ def mint(
 def main() -> None:
     parser = argparse.ArgumentParser(description="Mint a local development bearer token")
     parser.add_argument("--user", default="alice")
-    parser.add_argument("--role", default="customer", help="customer, org_manager, agent, admin (comma list)")
+    parser.add_argument(
+        "--role", default="customer", help="customer, org_manager, agent, admin (comma list)"
+    )
     parser.add_argument("--org", default=None)
     parser.add_argument("--ttl", type=int, default=12 * 3600, help="lifetime in seconds")
     args = parser.parse_args()
     token = mint(args.user, args.role, args.org, ttl=args.ttl)
-    print(f"# token for user={args.user} roles={args.role} org={args.org or '-'} (valid {args.ttl}s)")
-    print("# use: curl -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:3000/me")
+    print(
+        f"# token for user={args.user} roles={args.role} org={args.org or '-'} (valid {args.ttl}s)"
+    )
+    print('# use: curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:3000/me')
     print(token)
 
 

@@ -47,9 +47,21 @@ class Worker:
     def __init__(self, fn: Function, env: dict[str, str]) -> None:
         self.fn = fn
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "local.worker", str(ROOT / fn.code_uri), fn.handler,
-             fn.logical_id, str(fn.memory), str(fn.timeout)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT, env=env, text=True,
+            [
+                sys.executable,
+                "-m",
+                "local.worker",
+                str(ROOT / fn.code_uri),
+                fn.handler,
+                fn.logical_id,
+                str(fn.memory),
+                str(fn.timeout),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            cwd=ROOT,
+            env=env,
+            text=True,
         )
         ready = self._read(timeout=60)
         if not ready.get("ready"):
@@ -139,6 +151,68 @@ class Pool:
             self.idle.clear()
 
 
+def build_event(
+    method: str,
+    target: str,
+    headers: dict[str, str],
+    body: bytes,
+    route: Route | None,
+    params: dict[str, str],
+    source_ip: str = "127.0.0.1",
+    domain: str = "127.0.0.1:3000",
+) -> dict[str, Any]:
+    """The payload-2.0 event API Gateway builds for an HTTP API request."""
+    url = urlsplit(target)
+    query: dict[str, str] = {}
+    for k, v in parse_qsl(url.query, keep_blank_values=True):
+        query[k] = f"{query[k]},{v}" if k in query else v  # HTTP APIs join repeats with commas
+    content_type = headers.get("content-type", "")
+    is_text = not body or any(t in content_type for t in TEXT_TYPES)
+    text = ""
+    if is_text:
+        try:
+            text = body.decode()
+        except UnicodeDecodeError:
+            is_text = False
+    now = datetime.now(UTC)
+    route_key = route.key if route else "$default"
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": url.path,
+        "rawQueryString": url.query,
+        "headers": {k: v for k, v in headers.items() if k != "cookie"},
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "local",
+            "domainName": domain,
+            "domainPrefix": domain.split(".")[0],
+            "http": {
+                "method": method,
+                "path": url.path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": source_ip,
+                "userAgent": headers.get("user-agent", ""),
+            },
+            "requestId": str(uuid.uuid4()),
+            "routeKey": route_key,
+            "stage": "$default",
+            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "timeEpoch": int(now.timestamp() * 1000),
+        },
+        "isBase64Encoded": not is_text,
+    }
+    if "cookie" in headers:
+        event["cookies"] = [c.strip() for c in headers["cookie"].split(";") if c.strip()]
+    if query:
+        event["queryStringParameters"] = query
+    if params:
+        event["pathParameters"] = params
+    if body:
+        event["body"] = text if is_text else base64.b64encode(body).decode()
+    return event
+
+
 class Gateway:
     """What API Gateway does for an HTTP API: route, authorize, invoke, answer."""
 
@@ -197,56 +271,19 @@ class Gateway:
                 return route, m.groupdict()
         return self.default_route, {}
 
-    def event(self, method: str, target: str, headers: dict[str, str], body: bytes,
-              route: Route | None, params: dict[str, str], source_ip: str) -> dict[str, Any]:
-        url = urlsplit(target)
-        query: dict[str, str] = {}
-        for k, v in parse_qsl(url.query, keep_blank_values=True):
-            query[k] = f"{query[k]},{v}" if k in query else v
-        content_type = headers.get("content-type", "")
-        is_text = not body or any(t in content_type for t in TEXT_TYPES)
-        if is_text:
-            try:
-                text = body.decode()
-            except UnicodeDecodeError:
-                is_text = False
-        now = datetime.now(UTC)
-        route_key = route.key if route else "$default"
-        event: dict[str, Any] = {
-            "version": "2.0",
-            "routeKey": route_key,
-            "rawPath": url.path,
-            "rawQueryString": url.query,
-            "headers": {k: v for k, v in headers.items() if k != "cookie"},
-            "requestContext": {
-                "accountId": "123456789012",
-                "apiId": "local",
-                "domainName": f"127.0.0.1:{self.port}",
-                "domainPrefix": "127",
-                "http": {
-                    "method": method,
-                    "path": url.path,
-                    "protocol": "HTTP/1.1",
-                    "sourceIp": source_ip,
-                    "userAgent": headers.get("user-agent", ""),
-                },
-                "requestId": str(uuid.uuid4()),
-                "routeKey": route_key,
-                "stage": "$default",
-                "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
-                "timeEpoch": int(now.timestamp() * 1000),
-            },
-            "isBase64Encoded": not is_text,
-        }
-        if "cookie" in headers:
-            event["cookies"] = [c.strip() for c in headers["cookie"].split(";") if c.strip()]
-        if query:
-            event["queryStringParameters"] = query
-        if params:
-            event["pathParameters"] = params
-        if body:
-            event["body"] = text if is_text else base64.b64encode(body).decode()
-        return event
+    def event(
+        self,
+        method: str,
+        target: str,
+        headers: dict[str, str],
+        body: bytes,
+        route: Route | None,
+        params: dict[str, str],
+        source_ip: str,
+    ) -> dict[str, Any]:
+        return build_event(
+            method, target, headers, body, route, params, source_ip, f"127.0.0.1:{self.port}"
+        )
 
     def authorize(self, route: Route, event: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
         """None if the request may proceed (context added to `event`), else (status, body)."""
@@ -262,7 +299,9 @@ class Gateway:
             **{k: v for k, v in event.items() if k not in ("body", "isBase64Encoded", "version")},
         }
         try:
-            result = self.pools[auth.function].invoke(auth_event, event["requestContext"]["requestId"])
+            result = self.pools[auth.function].invoke(
+                auth_event, event["requestContext"]["requestId"]
+            )
         except InvokeError as ex:
             print(f"runner: authorizer error: {ex}", file=sys.stderr)
             return 500, {"message": "Internal Server Error"}
@@ -271,8 +310,9 @@ class Gateway:
         event["requestContext"]["authorizer"] = {"lambda": result.get("context") or {}}
         return None
 
-    def handle(self, method: str, target: str, headers: dict[str, str], body: bytes,
-               source_ip: str) -> tuple[int, list[tuple[str, str]], bytes]:
+    def handle(
+        self, method: str, target: str, headers: dict[str, str], body: bytes, source_ip: str
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
         path = urlsplit(target).path
         if method == "OPTIONS" and self.cors and "access-control-request-method" in headers:
             return 204, self.cors_headers(headers, preflight=True), b""
@@ -294,7 +334,9 @@ class Gateway:
         status, out_headers, out_body = self.response(result)
         return status, out_headers + self.cors_headers(headers), out_body
 
-    def cors_headers(self, headers: dict[str, str], preflight: bool = False) -> list[tuple[str, str]]:
+    def cors_headers(
+        self, headers: dict[str, str], preflight: bool = False
+    ) -> list[tuple[str, str]]:
         origin = headers.get("origin")
         if not origin or not self.cors:
             return []
@@ -341,7 +383,9 @@ def make_handler(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
             if os.environ.get("RUNNER_ACCESS_LOG", "1") != "0":
-                sys.stderr.write(f"runner: {self.command} {self.path} {args[1] if len(args) > 1 else ''}\n")
+                sys.stderr.write(
+                    f"runner: {self.command} {self.path} {args[1] if len(args) > 1 else ''}\n"
+                )
 
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
@@ -357,7 +401,9 @@ def make_handler(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
                 status, out_headers, out = gateway.handle(
                     self.command, self.path, headers, body, self.client_address[0]
                 )
-            self.send_response(status, HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "")
+            self.send_response(
+                status, HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else ""
+            )
             names = {k.lower() for k, _ in out_headers}
             for k, v in out_headers:
                 self.send_header(k, v)
@@ -388,20 +434,25 @@ def make_backend(kind: str, endpoint: str | None, app: App) -> Backend:
 
 def seed(backend: Backend) -> None:
     """Demo categories and departments, through the layer's own store."""
-    os.environ.update(backend.env | {"TABLE_NAME": backend.table_name, "AWS_DEFAULT_REGION": REGION})
+    os.environ.update(
+        backend.env | {"TABLE_NAME": backend.table_name, "AWS_DEFAULT_REGION": REGION}
+    )
     sys.path.insert(0, str(ROOT / "layers" / "shared"))
     from local.seed import seed_catalog
 
     seed_catalog()
 
 
-def serve(port: int, backend_kind: str, endpoint: str | None, concurrency: int,
-          seed_data: bool) -> None:
+def serve(
+    port: int, backend_kind: str, endpoint: str | None, concurrency: int, seed_data: bool
+) -> None:
     app = load_app()
     backend = make_backend(backend_kind, endpoint, app)
     if seed_data and backend.kind != "aws":
         seed(backend)
-    httpd = ThreadingHTTPServer(("127.0.0.1", port), make_handler(Gateway(app, backend, port, concurrency)))
+    httpd = ThreadingHTTPServer(
+        ("127.0.0.1", port), make_handler(Gateway(app, backend, port, concurrency))
+    )
     httpd.daemon_threads = True
     actual = httpd.server_address[1]
     print(
@@ -410,7 +461,7 @@ def serve(port: int, backend_kind: str, endpoint: str | None, concurrency: int,
         f" (table {backend.table_name}, bucket {backend.bucket_name})\n"
         f"  routes  : {len(app.routes)} from template.yaml, {len(app.functions)} functions\n"
         f"  token   : make token USER=alice ROLE=customer   (ROLE=agent|admin, ORG=acme)\n"
-        f"  try     : curl -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:{actual}/me",
+        f'  try     : curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:{actual}/me',
         flush=True,
     )
     try:
@@ -423,11 +474,18 @@ def serve(port: int, backend_kind: str, endpoint: str | None, concurrency: int,
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 3000)))
-    parser.add_argument("--backend", choices=["moto", "aws"], default=os.environ.get("BACKEND", "moto"))
-    parser.add_argument("--endpoint", default=os.environ.get("HELPDESK_ENDPOINT_URL"),
-                        help="an AWS-compatible endpoint instead of the embedded moto server")
+    parser.add_argument(
+        "--backend", choices=["moto", "aws"], default=os.environ.get("BACKEND", "moto")
+    )
+    parser.add_argument(
+        "--endpoint",
+        default=os.environ.get("HELPDESK_ENDPOINT_URL"),
+        help="an AWS-compatible endpoint instead of the embedded moto server",
+    )
     parser.add_argument("--concurrency", type=int, default=4, help="warm instances per function")
     parser.add_argument("--no-seed", action="store_true", help="do not create demo categories")
     args = parser.parse_args()

@@ -10,7 +10,9 @@ CATEGORIES = [
     Category(id="cat_billing_invoices", name="Invoices", position=1, parent_id="cat_billing"),
     Category(id="cat_billing_refunds", name="Refunds", position=2, parent_id="cat_billing"),
     Category(id="cat_technical", name="Technical", position=2),
-    Category(id="cat_technical_login", name="Login problems", position=1, parent_id="cat_technical"),
+    Category(
+        id="cat_technical_login", name="Login problems", position=1, parent_id="cat_technical"
+    ),
     Category(id="cat_general", name="General", position=3),
 ]
 DEPARTMENTS = [

@@ -129,7 +129,11 @@ def parse(doc: dict[str, Any]) -> App:
         default_auth[api_id] = auth.get("DefaultAuthorizer")
         for name, cfg in auth.get("Authorizers", {}).items():
             fn_arn = cfg.get("FunctionArn", {})
-            fn = fn_arn["Fn::GetAtt"][0] if isinstance(fn_arn, dict) and "Fn::GetAtt" in fn_arn else ""
+            fn = (
+                fn_arn["Fn::GetAtt"][0]
+                if isinstance(fn_arn, dict) and "Fn::GetAtt" in fn_arn
+                else ""
+            )
             authorizers[name] = Authorizer(
                 name=name,
                 function=fn,

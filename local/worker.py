@@ -41,7 +41,9 @@ def main() -> None:
     module_name, func_name = handler.rsplit(".", 1)
     started = time.perf_counter()
     try:
-        spec = importlib.util.spec_from_file_location(module_name, Path(code_dir) / f"{module_name}.py")
+        spec = importlib.util.spec_from_file_location(
+            module_name, Path(code_dir) / f"{module_name}.py"
+        )
         assert spec and spec.loader
         module = importlib.util.module_from_spec(spec)
         sys.modules[module_name] = module
@@ -57,7 +59,9 @@ def main() -> None:
     out.flush()
     for line in sys.stdin:
         request = json.loads(line)
-        ctx = LambdaContext(name, int(memory), int(timeout), request.get("request_id") or str(uuid.uuid4()))
+        ctx = LambdaContext(
+            name, int(memory), int(timeout), request.get("request_id") or str(uuid.uuid4())
+        )
         answer: dict[str, Any]
         try:
             answer = {"result": fn(request["event"], ctx)}

@@ -7,7 +7,11 @@ from helpdesk.models import TicketSummary
 app = make_resolver()
 
 
-@app.post("/tickets/<ticket_id>/close", summary="Close my ticket (closing a closed ticket is not an error)", tags=["tickets"])
+@app.post(
+    "/tickets/<ticket_id>/close",
+    summary="Close my ticket (closing a closed ticket is not an error)",
+    tags=["tickets"],
+)
 def close_ticket(ticket_id: TicketId) -> TicketSummary:
     return tickets.close(current_principal(app), ticket_id)
 

@@ -3,7 +3,13 @@
 from aws_lambda_powertools.event_handler import Response
 
 from helpdesk import tickets
-from helpdesk.http import IdempotencyKey, current_principal, entrypoint, json_response, make_resolver
+from helpdesk.http import (
+    IdempotencyKey,
+    current_principal,
+    entrypoint,
+    json_response,
+    make_resolver,
+)
 from helpdesk.idempotency import run_once
 from helpdesk.models import CreateTicketRequest, TicketResponse
 
@@ -11,14 +17,21 @@ app = make_resolver()
 
 
 @app.post("/tickets", summary="Open a ticket", tags=["tickets"], status_code=201)
-def create_ticket(body: CreateTicketRequest, idempotency_key: IdempotencyKey = None) -> Response[TicketResponse]:
+def create_ticket(
+    body: CreateTicketRequest, idempotency_key: IdempotencyKey = None
+) -> Response[TicketResponse]:
     p = current_principal(app)
     result = run_once(
-        "create_ticket", p.user_id, idempotency_key, body.model_dump(mode="json"),
+        "create_ticket",
+        p.user_id,
+        idempotency_key,
+        body.model_dump(mode="json"),
         lambda: tickets.create_ticket(p, body).model_dump(mode="json"),
     )
     ticket = TicketResponse.model_validate(result)
-    return json_response(ticket, status=201, headers={"Location": f"/tickets/{ticket.id}", "ETag": ticket.etag})
+    return json_response(
+        ticket, status=201, headers={"Location": f"/tickets/{ticket.id}", "ETag": ticket.etag}
+    )
 
 
 lambda_handler = entrypoint(app)

@@ -7,7 +7,11 @@ from helpdesk.models import TicketSummary
 app = make_resolver()
 
 
-@app.post("/tickets/<ticket_id>/reopen", summary="Reopen my ticket unless staff locked it", tags=["tickets"])
+@app.post(
+    "/tickets/<ticket_id>/reopen",
+    summary="Reopen my ticket unless staff locked it",
+    tags=["tickets"],
+)
 def reopen_ticket(ticket_id: TicketId) -> TicketSummary:
     return tickets.reopen(current_principal(app), ticket_id)
 

@@ -17,13 +17,18 @@ from helpdesk.models import ReplyRequest, ReplyResponse
 app = make_resolver()
 
 
-@app.post("/tickets/<ticket_id>/messages", summary="Reply to my ticket", tags=["tickets"], status_code=201)
+@app.post(
+    "/tickets/<ticket_id>/messages", summary="Reply to my ticket", tags=["tickets"], status_code=201
+)
 def reply_ticket(
     ticket_id: TicketId, body: ReplyRequest, idempotency_key: IdempotencyKey = None
 ) -> Response[ReplyResponse]:
     p = current_principal(app)
     result = run_once(
-        f"reply:{ticket_id}", p.user_id, idempotency_key, body.model_dump(mode="json"),
+        f"reply:{ticket_id}",
+        p.user_id,
+        idempotency_key,
+        body.model_dump(mode="json"),
         lambda: ReplyResponse.of(*tickets.reply(p, ticket_id, body)).model_dump(mode="json"),
     )
     return json_response(ReplyResponse.model_validate(result), status=201)

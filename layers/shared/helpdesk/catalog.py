@@ -19,8 +19,12 @@ def active_categories() -> CategoryList:
     return CategoryList(
         items=[
             CategoryResponse(
-                id=c.id, name=c.name, position=c.position,
-                sub_categories=[CategoryRef(id=s.id, name=s.name) for s in active if s.parent_id == c.id],
+                id=c.id,
+                name=c.name,
+                position=c.position,
+                sub_categories=[
+                    CategoryRef(id=s.id, name=s.name) for s in active if s.parent_id == c.id
+                ],
             )
             for c in active
             if c.parent_id is None

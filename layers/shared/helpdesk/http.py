@@ -123,7 +123,9 @@ def _require_json(event: dict[str, Any]) -> None:
         return
     ctype = str((event.get("headers") or {}).get("content-type", "")).split(";")[0].strip().lower()
     if ctype and ctype != "application/json" and not ctype.endswith("+json"):
-        raise UnsupportedMediaTypeError(f"Content-Type {ctype} is not accepted; send application/json")
+        raise UnsupportedMediaTypeError(
+            f"Content-Type {ctype} is not accepted; send application/json"
+        )
     if ctype != "application/json":
         event.setdefault("headers", {})["content-type"] = "application/json"
 
@@ -146,7 +148,12 @@ def entrypoint(app: APIGatewayHttpResolver, *, public: bool = False) -> LambdaHa
             status, headers, body = problem(
                 ex, instance=str(event.get("rawPath", "")), request_id=str(ctx.get("requestId", ""))
             )
-            return {"statusCode": status, "headers": headers, "body": body, "isBase64Encoded": False}
+            return {
+                "statusCode": status,
+                "headers": headers,
+                "body": body,
+                "isBase64Encoded": False,
+            }
         return app.resolve(event, context)
 
     return lambda_handler

@@ -12,7 +12,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from helpdesk.errors import IdempotencyInProgressError, IdempotencyKeyReusedError, ValidationFailedError
+from helpdesk.errors import (
+    IdempotencyInProgressError,
+    IdempotencyKeyReusedError,
+    ValidationFailedError,
+)
 
 WAIT_SECONDS = 8.0
 MAX_KEY_LENGTH = 255
@@ -36,7 +40,9 @@ def run_once(
     from helpdesk.store import idempotency_persistence
 
     config = IdempotencyConfig(
-        event_key_jmespath="key", payload_validation_jmespath="payload", expires_after_seconds=24 * 3600
+        event_key_jmespath="key",
+        payload_validation_jmespath="payload",
+        expires_after_seconds=24 * 3600,
     )
 
     @idempotent_function(

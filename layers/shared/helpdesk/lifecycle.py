@@ -47,8 +47,8 @@ TRANSITIONS: dict[tuple[Action, Side], dict[Status, Status]] = {
         Status.RESOLVED: Status.RESOLVED,
     },
     (Action.NOTE, Side.STAFF): {s: s for s in _ALL},
-    (Action.CLOSE, Side.CUSTOMER): {s: Status.CLOSED for s in _ALL},
-    (Action.CLOSE, Side.STAFF): {s: Status.CLOSED for s in _ALL},
+    (Action.CLOSE, Side.CUSTOMER): dict.fromkeys(_ALL, Status.CLOSED),
+    (Action.CLOSE, Side.STAFF): dict.fromkeys(_ALL, Status.CLOSED),
     (Action.REOPEN, Side.CUSTOMER): {
         Status.CLOSED: Status.OPEN,
         Status.RESOLVED: Status.OPEN,
@@ -108,7 +108,9 @@ class _Change:
                 setattr(self.ticket, name, value)
         return changes
 
-    def event(self, type_: str, changes: dict[str, dict[str, Any]] | None = None, **data: Any) -> None:
+    def event(
+        self, type_: str, changes: dict[str, dict[str, Any]] | None = None, **data: Any
+    ) -> None:
         self.ticket.event_seq += 1
         self.events.append(
             TicketEvent(
@@ -162,8 +164,15 @@ def open_ticket(ticket: Ticket, actor_id: str, now: str) -> Outcome:
     return out
 
 
-def reply(ticket: Ticket, actor_id: str, side: Side, now: str, message_id: str, *,
-          next_status: Status | None = None) -> Outcome:
+def reply(
+    ticket: Ticket,
+    actor_id: str,
+    side: Side,
+    now: str,
+    message_id: str,
+    *,
+    next_status: Status | None = None,
+) -> Outcome:
     """A public message from `side`: status, counters, read state and response metrics."""
     new_status = target(Action.REPLY, side, ticket.status)
     ch = _Change(ticket, actor_id, side, now)
@@ -182,7 +191,9 @@ def reply(ticket: Ticket, actor_id: str, side: Side, now: str, message_id: str, 
         t.customer_unread_count += 1
         if t.waiting_since is not None:
             t.interaction_count += 1
-            t.longest_wait_seconds = max(t.longest_wait_seconds, seconds_between(t.waiting_since, now))
+            t.longest_wait_seconds = max(
+                t.longest_wait_seconds, seconds_between(t.waiting_since, now)
+            )
             if t.first_response_seconds is None:
                 t.first_response_seconds = seconds_between(t.created_at, now)
             t.waiting_since = None
@@ -211,7 +222,11 @@ def close(ticket: Ticket, actor_id: str, side: Side, now: str) -> Outcome:
 
 def reopen(ticket: Ticket, actor_id: str, side: Side, now: str) -> Outcome:
     """Reopen a closed or resolved ticket, unless staff locked it; a no-op on open tickets."""
-    if ticket.locked and side is Side.CUSTOMER and ticket.status in (Status.CLOSED, Status.RESOLVED):
+    if (
+        ticket.locked
+        and side is Side.CUSTOMER
+        and ticket.status in (Status.CLOSED, Status.RESOLVED)
+    ):
         raise TicketLockedError()
     ch = _Change(ticket, actor_id, side, now)
     ch.status_to(target(Action.REOPEN, side, ticket.status))
@@ -228,14 +243,19 @@ def mark_read(ticket: Ticket, actor_id: str, side: Side, now: str) -> Outcome:
         changes = ch.set(customer_unread_count=0, customer_last_read_at=now)
     else:
         changes = ch.set(staff_unread_count=0, staff_last_read_at=now)
-    ch.event("read", {k: v for k, v in changes.items() if k.endswith("unread_count")}, side=side.value)
+    ch.event(
+        "read", {k: v for k, v in changes.items() if k.endswith("unread_count")}, side=side.value
+    )
     return ch.done()
 
 
 def rate(ticket: Ticket, actor_id: str, now: str, rating: int, comment: str | None) -> Outcome:
     """Rate a resolved or closed ticket; the rating may change for 7 days after the first."""
     target(Action.RATE, Side.CUSTOMER, ticket.status)
-    if ticket.first_rated_at and seconds_between(ticket.first_rated_at, now) > RATING_CHANGE_WINDOW_SECONDS:
+    if (
+        ticket.first_rated_at
+        and seconds_between(ticket.first_rated_at, now) > RATING_CHANGE_WINDOW_SECONDS
+    ):
         raise RatingNotAllowedError("Ratings can be changed for 7 days only")
     ch = _Change(ticket, actor_id, Side.CUSTOMER, now)
     changes = ch.set(rating=rating, rating_comment=comment)

@@ -59,7 +59,9 @@ class MeResponse(BaseModel):
 
     @classmethod
     def of(cls, p: Principal) -> MeResponse:
-        return cls(user_id=p.user_id, name=p.name, email=p.email, roles=sorted(p.roles), org_id=p.org_id)
+        return cls(
+            user_id=p.user_id, name=p.name, email=p.email, roles=sorted(p.roles), org_id=p.org_id
+        )
 
 
 class CategoryRef(BaseModel):
@@ -80,8 +82,14 @@ class MessageResponse(BaseModel):
     @classmethod
     def of(cls, m: Message) -> MessageResponse:
         return cls(
-            id=m.id, author_id=m.author_id, author_name=m.author_name, side=m.side.value,
-            internal=m.internal, body=m.body, created_at=m.created_at, attachments=m.attachments,
+            id=m.id,
+            author_id=m.author_id,
+            author_name=m.author_name,
+            side=m.side.value,
+            internal=m.internal,
+            body=m.body,
+            created_at=m.created_at,
+            attachments=m.attachments,
         )
 
 
@@ -128,14 +136,20 @@ class TicketResponse(TicketSummary):
     etag: str
 
     @classmethod
-    def build(cls, t: Ticket, messages: list[Message], categories: dict[str, Category]) -> TicketResponse:
+    def build(
+        cls, t: Ticket, messages: list[Message], categories: dict[str, Category]
+    ) -> TicketResponse:
         def ref(cid: str | None) -> CategoryRef | None:
             c = categories.get(cid) if cid else None
             return CategoryRef(id=c.id, name=c.name) if c else None
 
         data: dict[str, Any] = t.model_dump()
         return cls(
-            **{k: v for k, v in data.items() if k in TicketSummary.model_fields or k in ("cc", "closed_by")},
+            **{
+                k: v
+                for k, v in data.items()
+                if k in TicketSummary.model_fields or k in ("cc", "closed_by")
+            },
             category=ref(t.category_id),
             sub_category=ref(t.sub_category_id),
             messages=[MessageResponse.of(m) for m in messages],

@@ -81,7 +81,9 @@ def principal_from_event(event: dict[str, Any]) -> Principal:
     ctx = ctx.get("lambda") or {}
     error = ctx.get("auth_error")
     if error or not ctx.get("user_id"):
-        raise UnauthenticatedError(_AUTH_DETAILS.get(error, _AUTH_DETAILS[None]), code=error or "TOKEN_MISSING")
+        raise UnauthenticatedError(
+            _AUTH_DETAILS.get(error, _AUTH_DETAILS[None]), code=error or "TOKEN_MISSING"
+        )
     expires_at = ctx.get("expires_at")
     # The gateway may cache an authorizer answer longer than the token lives.
     if expires_at not in (None, "") and int(expires_at) < time.time():

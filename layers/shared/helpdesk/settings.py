@@ -35,9 +35,9 @@ class AuthSettings(_Base):
 
 @lru_cache(maxsize=1)
 def table_settings() -> TableSettings:
-    return TableSettings()  # type: ignore[call-arg]  # filled from the environment
+    return TableSettings()  # fields come from the environment
 
 
 @lru_cache(maxsize=1)
 def auth_settings() -> AuthSettings:
-    return AuthSettings()  # type: ignore[call-arg]
+    return AuthSettings()

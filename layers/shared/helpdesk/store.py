@@ -50,7 +50,8 @@ MAX_TRANSACTION_ITEMS = 100
 def client() -> DynamoDBClient:
     # Endpoint and credentials come from the environment (AWS_ENDPOINT_URL locally).
     return boto3.client(
-        "dynamodb", config=Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2)
+        "dynamodb",
+        config=Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2),
     )
 
 
@@ -109,7 +110,11 @@ def listkeys(t: Ticket) -> set[str]:
 
     R#<user>: the requester's lists; O#<org>: the organization's; Q: the staff queue.
     """
-    keys = {f"R#{t.requester_id}", f"R#{t.requester_id}#S#{t.status}", f"R#{t.requester_id}#P#{t.priority}"}
+    keys = {
+        f"R#{t.requester_id}",
+        f"R#{t.requester_id}#S#{t.status}",
+        f"R#{t.requester_id}#P#{t.priority}",
+    }
     if t.category_id:
         keys.add(f"R#{t.requester_id}#C#{t.category_id}")
     if t.customer_unread_count > 0:
@@ -120,7 +125,11 @@ def listkeys(t: Ticket) -> set[str]:
         keys |= {f"O#{t.org_id}", f"O#{t.org_id}#S#{t.status}"}
     assignee = t.assignee_id or "none"
     keys |= {
-        "Q", f"Q#S#{t.status}", f"Q#P#{t.priority}", f"Q#A#{assignee}", f"Q#R#{t.requester_id}",
+        "Q",
+        f"Q#S#{t.status}",
+        f"Q#P#{t.priority}",
+        f"Q#A#{assignee}",
+        f"Q#R#{t.requester_id}",
         f"Q#S#{t.status}#A#{assignee}",
     }
     if t.category_id:
@@ -150,8 +159,10 @@ def _entry_item(lk: str, t: Ticket) -> dict[str, Any]:
     if lk.startswith("Q"):
         # staff lists also sort by creation and by last update (sync clients)
         data |= {
-            "GSI1PK": f"L#{lk}", "GSI1SK": f"{t.created_at}#{t.id}",
-            "GSI2PK": f"L#{lk}", "GSI2SK": f"{t.updated_at}#{t.id}",
+            "GSI1PK": f"L#{lk}",
+            "GSI1SK": f"{t.created_at}#{t.id}",
+            "GSI2PK": f"L#{lk}",
+            "GSI2SK": f"{t.updated_at}#{t.id}",
         }
     return {"Put": {"TableName": _table(), "Item": _item(data)}}
 
@@ -182,7 +193,9 @@ def _ticket_writes(old: Ticket | None, new: Ticket) -> list[dict[str, Any]]:
     new_sk = _entry_sk(new)
     for lk in sorted(old_keys):
         if old is not None and (lk not in new_keys or _entry_sk(old) != new_sk):
-            writes.append({"Delete": {"TableName": _table(), "Key": _key(f"L#{lk}", _entry_sk(old))}})
+            writes.append(
+                {"Delete": {"TableName": _table(), "Key": _key(f"L#{lk}", _entry_sk(old))}}
+            )
     writes += [_entry_item(lk, new) for lk in sorted(new_keys)]
     writes += [_counter_update(lk, +1) for lk in sorted(new_keys - old_keys)]
     writes += [_counter_update(lk, -1) for lk in sorted(old_keys - new_keys)]
@@ -200,13 +213,25 @@ def _put_new(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _message_put(msg: Message) -> dict[str, Any]:
-    return _put_new({"PK": _ticket_pk(msg.ticket_id), "SK": _message_sk(msg), "kind": "message",
-                     **msg.model_dump(mode="json")})
+    return _put_new(
+        {
+            "PK": _ticket_pk(msg.ticket_id),
+            "SK": _message_sk(msg),
+            "kind": "message",
+            **msg.model_dump(mode="json"),
+        }
+    )
 
 
 def _event_put(ev: TicketEvent) -> dict[str, Any]:
-    return _put_new({"PK": _ticket_pk(ev.ticket_id), "SK": f"{EVENT}{ev.seq:010d}", "kind": "event",
-                     **ev.model_dump(mode="json")})
+    return _put_new(
+        {
+            "PK": _ticket_pk(ev.ticket_id),
+            "SK": f"{EVENT}{ev.seq:010d}",
+            "kind": "event",
+            **ev.model_dump(mode="json"),
+        }
+    )
 
 
 # ---------------------------------------------------------------- tickets
@@ -230,21 +255,29 @@ def next_ticket_number() -> int:
 def create_ticket(ticket: Ticket, first: Message, events: Iterable[TicketEvent]) -> None:
     """Ticket, first message, events, number lookup, entries and counters: one transaction."""
     number = _put_new({"PK": f"NUMBER#{ticket.number}", "SK": "N", "ticket_id": ticket.id})
-    _transact(_ticket_writes(None, ticket) + [number, _message_put(first)] + [_event_put(e) for e in events])
+    _transact(
+        _ticket_writes(None, ticket)
+        + [number, _message_put(first)]
+        + [_event_put(e) for e in events]
+    )
 
 
-def save_ticket(old: Ticket, new: Ticket, events: Iterable[TicketEvent],
-                messages: Iterable[Message] = ()) -> None:
+def save_ticket(
+    old: Ticket, new: Ticket, events: Iterable[TicketEvent], messages: Iterable[Message] = ()
+) -> None:
     """Write a ticket change; ConcurrentUpdateError if the ticket moved on since `old` was read."""
     _transact(
-        _ticket_writes(old, new) + [_message_put(m) for m in messages] + [_event_put(e) for e in events]
+        _ticket_writes(old, new)
+        + [_message_put(m) for m in messages]
+        + [_event_put(e) for e in events]
     )
 
 
 def get_ticket(ticket_id: str) -> Ticket | None:
     try:
-        out = client().get_item(TableName=_table(), Key=_key(_ticket_pk(ticket_id), TICKET_SK),
-                                ConsistentRead=True)
+        out = client().get_item(
+            TableName=_table(), Key=_key(_ticket_pk(ticket_id), TICKET_SK), ConsistentRead=True
+        )
     except ClientError as ex:
         raise StoreError() from ex
     item = out.get("Item")
@@ -269,7 +302,9 @@ def get_thread(ticket_id: str, *, include_notes: bool) -> TicketThread | None:
         cond = "PK = :pk AND SK BETWEEN :t AND :m"
         values = {":t": {"S": TICKET_SK}, ":m": {"S": PUBLIC_MSG + "\uffff"}}
     values[":pk"] = {"S": _ticket_pk(ticket_id)}
-    items = _query_all(KeyConditionExpression=cond, ExpressionAttributeValues=values, ConsistentRead=True)
+    items = _query_all(
+        KeyConditionExpression=cond, ExpressionAttributeValues=values, ConsistentRead=True
+    )
     if not items or items[0]["SK"]["S"] != TICKET_SK:
         return None
     messages = [Message.model_validate(_plain(i)) for i in items[1:]]
@@ -305,8 +340,15 @@ class Page:
     next_sort_key: str | None
 
 
-def list_page(listkey: str, *, limit: int, before: str | None = None, sort: str = "activity",
-              descending: bool = True, since: str | None = None) -> Page:
+def list_page(
+    listkey: str,
+    *,
+    limit: int,
+    before: str | None = None,
+    sort: str = "activity",
+    descending: bool = True,
+    since: str | None = None,
+) -> Page:
     """One page of a list: a single Query reading at most `limit + 1` entries."""
     index = {"activity": None, "created": "GSI1", "updated": "GSI2"}[sort]
     pk_name = {None: "PK", "GSI1": "GSI1PK", "GSI2": "GSI2PK"}[index]
@@ -323,8 +365,11 @@ def list_page(listkey: str, *, limit: int, before: str | None = None, sort: str 
         cond += f" AND {sk_name} >= :lo"
         values[":lo"] = {"S": since}
     kwargs: dict[str, Any] = {
-        "TableName": _table(), "KeyConditionExpression": cond, "ExpressionAttributeValues": values,
-        "ScanIndexForward": not descending, "Limit": limit + 1,
+        "TableName": _table(),
+        "KeyConditionExpression": cond,
+        "ExpressionAttributeValues": values,
+        "ScanIndexForward": not descending,
+        "Limit": limit + 1,
     }
     if index:
         kwargs["IndexName"] = index
@@ -360,7 +405,9 @@ def count(listkeys_: Iterable[str]) -> int:
     return sum(int(i["n"]["N"]) for i in items)
 
 
-def list_events(ticket_id: str, *, limit: int, after_seq: int = 0) -> tuple[list[TicketEvent], bool]:
+def list_events(
+    ticket_id: str, *, limit: int, after_seq: int = 0
+) -> tuple[list[TicketEvent], bool]:
     try:
         out = client().query(
             TableName=_table(),
@@ -407,13 +454,17 @@ def get_department(department_id: str) -> Department | None:
 
 
 def put_category(cat: Category) -> None:
-    client().put_item(TableName=_table(), Item=_item({"PK": "CATALOG", "SK": f"CAT#{cat.id}",
-                                                      **cat.model_dump(mode="json")}))
+    client().put_item(
+        TableName=_table(),
+        Item=_item({"PK": "CATALOG", "SK": f"CAT#{cat.id}", **cat.model_dump(mode="json")}),
+    )
 
 
 def put_department(dep: Department) -> None:
-    client().put_item(TableName=_table(), Item=_item({"PK": "CATALOG", "SK": f"DEP#{dep.id}",
-                                                      **dep.model_dump(mode="json")}))
+    client().put_item(
+        TableName=_table(),
+        Item=_item({"PK": "CATALOG", "SK": f"DEP#{dep.id}", **dep.model_dump(mode="json")}),
+    )
 
 
 # ---------------------------------------------------------------- idempotency

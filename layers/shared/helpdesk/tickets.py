@@ -94,8 +94,15 @@ def create_ticket(p: Principal, req: CreateTicketRequest) -> TicketResponse:
         updated_at=now,
         last_activity_at=now,
     )
-    first = Message(id=new_id("msg"), ticket_id=ticket.id, author_id=p.user_id, author_name=p.name,
-                    side=Side.CUSTOMER, body=req.message, created_at=now)
+    first = Message(
+        id=new_id("msg"),
+        ticket_id=ticket.id,
+        author_id=p.user_id,
+        author_name=p.name,
+        side=Side.CUSTOMER,
+        body=req.message,
+        created_at=now,
+    )
     out = lifecycle.open_ticket(ticket, p.user_id, now)
     store.create_ticket(out.ticket, first, out.events)
     return TicketResponse.build(out.ticket, [first], _categories_of(out.ticket))
@@ -151,12 +158,14 @@ def _plan(p: Principal, f: ListFilters) -> tuple[str, list[str]]:
     else:
         base = f"R#{p.user_id}"
     dims = [
-        d for d, on in (
+        d
+        for d, on in (
             (f"{base}#C#{f.category_id}", f.category_id),
             (f"{base}#P#{f.priority}", f.priority),
             (f"{base}#U", f.unread),
             (f"{base}#OU", f.open_or_unread),
-        ) if on
+        )
+        if on
     ]
     if f.statuses:
         dims_status = [f"{base}#S#{s}" for s in sorted(set(f.statuses))]
@@ -190,8 +199,11 @@ def list_tickets(p: Principal, f: ListFilters, *, limit: int, cursor: str | None
     if more and tickets:
         last = tickets[-1]
         next_cursor = encode_cursor({"l": signature, "k": f"{last.last_activity_at}#{last.id}"})
-    return TicketList(items=[TicketSummary.of(t) for t in tickets], next_cursor=next_cursor,
-                      total=store.count(keys))
+    return TicketList(
+        items=[TicketSummary.of(t) for t in tickets],
+        next_cursor=next_cursor,
+        total=store.count(keys),
+    )
 
 
 def _by_number(p: Principal, number: int, organization: bool) -> TicketList:
@@ -207,8 +219,12 @@ def _by_number(p: Principal, number: int, organization: bool) -> TicketList:
 # ---------------------------------------------------------------- change
 
 
-def _mutate(p: Principal, ticket_id: str, change: Callable[[Ticket], Outcome],
-            messages: Callable[[Ticket], list[Message]] = lambda _: []) -> Ticket:
+def _mutate(
+    p: Principal,
+    ticket_id: str,
+    change: Callable[[Ticket], Outcome],
+    messages: Callable[[Ticket], list[Message]] = lambda _: [],
+) -> Ticket:
     """Read, apply `change`, write with a version check; on a race, read again and retry."""
     for attempt in range(MAX_UPDATE_ATTEMPTS):
         ticket = store.get_ticket(ticket_id)
@@ -232,8 +248,15 @@ def reply(p: Principal, ticket_id: str, req: ReplyRequest) -> tuple[MessageRespo
 
     def change(t: Ticket) -> Outcome:
         now = now_iso()
-        holder["m"] = Message(id=message_id, ticket_id=t.id, author_id=p.user_id, author_name=p.name,
-                              side=Side.CUSTOMER, body=req.message, created_at=now)
+        holder["m"] = Message(
+            id=message_id,
+            ticket_id=t.id,
+            author_id=p.user_id,
+            author_name=p.name,
+            side=Side.CUSTOMER,
+            body=req.message,
+            created_at=now,
+        )
         return lifecycle.reply(t, p.user_id, Side.CUSTOMER, now, message_id)
 
     ticket = _mutate(p, ticket_id, change, lambda _: [holder["m"]])
@@ -260,6 +283,7 @@ def mark_read(p: Principal, ticket_id: str) -> TicketSummary:
 
 def rate(p: Principal, ticket_id: str, req: RatingRequest) -> TicketSummary:
     return TicketSummary.of(
-        _mutate(p, ticket_id,
-                lambda t: lifecycle.rate(t, p.user_id, now_iso(), req.rating, req.comment))
+        _mutate(
+            p, ticket_id, lambda t: lifecycle.rate(t, p.user_id, now_iso(), req.rating, req.comment)
+        )
     )

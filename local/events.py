@@ -1,0 +1,74 @@
+"""Write events/<function>.json: one payload-2.0 event per routed function.
+
+For `sam local invoke -e events/<name>.json <Function>` and the handler tests.
+Routes come from template.yaml; only the sample bodies live here.
+
+    python -m local.events            # (re)write missing event files
+    python -m local.events --force    # rewrite all
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from local.runner import build_event
+from local.template import ROOT, Function
+from local.template import app as load_app
+
+EVENTS = ROOT / "events"
+SAMPLE_ID = "tkt_01jexample0000000000000000"
+SAMPLE_BODIES: dict[str, dict[str, Any]] = {
+    "POST /tickets": {"subject": "Printer on fire", "message": "It started this morning."},
+    "POST /tickets/{ticket_id}/messages": {"message": "Any news?"},
+    "PUT /tickets/{ticket_id}/rating": {"rating": 5, "comment": "Quick and kind"},
+}
+CUSTOMER = {
+    "user_id": "alice",
+    "name": "Alice",
+    "email": "alice@example.com",
+    "roles": "customer",
+    "org_id": "",
+}
+
+
+def event_name(fn: Function) -> str:
+    return Path(fn.code_uri).name
+
+
+def sample_event(fn: Function) -> dict[str, Any]:
+    route = fn.routes[0]
+    path = "/nope" if route.path == "$default" else route.path
+    params = dict.fromkeys(re.findall(r"\{([^}+]+)\+?\}", path), SAMPLE_ID)
+    target = re.sub(r"\{[^}]+\}", SAMPLE_ID, path)
+    body = SAMPLE_BODIES.get(route.key)
+    headers = {"content-type": "application/json"} if body else {}
+    raw = json.dumps(body).encode() if body else b""
+    method = "GET" if route.method == "ANY" else route.method
+    event = build_event(method, target, headers, raw, route, params)
+    event["requestContext"]["requestId"] = f"example-{event_name(fn)}"
+    if route.authorizer:
+        event["requestContext"]["authorizer"] = {"lambda": dict(CUSTOMER)}
+    return event
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--force", action="store_true")
+    args = parser.parse_args()
+    EVENTS.mkdir(exist_ok=True)
+    for fn in load_app().functions.values():
+        if not fn.routes:
+            continue
+        path = EVENTS / f"{event_name(fn)}.json"
+        if path.exists() and not args.force:
+            continue
+        path.write_text(json.dumps(sample_event(fn), indent=2) + "\n")
+        print(f"wrote {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

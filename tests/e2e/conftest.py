@@ -1,0 +1,88 @@
+"""End-to-end fixtures: the local runner on a free port, spoken to over HTTP."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.e2e
+
+
+class Runner:
+    def __init__(self, url: str, state_dir: Path) -> None:
+        self.url = url
+        self.state_dir = state_dir
+
+    def token(self, user: str, role: str = "customer", org: str | None = None, **kw: object) -> str:
+        from local import devauth
+
+        os.environ["HELPDESK_LOCAL_DIR"] = str(self.state_dir)
+        return devauth.mint(user, role, org, **kw)  # type: ignore[arg-type]
+
+    def client(
+        self, user: str | None = None, role: str = "customer", org: str | None = None
+    ) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {self.token(user, role, org)}"} if user else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=30)
+
+
+def _free_port() -> int:
+    from local.backend import free_port
+
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
+    state = tmp_path_factory.mktemp("runner-state")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env |= {"HELPDESK_LOCAL_DIR": str(state), "RUNNER_ACCESS_LOG": "0", "PYTHONPATH": f"{ROOT}"}
+    log = (state / "runner.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "local.runner", "--port", str(port), "--concurrency", "4"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{url}/.well-known/jwks.json", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            log.close()
+            raise RuntimeError("runner did not start:\n" + (state / "runner.log").read_text())
+        time.sleep(0.2)
+    yield Runner(url, state)
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture
+def user() -> str:
+    """A fresh user id per test, so tests never see each other's tickets."""
+    return f"u{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def as_user(runner: Runner) -> Callable[..., httpx.Client]:
+    return runner.client
