@@ -5,6 +5,7 @@ PORT ?= 3000
 VENV := .venv
 PY := $(VENV)/bin/python
 TOOLS := .venv-tools
+SAM := .venv-sam
 UV_VERSION := 0.13.8
 export UV_PYTHON_DOWNLOADS := never
 export PYTHONPATH := layers/shared:.
@@ -16,7 +17,7 @@ BASE_PY := $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1; \
 	then command -v $$p; break; fi; done)
 
-.PHONY: help install run token test lint typecheck pytest openapi bench clean
+.PHONY: help install tools run token test lint typecheck events clean
 
 help:
 	@echo "make run     serve the API on http://127.0.0.1:$(PORT) (embedded moto backend)"
@@ -51,25 +52,35 @@ token: install
 typecheck: install
 	$(PY) -m mypy layers/shared/helpdesk functions local tests bench
 
-pytest: install
-	$(PY) -m pytest -n 2 --dist loadgroup -q
-
-test: install
-	$(PY) -m ruff check .
-	$(PY) -m mypy layers/shared/helpdesk functions local tests bench
-	$(PY) -m pytest -n 2 --dist loadgroup -q
-
-$(TOOLS)/.installed:
+# The template linters live in their own venv (aws-sam-translator pins an older pydantic).
+$(TOOLS)/.installed: requirements/tools.txt | $(VENV)/.installed
 	@test -x $(TOOLS)/bin/python || $(BASE_PY) -m venv $(TOOLS)
-	@$(TOOLS)/bin/pip install -q --disable-pip-version-check uv==$(UV_VERSION) >/dev/null 2>&1 || true
-	@$(TOOLS)/bin/uv pip install -q -p $(TOOLS)/bin/python aws-sam-cli==1.170.0 || echo "make: aws-sam-cli not installable here; sam validate skipped"
+	@$(VENV)/bin/uv pip install -q -p $(TOOLS)/bin/python -r requirements/tools.txt 2>/dev/null || \
+		$(TOOLS)/bin/pip install -q -r requirements/tools.txt
 	@touch $@
 
-lint: install $(TOOLS)/.installed
+tools: $(TOOLS)/.installed
+
+# SAM CLI (for `sam validate --lint` and `sam build`), optional, also apart.
+$(SAM)/.installed:
+	@test -x $(SAM)/bin/python || $(BASE_PY) -m venv $(SAM)
+	@$(VENV)/bin/uv pip install -q -p $(SAM)/bin/python aws-sam-cli==1.170.0 && touch $@ || \
+		echo "make: aws-sam-cli could not be installed; sam validate skipped"
+
+test: install tools
 	$(PY) -m ruff check .
 	$(PY) -m mypy layers/shared/helpdesk functions local tests bench
-	$(PY) -m local.lint_template
-	@if [ -x $(TOOLS)/bin/sam ]; then $(TOOLS)/bin/sam validate --lint --template template.yaml; else echo "sam validate skipped (SAM CLI missing)"; fi
+	$(PY) -m pytest -n 2 --dist loadgroup -q
+
+lint: install tools $(SAM)/.installed
+	$(PY) -m ruff check .
+	$(PY) -m mypy layers/shared/helpdesk functions local tests bench
+	$(TOOLS)/bin/python -m local.lint_template
+	@if [ -x $(SAM)/bin/sam ]; then $(SAM)/bin/sam validate --lint --template template.yaml; \
+		else echo "sam validate skipped (SAM CLI missing)"; fi
+
+events: install
+	$(PY) -m local.events
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .aws-sam .local .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) $(SAM) .aws-sam .local .pytest_cache .mypy_cache .ruff_cache
