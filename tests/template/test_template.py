@@ -21,7 +21,12 @@ from local.template import app as load_app
 TOOLS_PY = ROOT / ".venv-tools" / "bin" / "python"
 NON_HTTP_FUNCTIONS = {"AuthorizerFunction"}
 METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "ANY"}
-WRITE_ACTIONS = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
+WRITE_ACTIONS = {
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+}
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +41,12 @@ def test_cfn_lint_on_template_and_expansion() -> None:
         pytest.skip("tools venv (.venv-tools) not installed; run `make test`")
     # Given the template; When linted as written and as SAM expands it; Then nothing is reported.
     out = subprocess.run(
-        [str(TOOLS_PY), "-m", "local.lint_template"], cwd=ROOT, capture_output=True, text=True,
-        env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1", "PYTHONPATH": str(ROOT)}, timeout=300,
+        [str(TOOLS_PY), "-m", "local.lint_template"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1", "PYTHONPATH": str(ROOT)},
+        timeout=300,
     )
     assert out.returncode == 0, out.stdout + out.stderr
 
@@ -50,9 +59,16 @@ def test_every_route_has_a_function_handler_and_event(tpl: App) -> None:
         module, attr = fn.handler.rsplit(".", 1)
         source = ROOT / fn.code_uri / f"{module}.py"
         assert source.exists(), f"{route.key}: {source} missing"
-        names = {n.id for node in ast.walk(ast.parse(source.read_text())) if isinstance(node, ast.Assign)
-                 for n in node.targets if isinstance(n, ast.Name)}
-        names |= {n.name for n in ast.parse(source.read_text()).body if isinstance(n, ast.FunctionDef)}
+        names = {
+            n.id
+            for node in ast.walk(ast.parse(source.read_text()))
+            if isinstance(node, ast.Assign)
+            for n in node.targets
+            if isinstance(n, ast.Name)
+        }
+        names |= {
+            n.name for n in ast.parse(source.read_text()).body if isinstance(n, ast.FunctionDef)
+        }
         assert attr in names, f"{source} defines no {attr}"
         event_file = ROOT / "events" / f"{Path(fn.code_uri).name}.json"
         assert event_file.exists(), f"{route.key}: {event_file} missing (python -m local.events)"
@@ -77,7 +93,9 @@ def test_handler_routes_match_the_template(tpl: App) -> None:
             (m.group(1).upper(), re.sub(r"<([^>]+)>", r"{\1}", m.group(2)))
             for m in re.finditer(r"@app\.(get|post|put|patch|delete)\(\s*\"([^\"]+)\"", source)
         }
-        assert (route.method, route.path) in declared, f"{route.key} not declared in app.py: {declared}"
+        assert (route.method, route.path) in declared, (
+            f"{route.key} not declared in app.py: {declared}"
+        )
 
 
 def test_only_public_routes_skip_the_authorizer(tpl: App) -> None:
@@ -101,7 +119,9 @@ def _layer_imports(module: str) -> frozenset[str]:
         elif isinstance(node, ast.Import):
             names = [a.name for a in node.names if a.name.startswith("helpdesk")]
         for name in names:
-            if (ROOT / "layers" / "shared" / (name.replace(".", "/") + ".py")).exists() and name not in found:
+            if (
+                ROOT / "layers" / "shared" / (name.replace(".", "/") + ".py")
+            ).exists() and name not in found:
                 found |= _layer_imports(name)
     return frozenset(found)
 
@@ -135,9 +155,15 @@ def test_policies_are_least_privilege(tpl: App) -> None:
         for s in statements:
             assert s["Effect"] == "Allow"
             assert s.get("Resource") not in ("*", ["*"]), f"{name}: wildcard resource"
-            assert "*" not in s["Action"] and "dynamodb:*" not in s["Action"] and "s3:*" not in s["Action"]
+            assert (
+                "*" not in s["Action"]
+                and "dynamodb:*" not in s["Action"]
+                and "s3:*" not in s["Action"]
+            )
             if any(a.startswith("dynamodb:") for a in s["Action"]):
-                assert "TicketsTable" in _resource_text(s), f"{name}: DynamoDB grant on another resource"
+                assert "TicketsTable" in _resource_text(s), (
+                    f"{name}: DynamoDB grant on another resource"
+                )
         assert bool(table_actions) == uses_table, f"{name}: table access {table_actions} vs code"
         assert "dynamodb:Scan" not in table_actions, f"{name}: lists are Queries, never Scans"
         if fn.routes and all(r.method == "GET" for r in fn.routes) and name != "AuthorizerFunction":
