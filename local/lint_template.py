@@ -28,7 +28,7 @@ IGNORE_CHECKS = [
 
 def expand(doc: dict[str, Any]) -> dict[str, Any]:
     """The CloudFormation template `sam deploy` would submit (code locations faked)."""
-    from samtranslator.translator.transform import transform  # type: ignore[import-not-found]
+    from samtranslator.translator.transform import transform
 
     doc = copy.deepcopy(doc)
     for res in doc["Resources"].values():
@@ -48,7 +48,7 @@ def expand(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def lint(path: Path) -> list[str]:
-    from cfnlint.api import ManualArgs, lint_file  # type: ignore[import-not-found]
+    from cfnlint.api import ManualArgs, lint_file
 
     matches = lint_file(path, config=ManualArgs(ignore_checks=IGNORE_CHECKS, regions=["us-east-1"]))
     return [f"{m.rule.id} {m.message} ({m.filename}:{m.linenumber})" for m in matches]
