@@ -17,13 +17,15 @@ BASE_PY := $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1; \
 	then command -v $$p; break; fi; done)
 
-.PHONY: help install tools run token test lint typecheck events clean
+.PHONY: help install tools run token test lint typecheck events openapi openapi-check bench clean
 
 help:
 	@echo "make run     serve the API on http://127.0.0.1:$(PORT) (embedded moto backend)"
 	@echo "make test    install, ruff, mypy, pytest"
 	@echo "make token   USER=alice ROLE=agent ORG=acme: mint a local bearer token"
 	@echo "make lint    ruff, mypy, cfn-lint (expanded template), sam validate --lint"
+	@echo "make openapi regenerate docs/openapi.json (make openapi-check: fail if stale)"
+	@echo "make bench   cold starts, warm overhead, round trips, scale; results in docs/benchmarks.md"
 
 $(VENV)/.installed: requirements/dev.txt layers/shared/requirements.txt
 	@test -n "$(BASE_PY)" || { echo "error: no Python >= 3.11 found on PATH"; exit 1; }
@@ -81,6 +83,15 @@ lint: install tools $(SAM)/.installed
 
 events: install
 	$(PY) -m local.events
+
+openapi: install
+	$(PY) -m local.openapi
+
+openapi-check: install
+	$(PY) -m local.openapi --check
+
+bench: install
+	$(PY) -m bench.run
 
 clean:
 	rm -rf $(VENV) $(TOOLS) $(SAM) .aws-sam .local .pytest_cache .mypy_cache .ruff_cache

@@ -64,7 +64,7 @@ def bucket_properties(app: App) -> tuple[str, dict[str, Any]]:
 
 
 def create_resources(
-    app: App, endpoint: str, region: str, table_name: str, bucket_name: str
+    app: App, endpoint: str | None, region: str, table_name: str, bucket_name: str
 ) -> None:
     """Create the template's table and bucket on `endpoint` (idempotent)."""
     session = boto3.session.Session(

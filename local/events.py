@@ -25,6 +25,7 @@ SAMPLE_BODIES: dict[str, dict[str, Any]] = {
     "POST /tickets": {"subject": "Printer on fire", "message": "It started this morning."},
     "POST /tickets/{ticket_id}/messages": {"message": "Any news?"},
     "PUT /tickets/{ticket_id}/rating": {"rating": 5, "comment": "Quick and kind"},
+    "POST /attachments": {"file_name": "screenshot.png", "content_type": "image/png", "size": 2048},
 }
 CUSTOMER = {
     "user_id": "alice",

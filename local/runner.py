@@ -230,6 +230,9 @@ class Gateway:
             "AWS::URLSuffix": "amazonaws.com",
             "AWS::StackName": "helpdesk-local",
         }
+        for name, param in (app.doc.get("Parameters") or {}).items():
+            if name not in refs and "Default" in param:
+                refs[name] = str(param["Default"])  # as `sam deploy` would take it
         for logical_id in app.resources("AWS::DynamoDB::Table"):
             refs[logical_id] = backend.table_name
         for logical_id in app.resources("AWS::S3::Bucket"):

@@ -55,7 +55,7 @@ def aws() -> Iterator[None]:
 
     with mock_aws():
         _clear_caches()
-        create_resources(app(), endpoint=None, region=REGION, table_name=TABLE, bucket_name=BUCKET)  # type: ignore[arg-type]
+        create_resources(app(), endpoint=None, region=REGION, table_name=TABLE, bucket_name=BUCKET)
         yield
     _clear_caches()
 

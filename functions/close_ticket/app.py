@@ -1,7 +1,8 @@
 """POST /tickets/{ticket_id}/close: Close my ticket (closing a closed ticket is not an error)."""
 
 from helpdesk import tickets
-from helpdesk.http import TicketId, current_principal, entrypoint, make_resolver
+from helpdesk.errors import ConcurrentUpdateError, TicketNotFoundError
+from helpdesk.http import TicketId, current_principal, entrypoint, make_resolver, problem_responses
 from helpdesk.models import TicketSummary
 
 app = make_resolver()
@@ -9,6 +10,7 @@ app = make_resolver()
 
 @app.post(
     "/tickets/<ticket_id>/close",
+    responses=problem_responses(TicketNotFoundError, ConcurrentUpdateError),
     summary="Close my ticket (closing a closed ticket is not an error)",
     tags=["tickets"],
 )

@@ -3,12 +3,15 @@
 from aws_lambda_powertools.event_handler import Response
 
 from helpdesk import tickets
+from helpdesk.attachments import LINK_ERRORS
+from helpdesk.errors import InvalidCategoryError, InvalidDepartmentError, PriorityNotAllowedError
 from helpdesk.http import (
     IdempotencyKey,
     current_principal,
     entrypoint,
     json_response,
     make_resolver,
+    problem_responses,
 )
 from helpdesk.idempotency import run_once
 from helpdesk.models import CreateTicketRequest, TicketResponse
@@ -16,7 +19,19 @@ from helpdesk.models import CreateTicketRequest, TicketResponse
 app = make_resolver()
 
 
-@app.post("/tickets", summary="Open a ticket", tags=["tickets"], status_code=201)
+@app.post(
+    "/tickets",
+    responses=problem_responses(
+        *LINK_ERRORS,
+        InvalidCategoryError,
+        InvalidDepartmentError,
+        PriorityNotAllowedError,
+        success=201,
+    ),
+    summary="Open a ticket",
+    tags=["tickets"],
+    status_code=201,
+)
 def create_ticket(
     body: CreateTicketRequest, idempotency_key: IdempotencyKey = None
 ) -> Response[TicketResponse]:

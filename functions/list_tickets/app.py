@@ -6,13 +6,19 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from helpdesk import tickets
 from helpdesk.domain import Priority
-from helpdesk.http import current_principal, entrypoint, make_resolver
+from helpdesk.errors import ForbiddenError, InvalidCursorError, UnsupportedFilterError
+from helpdesk.http import current_principal, entrypoint, make_resolver, problem_responses
 from helpdesk.models import TicketList, parse_statuses
 
 app = make_resolver()
 
 
-@app.get("/tickets", summary="List my tickets", tags=["tickets"])
+@app.get(
+    "/tickets",
+    responses=problem_responses(UnsupportedFilterError, InvalidCursorError, ForbiddenError),
+    summary="List my tickets",
+    tags=["tickets"],
+)
 def list_tickets(
     status: Annotated[
         str | None, Query(description="One or more statuses, comma-separated")

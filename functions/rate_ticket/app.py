@@ -1,13 +1,19 @@
 """PUT /tickets/{ticket_id}/rating: rate a resolved or closed ticket (changeable for 7 days)."""
 
 from helpdesk import tickets
-from helpdesk.http import TicketId, current_principal, entrypoint, make_resolver
+from helpdesk.errors import ConcurrentUpdateError, RatingNotAllowedError, TicketNotFoundError
+from helpdesk.http import TicketId, current_principal, entrypoint, make_resolver, problem_responses
 from helpdesk.models import RatingRequest, TicketSummary
 
 app = make_resolver()
 
 
-@app.put("/tickets/<ticket_id>/rating", summary="Rate my ticket", tags=["tickets"])
+@app.put(
+    "/tickets/<ticket_id>/rating",
+    responses=problem_responses(TicketNotFoundError, RatingNotAllowedError, ConcurrentUpdateError),
+    summary="Rate my ticket",
+    tags=["tickets"],
+)
 def rate_ticket(ticket_id: TicketId, body: RatingRequest) -> TicketSummary:
     return tickets.rate(current_principal(app), ticket_id, body)
 

@@ -1,7 +1,8 @@
 """POST /tickets/{ticket_id}/reopen: Reopen my ticket unless staff locked it."""
 
 from helpdesk import tickets
-from helpdesk.http import TicketId, current_principal, entrypoint, make_resolver
+from helpdesk.errors import ConcurrentUpdateError, TicketLockedError, TicketNotFoundError
+from helpdesk.http import TicketId, current_principal, entrypoint, make_resolver, problem_responses
 from helpdesk.models import TicketSummary
 
 app = make_resolver()
@@ -9,6 +10,7 @@ app = make_resolver()
 
 @app.post(
     "/tickets/<ticket_id>/reopen",
+    responses=problem_responses(TicketNotFoundError, TicketLockedError, ConcurrentUpdateError),
     summary="Reopen my ticket unless staff locked it",
     tags=["tickets"],
 )

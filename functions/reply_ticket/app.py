@@ -3,6 +3,8 @@
 from aws_lambda_powertools.event_handler import Response
 
 from helpdesk import tickets
+from helpdesk.attachments import LINK_ERRORS
+from helpdesk.errors import ConcurrentUpdateError, TicketClosedError, TicketNotFoundError
 from helpdesk.http import (
     IdempotencyKey,
     TicketId,
@@ -10,6 +12,7 @@ from helpdesk.http import (
     entrypoint,
     json_response,
     make_resolver,
+    problem_responses,
 )
 from helpdesk.idempotency import run_once
 from helpdesk.models import ReplyRequest, ReplyResponse
@@ -18,7 +21,13 @@ app = make_resolver()
 
 
 @app.post(
-    "/tickets/<ticket_id>/messages", summary="Reply to my ticket", tags=["tickets"], status_code=201
+    "/tickets/<ticket_id>/messages",
+    responses=problem_responses(
+        *LINK_ERRORS, TicketNotFoundError, TicketClosedError, ConcurrentUpdateError, success=201
+    ),
+    summary="Reply to my ticket",
+    tags=["tickets"],
+    status_code=201,
 )
 def reply_ticket(
     ticket_id: TicketId, body: ReplyRequest, idempotency_key: IdempotencyKey = None

@@ -44,6 +44,34 @@ class AttachmentRef(BaseModel):
     size: int
 
 
+class AttachmentStatus(StrEnum):
+    PENDING = "pending"  # upload requested, not linked to a message yet
+    ATTACHED = "attached"  # linked to exactly one message, for good
+
+
+class Attachment(BaseModel):
+    """An uploaded (or about to be uploaded) file and, once linked, where it belongs."""
+
+    id: str
+    owner_id: str
+    file_name: str
+    content_type: str
+    size: int
+    key: str  # S3 object key: uploads/<id> while pending, files/<message>/<id> once linked
+    status: AttachmentStatus = AttachmentStatus.PENDING
+    created_at: str
+    expires_at: int | None = None  # epoch seconds; pending items stop being linkable then
+    ticket_id: str | None = None
+    message_id: str | None = None
+    internal: bool = False
+    attached_at: str | None = None
+
+    def ref(self) -> AttachmentRef:
+        return AttachmentRef(
+            id=self.id, file_name=self.file_name, content_type=self.content_type, size=self.size
+        )
+
+
 class Ticket(BaseModel):
     model_config = ConfigDict(validate_assignment=False)
 

@@ -151,6 +151,50 @@ class PriorityNotAllowedError(ValidationFailedError):
     code, title = "PRIORITY_NOT_ALLOWED", "This priority is reserved for staff"
 
 
+# attachments (issue 6): 404/409/413/415/422/503
+class AttachmentNotFoundError(NotFoundError):
+    code, title = "ATTACHMENT_NOT_FOUND", "Attachment not found"
+
+
+class AttachmentInUseError(ConflictError):
+    code, title = "ATTACHMENT_IN_USE", "The attachment is linked to a message and cannot be deleted"
+
+
+class AttachmentTooLargeError(PayloadTooLargeError):
+    code, title = "ATTACHMENT_TOO_LARGE", "The file is larger than attachments may be"
+
+
+class AttachmentTypeNotAllowedError(UnsupportedMediaTypeError):
+    code, title = "ATTACHMENT_TYPE_NOT_ALLOWED", "Files of this type cannot be attached"
+
+
+class AttachmentContentMismatchError(ValidationFailedError):
+    code, title = (
+        "ATTACHMENT_CONTENT_MISMATCH",
+        "The uploaded file does not match its declared size or type",
+    )
+
+
+class AttachmentUnknownError(ValidationFailedError):
+    code, title = "ATTACHMENT_UNKNOWN", "No such attachment (or its upload window has passed)"
+
+
+class AttachmentNotUploadedError(ValidationFailedError):
+    code, title = "ATTACHMENT_NOT_UPLOADED", "The attachment's file has not been uploaded yet"
+
+
+class AttachmentNotOwnedError(ValidationFailedError):
+    code, title = "ATTACHMENT_NOT_OWNED", "The attachment was uploaded by someone else"
+
+
+class AttachmentAlreadyAttachedError(ValidationFailedError):
+    code, title = "ATTACHMENT_ALREADY_ATTACHED", "The attachment is already linked to a message"
+
+
+class AttachmentStorageError(HelpdeskError):
+    code, status, title = "ATTACHMENT_STORAGE_UNAVAILABLE", 503, "File storage unavailable; retry"
+
+
 # 429
 class RateLimitedError(HelpdeskError):
     code, status, title = "RATE_LIMITED", 429, "Too many requests"

@@ -24,6 +24,7 @@ from helpdesk.errors import (
     UnsupportedMediaTypeError,
     ValidationFailedError,
 )
+from helpdesk.idempotency import set_lambda_context
 from helpdesk.principal import Principal, principal_from_event
 
 PROBLEM_JSON = "application/problem+json"
@@ -154,6 +155,7 @@ def entrypoint(app: APIGatewayHttpResolver, *, public: bool = False) -> LambdaHa
                 "body": body,
                 "isBase64Encoded": False,
             }
+        set_lambda_context(context)
         return app.resolve(event, context)
 
     return lambda_handler
@@ -185,3 +187,19 @@ IdempotencyKey = Annotated[
     ),
 ]
 TicketId = Annotated[str, _Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
+AttachmentId = Annotated[str, _Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
+
+
+def problem_responses(*errors: type[HelpdeskError], success: int = 200) -> dict[int, Any]:
+    """OpenAPI `responses`: the success status (its schema from the return type) and the
+    domain errors the route can answer (problem+json, grouped by status)."""
+    by_status: dict[int, list[str]] = {}
+    for err in errors:
+        by_status.setdefault(err.status, []).append(err.code)
+    out: dict[int, Any] = {success: {"description": "Success"}}
+    for status, codes in sorted(by_status.items()):
+        out[status] = {
+            "description": "Problem: " + ", ".join(sorted(set(codes))),
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+    return out

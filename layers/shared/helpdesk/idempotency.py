@@ -20,6 +20,13 @@ from helpdesk.errors import (
 
 WAIT_SECONDS = 8.0
 MAX_KEY_LENGTH = 255
+# The invocation's Lambda context (set by the HTTP entrypoint): Powertools uses its
+# remaining time to expire an in-progress record if the function dies mid-request.
+_lambda_context: list[Any] = [None]
+
+
+def set_lambda_context(context: Any) -> None:
+    _lambda_context[0] = context
 
 
 def run_once(
@@ -44,6 +51,8 @@ def run_once(
         payload_validation_jmespath="payload",
         expires_after_seconds=24 * 3600,
     )
+    if _lambda_context[0] is not None:
+        config.register_lambda_context(_lambda_context[0])
 
     @idempotent_function(
         data_keyword_argument="request", persistence_store=idempotency_persistence(), config=config

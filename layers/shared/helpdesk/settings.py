@@ -33,6 +33,31 @@ class AuthSettings(_Base):
         return self.jwks_url or self.issuer.rstrip("/") + "/.well-known/jwks.json"
 
 
+DEFAULT_ATTACHMENT_TYPES = (
+    "image/png,image/jpeg,image/webp,image/gif,application/pdf,text/plain,text/csv,application/zip"
+)
+
+
+class AttachmentSettings(_Base):
+    """Where attachments live and what may be uploaded (template parameters feed the limits)."""
+
+    bucket_name: str
+    attachment_max_bytes: int = 10 * 1024 * 1024
+    # comma-separated media types, e.g. "image/png,application/pdf"
+    attachment_allowed_types: str = DEFAULT_ATTACHMENT_TYPES
+
+    @property
+    def allowed_types(self) -> frozenset[str]:
+        return frozenset(
+            t.strip().lower() for t in self.attachment_allowed_types.split(",") if t.strip()
+        )
+
+
+@lru_cache(maxsize=1)
+def attachment_settings() -> AttachmentSettings:
+    return AttachmentSettings()  # fields come from the environment
+
+
 @lru_cache(maxsize=1)
 def table_settings() -> TableSettings:
     return TableSettings()  # fields come from the environment

@@ -14,7 +14,7 @@ its page and a total is one GetItem, whatever the table holds.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -26,13 +26,22 @@ from botocore.exceptions import ClientError
 
 from helpdesk.domain import (
     OPEN_STATUSES,
+    Attachment,
+    AttachmentStatus,
     Category,
     Department,
     Message,
     Ticket,
     TicketEvent,
 )
-from helpdesk.errors import ConcurrentUpdateError, HelpdeskError, ValidationFailedError
+from helpdesk.errors import (
+    AttachmentAlreadyAttachedError,
+    AttachmentInUseError,
+    AttachmentNotFoundError,
+    ConcurrentUpdateError,
+    HelpdeskError,
+    ValidationFailedError,
+)
 from helpdesk.settings import table_settings
 
 if TYPE_CHECKING:
@@ -75,7 +84,8 @@ class StoreError(HelpdeskError):
     code, status, title = "STORE_UNAVAILABLE", 503, "The data store is unavailable; retry"
 
 
-def _transact(items: list[dict[str, Any]]) -> None:
+def _transact(items: list[dict[str, Any]], *, links_at: int | None = None) -> None:
+    """One TransactWriteItems; `items[links_at:]` are attachment links (see `_link_update`)."""
     if len(items) > MAX_TRANSACTION_ITEMS:
         raise ValidationFailedError("This change touches too many lists at once; split it")
     try:
@@ -84,6 +94,11 @@ def _transact(items: list[dict[str, Any]]) -> None:
         code = ex.response.get("Error", {}).get("Code", "")
         if code == "TransactionCanceledException":
             reasons = [r.get("Code") for r in ex.response.get("CancellationReasons", [])]
+            if links_at is not None and "ConditionalCheckFailed" in reasons[links_at:]:
+                # Someone linked (or deleted) it since we checked: retrying will not help.
+                raise AttachmentAlreadyAttachedError(
+                    "An attachment was linked or deleted while this message was being saved"
+                ) from ex
             if "ConditionalCheckFailed" in reasons or "TransactionConflict" in reasons:
                 raise ConcurrentUpdateError() from ex
         raise StoreError() from ex
@@ -252,25 +267,41 @@ def next_ticket_number() -> int:
     return 1000 + int(out["Attributes"]["n"]["N"])
 
 
-def create_ticket(ticket: Ticket, first: Message, events: Iterable[TicketEvent]) -> None:
-    """Ticket, first message, events, number lookup, entries and counters: one transaction."""
+def create_ticket(
+    ticket: Ticket,
+    first: Message,
+    events: Iterable[TicketEvent],
+    links: Sequence[AttachmentLink] = (),
+) -> None:
+    """Ticket, first message, events, number lookup, entries, counters and links: one transaction."""
     number = _put_new({"PK": f"NUMBER#{ticket.number}", "SK": "N", "ticket_id": ticket.id})
-    _transact(
+    writes = (
         _ticket_writes(None, ticket)
         + [number, _message_put(first)]
         + [_event_put(e) for e in events]
     )
+    _transact(writes + [_link_update(k) for k in links], links_at=len(writes))
 
 
 def save_ticket(
-    old: Ticket, new: Ticket, events: Iterable[TicketEvent], messages: Iterable[Message] = ()
+    old: Ticket,
+    new: Ticket,
+    events: Iterable[TicketEvent],
+    messages: Iterable[Message] = (),
+    links: Sequence[AttachmentLink] = (),
 ) -> None:
-    """Write a ticket change; ConcurrentUpdateError if the ticket moved on since `old` was read."""
-    _transact(
+    """Write a ticket change; ConcurrentUpdateError if the ticket moved on since `old` was read.
+
+    `links` (from `attachments.prepare_links`) mark attachments as belonging to a
+    message in the same transaction; a link whose attachment is no longer
+    pending and the caller's cancels it all (AttachmentAlreadyAttachedError).
+    """
+    writes = (
         _ticket_writes(old, new)
         + [_message_put(m) for m in messages]
         + [_event_put(e) for e in events]
     )
+    _transact(writes + [_link_update(k) for k in links], links_at=len(writes))
 
 
 def get_ticket(ticket_id: str) -> Ticket | None:
@@ -423,6 +454,136 @@ def list_events(
         raise StoreError() from ex
     items = out.get("Items", [])
     return [TicketEvent.model_validate(_plain(i)) for i in items[:limit]], len(items) > limit
+
+
+# ---------------------------------------------------------------- attachments
+# ATTACHMENT#<id> / A: one item per attachment (docs/design.md, "2.3 Attachments").
+# A pending item carries `ttl` (= expires_at) so DynamoDB removes it if it is
+# never linked; linking removes the ttl in the message's own transaction.
+
+ATTACHMENT_SK = "A"
+
+
+def _attachment_key(attachment_id: str) -> dict[str, Any]:
+    return _key(f"ATTACHMENT#{attachment_id}", ATTACHMENT_SK)
+
+
+def _attachment(item: Mapping[str, Any]) -> Attachment:
+    return Attachment.model_validate(_plain(item))
+
+
+@dataclass(frozen=True)
+class AttachmentLink:
+    """Marks a pending attachment as part of a message (built by `attachments.prepare_links`)."""
+
+    attachment_id: str
+    owner_id: str
+    key: str  # where the verified copy lives (files/...)
+    ticket_id: str
+    message_id: str
+    internal: bool
+    at: str  # ISO time of linking
+    now_epoch: int  # the item must not have expired by then
+
+
+def _link_update(link: AttachmentLink) -> dict[str, Any]:
+    return {
+        "Update": {
+            "TableName": _table(),
+            "Key": _attachment_key(link.attachment_id),
+            "UpdateExpression": (
+                "SET #s = :attached, #k = :key, ticket_id = :t, message_id = :m,"
+                " internal = :i, attached_at = :at REMOVE #ttl, expires_at"
+            ),
+            "ConditionExpression": (
+                "attribute_exists(PK) AND #s = :pending AND owner_id = :o AND expires_at > :now"
+            ),
+            "ExpressionAttributeNames": {"#s": "status", "#k": "key", "#ttl": "ttl"},
+            "ExpressionAttributeValues": {
+                ":attached": {"S": AttachmentStatus.ATTACHED.value},
+                ":pending": {"S": AttachmentStatus.PENDING.value},
+                ":key": {"S": link.key},
+                ":t": {"S": link.ticket_id},
+                ":m": {"S": link.message_id},
+                ":i": {"BOOL": link.internal},
+                ":at": {"S": link.at},
+                ":o": {"S": link.owner_id},
+                ":now": {"N": str(link.now_epoch)},
+            },
+        }
+    }
+
+
+def put_attachment(a: Attachment) -> None:
+    """Record a new pending attachment (with its TTL)."""
+    data: dict[str, Any] = {"PK": f"ATTACHMENT#{a.id}", "SK": ATTACHMENT_SK, "kind": "attachment"}
+    data |= a.model_dump(mode="json")
+    if a.status is AttachmentStatus.PENDING and a.expires_at is not None:
+        data["ttl"] = a.expires_at
+    try:
+        client().put_item(
+            TableName=_table(), Item=_item(data), ConditionExpression="attribute_not_exists(PK)"
+        )
+    except ClientError as ex:
+        raise StoreError() from ex
+
+
+def get_attachment(attachment_id: str) -> Attachment | None:
+    try:
+        out = client().get_item(
+            TableName=_table(), Key=_attachment_key(attachment_id), ConsistentRead=True
+        )
+    except ClientError as ex:
+        raise StoreError() from ex
+    item = out.get("Item")
+    return _attachment(item) if item else None
+
+
+def get_attachments(attachment_ids: Sequence[str]) -> dict[str, Attachment]:
+    """The attachments that exist among `attachment_ids` (one consistent BatchGetItem)."""
+    ids = sorted(set(attachment_ids))
+    if not ids:
+        return {}
+    keys = [_attachment_key(i) for i in ids]
+    found: list[dict[str, Any]] = []
+    try:
+        while keys:
+            out = client().batch_get_item(
+                RequestItems={_table(): {"Keys": keys, "ConsistentRead": True}}
+            )
+            found += out.get("Responses", {}).get(_table(), [])
+            unprocessed: dict[str, Any] = dict(out.get("UnprocessedKeys") or {})
+            keys = list(unprocessed.get(_table(), {}).get("Keys", []))
+    except ClientError as ex:
+        raise StoreError() from ex
+    return {a.id: a for a in map(_attachment, found)}
+
+
+def delete_pending_attachment(attachment_id: str, owner_id: str) -> Attachment:
+    """Delete the caller's pending attachment item and return it.
+
+    AttachmentNotFoundError if there is none; AttachmentInUseError if it is linked.
+    """
+    try:
+        out = client().delete_item(
+            TableName=_table(),
+            Key=_attachment_key(attachment_id),
+            ConditionExpression="attribute_exists(PK) AND owner_id = :o AND #s = :pending",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={
+                ":o": {"S": owner_id},
+                ":pending": {"S": AttachmentStatus.PENDING.value},
+            },
+            ReturnValues="ALL_OLD",
+        )
+    except ClientError as ex:
+        if ex.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            raise StoreError() from ex
+        current = get_attachment(attachment_id)
+        if current is None or current.owner_id != owner_id:
+            raise AttachmentNotFoundError() from ex
+        raise AttachmentInUseError() from ex
+    return _attachment(out["Attributes"])
 
 
 # ---------------------------------------------------------------- catalog

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from helpdesk import lifecycle, store
+from helpdesk import attachments, lifecycle, store
 from helpdesk.clock import now_iso
 from helpdesk.domain import (
     CUSTOMER_PRIORITIES,
@@ -76,9 +76,13 @@ def create_ticket(p: Principal, req: CreateTicketRequest) -> TicketResponse:
     if req.priority not in CUSTOMER_PRIORITIES and not p.is_staff:
         raise PriorityNotAllowedError("Customers may choose low, normal or high")
     _check_catalog(req)
+    ticket_id, message_id = new_id("tkt"), new_id("msg")
+    plan = attachments.prepare_links(
+        p, req.attachment_ids, ticket_id=ticket_id, message_id=message_id
+    )
     now = now_iso()
     ticket = Ticket(
-        id=new_id("tkt"),
+        id=ticket_id,
         number=store.next_ticket_number(),
         subject=req.subject,
         priority=req.priority,
@@ -95,16 +99,18 @@ def create_ticket(p: Principal, req: CreateTicketRequest) -> TicketResponse:
         last_activity_at=now,
     )
     first = Message(
-        id=new_id("msg"),
+        id=message_id,
         ticket_id=ticket.id,
         author_id=p.user_id,
         author_name=p.name,
         side=Side.CUSTOMER,
         body=req.message,
         created_at=now,
+        attachments=plan.refs,
     )
     out = lifecycle.open_ticket(ticket, p.user_id, now)
-    store.create_ticket(out.ticket, first, out.events)
+    with attachments.linking(plan):
+        store.create_ticket(out.ticket, first, out.events, plan.links)
     return TicketResponse.build(out.ticket, [first], _categories_of(out.ticket))
 
 
@@ -224,6 +230,7 @@ def _mutate(
     ticket_id: str,
     change: Callable[[Ticket], Outcome],
     messages: Callable[[Ticket], list[Message]] = lambda _: [],
+    links: Sequence[store.AttachmentLink] = (),
 ) -> Ticket:
     """Read, apply `change`, write with a version check; on a race, read again and retry."""
     for attempt in range(MAX_UPDATE_ATTEMPTS):
@@ -234,7 +241,7 @@ def _mutate(
         if not out.changed:
             return ticket
         try:
-            store.save_ticket(ticket, out.ticket, out.events, messages(out.ticket))
+            store.save_ticket(ticket, out.ticket, out.events, messages(out.ticket), links)
             return out.ticket
         except ConcurrentUpdateError:
             time.sleep(random.uniform(0, 0.02 * 2**attempt))
@@ -244,6 +251,9 @@ def _mutate(
 def reply(p: Principal, ticket_id: str, req: ReplyRequest) -> tuple[MessageResponse, TicketSummary]:
     """A customer reply: message, status, counters and activity in one transaction."""
     message_id = new_id("msg")
+    plan = attachments.prepare_links(
+        p, req.attachment_ids, ticket_id=ticket_id, message_id=message_id
+    )
     holder: dict[str, Message] = {}
 
     def change(t: Ticket) -> Outcome:
@@ -256,10 +266,12 @@ def reply(p: Principal, ticket_id: str, req: ReplyRequest) -> tuple[MessageRespo
             side=Side.CUSTOMER,
             body=req.message,
             created_at=now,
+            attachments=plan.refs,
         )
         return lifecycle.reply(t, p.user_id, Side.CUSTOMER, now, message_id)
 
-    ticket = _mutate(p, ticket_id, change, lambda _: [holder["m"]])
+    with attachments.linking(plan):
+        ticket = _mutate(p, ticket_id, change, lambda _: [holder["m"]], plan.links)
     return MessageResponse.of(holder["m"]), TicketSummary.of(ticket)
 
 

@@ -1,0 +1,102 @@
+"""Cold start: import each function's handler in a fresh interpreter (the Lambda init phase).
+
+For every function in template.yaml, N fresh interpreters import `app` exactly as
+the runtime would (the function directory and the layer on sys.path) and report
+the wall time of the import and the peak RSS after it. A bare handler that
+imports only boto3 and json is measured in the same run, interleaved, so the
+ratio is meaningful on a noisy machine.
+
+    python -m bench.cold_start [--runs 15] [--only create_ticket,get_me] [--out docs/benchmarks/cold_start.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+from local.template import ROOT
+from local.template import app as load_app
+
+PROBE = (
+    "import resource, sys, time\n"
+    "t = time.perf_counter()\n"
+    "import app\n"
+    "dt = time.perf_counter() - t\n"
+    "print(dt * 1000, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
+)
+BASELINE = ROOT / "bench" / "baseline"
+
+
+def measure(code_dir: Path) -> tuple[float, float]:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(ROOT / "layers" / "shared"),
+        "TABLE_NAME": "bench",
+        "BUCKET_NAME": "bench",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "PYTHONDONTWRITEBYTECODE": "0",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        cwd=code_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    ms, rss = out.stdout.split()
+    return float(ms), float(rss)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--only", default="")
+    parser.add_argument("--out", default="")
+    args = parser.parse_args()
+    functions = {Path(f.code_uri).name: ROOT / f.code_uri for f in load_app().functions.values()}
+    if args.only:
+        functions = {k: v for k, v in functions.items() if k in args.only.split(",")}
+    dirs = {"(baseline: boto3 + json)": BASELINE, **dict(sorted(functions.items()))}
+    for d in dirs.values():  # warm the bytecode cache once
+        measure(d)
+    samples: dict[str, list[tuple[float, float]]] = {k: [] for k in dirs}
+    for _ in range(args.runs):  # interleave so drift hits every function alike
+        for name, d in dirs.items():
+            samples[name].append(measure(d))
+    base = statistics.median(ms for ms, _ in samples["(baseline: boto3 + json)"])
+    rows = []
+    for name, runs in samples.items():
+        times = sorted(ms for ms, _ in runs)
+        rss = statistics.median(r for _, r in runs)
+        med = statistics.median(times)
+        rows.append((name, times[0], med, times[-1], med / base, rss))
+    worst = max((r for r in rows if not r[0].startswith("(")), key=lambda r: r[4])
+    lines = [
+        f"Import of each handler in a fresh interpreter, {args.runs} runs each, interleaved "
+        f"(Python {sys.version.split()[0]}).",
+        "",
+        "| function | min ms | median ms | max ms | x baseline | peak RSS MiB |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {n} | {lo:.0f} | {med:.0f} | {hi:.0f} | {ratio:.2f} | {rss:.0f} |"
+        for n, lo, med, hi, ratio, rss in rows
+    ]
+    lines += [
+        "",
+        f"Worst: **{worst[0]}** at **{worst[4]:.2f}x** the bare boto3 handler ({worst[2]:.0f} ms vs {base:.0f} ms).",
+    ]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.out:
+        Path(args.out).write_text(text)
+    print(json.dumps({"worst": worst[0], "ratio": round(worst[4], 2)}))
+
+
+if __name__ == "__main__":
+    main()
