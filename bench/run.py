@@ -1,0 +1,141 @@
+"""`make bench`: every benchmark, one run, results written to docs/benchmarks.md.
+
+    python -m bench.run [--quick]     # --quick: fewer repetitions, smaller scale (smoke run)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from local.template import ROOT
+
+OUT = ROOT / "docs" / "benchmarks.md"
+RAW = ROOT / "bench" / "out"
+
+# AWS list prices, us-east-1 (checked 2026-11; see each service's pricing page).
+PRICE = {
+    "http_api_per_m": 1.00,  # HTTP API requests, first 300M/month
+    "lambda_req_per_m": 0.20,  # Lambda requests
+    "lambda_gb_s_arm": 0.0000133334,  # Lambda duration, arm64, per GB-second
+    "ddb_wru_per_m": 0.625,  # DynamoDB on-demand write request units
+    "ddb_rru_per_m": 0.125,  # DynamoDB on-demand read request units
+}
+# Assumed production durations (ms) for a warm invocation: our code (measured) plus
+# DynamoDB latency of ~5 ms per call in the same region (documented assumption).
+DDB_MS_PER_CALL = 5.0
+AUTHORIZER_MS = 2.0  # a cached token verification
+MEMORY_GB = 0.25
+AUTHORIZER_GB = 0.5
+MIX = {  # a typical mix, per 100 requests
+    "GET /tickets": 30, "GET /tickets/{id}": 30, "GET /categories": 5, "GET /me": 5,
+    "POST /tickets/{id}/messages": 15, "POST /tickets": 5, "POST /tickets/{id}/read": 10,
+}
+
+
+def run(module: str, *args: str) -> str:
+    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'layers' / 'shared'}:{ROOT}"}
+    out = subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, env=env, check=True,
+                         capture_output=True, text=True)
+    return out.stdout
+
+
+def cost_table(warm: dict[str, dict[str, float]]) -> str:
+    lines = [
+        "| route | calls | WRU | RRU | assumed ms | $ per million requests |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    per_route: dict[str, float] = {}
+    for route, w in warm.items():
+        ms = w["ours_ms"] + DDB_MS_PER_CALL * w["calls"] + 1.0
+        lam = PRICE["lambda_req_per_m"] * 2 + 1e6 * (
+            PRICE["lambda_gb_s_arm"] * (MEMORY_GB * ms + AUTHORIZER_GB * AUTHORIZER_MS) / 1000
+        )
+        ddb = w["wru"] * PRICE["ddb_wru_per_m"] + w["rru"] * PRICE["ddb_rru_per_m"]
+        total = PRICE["http_api_per_m"] + lam + ddb
+        per_route[route] = total
+        lines.append(f"| {route} | {w['calls']:.0f} | {w['wru']:.0f} | {w['rru']:.1f} | {ms:.1f} | {total:.2f} |")
+    mix = sum(per_route[r] * n for r, n in MIX.items() if r in per_route) / sum(MIX.values())
+    lines += [
+        "",
+        f"**Typical mix** ({', '.join(f'{n}% {r}' for r, n in MIX.items())}): "
+        f"**${mix:.2f} per million requests**.",
+        "",
+        "For scale: a team of 10 agents handling 10,000 tickets a month at ~40 API requests per "
+        f"ticket (portal, agent views, replies) makes 400,000 requests: about **${mix * 0.4:.2f} a month** "
+        "in requests, plus storage (DynamoDB $0.25/GB-month; a ticket with its entries is a few KB) "
+        "and S3 for attachments. Hosted help desks list per-agent prices of roughly $15 to $115 "
+        "per agent per month (Freshdesk Growth to Zendesk Suite Professional, published list prices), "
+        "that is $150 to $1,150 a month for the same 10 agents.",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    RAW.mkdir(parents=True, exist_ok=True)
+    runs = "3" if args.quick else "15"
+    n = "100" if args.quick else "1000"
+    sizes = "1000,3000" if args.quick else "1000,10000,50000"
+    print("bench: cold starts ...", flush=True)
+    cold = run("bench.cold_start", "--runs", runs)
+    print("bench: warm overhead and round trips ...", flush=True)
+    warm_out = run("bench.warm", "--n", n)
+    warm = json.loads(warm_out.strip().splitlines()[-1])
+    print("bench: scale ...", flush=True)
+    scale = run("bench.scale", "--sizes", sizes)
+    cold_text = cold.rsplit("\n{", 1)[0]
+    warm_text = warm_out.rsplit("\n{", 1)[0]
+    doc = f"""# Benchmarks
+
+Measured with `make bench` (`python -m bench.run{' --quick' if args.quick else ''}`) on
+{datetime.now(UTC):%Y-%m-%d}, {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}.
+These machines are noisy: compare ratios measured side by side in one run, not absolute
+numbers across runs. Raw outputs of the last run are in `bench/out/` (not committed).
+
+## Cold start (import of each handler: the Lambda init phase)
+
+Command: `python -m bench.cold_start --runs {runs}`.
+
+{cold_text.strip()}
+
+## Warm overhead and round trips
+
+Command: `python -m bench.warm --n {n}`. WRU/RRU: DynamoDB request units one request
+consumes (transactional writes cost 2 per KB and item; reads are eventually consistent
+halves, except the consistent reads of writes).
+
+{warm_text.strip()}
+
+## Scale
+
+Command: `python -m bench.scale --sizes {sizes}`.
+
+{scale.strip()}
+
+## Cost model
+
+AWS list prices (us-east-1): HTTP API ${PRICE['http_api_per_m']:.2f}/M requests, Lambda
+${PRICE['lambda_req_per_m']:.2f}/M requests and ${PRICE['lambda_gb_s_arm']}/GB-s (arm64), DynamoDB on-demand
+${PRICE['ddb_wru_per_m']}/M WRU and ${PRICE['ddb_rru_per_m']}/M RRU. Each request is two Lambda
+invocations (the authorizer, {AUTHORIZER_GB * 1024:.0f} MB, ~{AUTHORIZER_MS:.0f} ms with a cached token; the
+route, {MEMORY_GB * 1024:.0f} MB). Assumed production duration: our measured code time plus
+{DDB_MS_PER_CALL:.0f} ms per DynamoDB call plus 1 ms. Free tiers are ignored.
+
+{cost_table(warm)}
+"""
+    OUT.write_text(doc)
+    (RAW / "last.json").write_text(json.dumps(warm, indent=1))
+    print(f"wrote {OUT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
