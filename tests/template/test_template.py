@@ -112,7 +112,9 @@ def _layer_imports(module: str) -> frozenset[str]:
     found = {module}
     if not path.exists():
         return frozenset(found)
-    for node in ast.walk(ast.parse(path.read_text())):
+    # Module-level imports only: a lazy import inside a function that this route never
+    # calls (e.g. the idempotency store behind `run_once`) is not a use.
+    for node in ast.parse(path.read_text()).body:
         names: list[str] = []
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("helpdesk"):
             names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
@@ -128,7 +130,7 @@ def _layer_imports(module: str) -> frozenset[str]:
 
 def _function_modules(fn_dir: Path) -> set[str]:
     mods: set[str] = set()
-    for node in ast.walk(ast.parse((fn_dir / "app.py").read_text())):
+    for node in ast.parse((fn_dir / "app.py").read_text()).body:
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("helpdesk"):
             for name in [node.module] + [f"{node.module}.{a.name}" for a in node.names]:
                 mods |= _layer_imports(name)

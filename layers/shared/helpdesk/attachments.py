@@ -24,12 +24,12 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
-import boto3
 from aws_lambda_powertools import Logger
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from helpdesk import store
+from helpdesk.aws import new_client
 from helpdesk.clock import iso, now
 from helpdesk.domain import Attachment, AttachmentRef, AttachmentStatus
 from helpdesk.errors import (
@@ -80,11 +80,11 @@ def client() -> S3Client:
         retries={"mode": "standard", "max_attempts": 3},
         connect_timeout=2,
     )
-    s3: S3Client = boto3.client("s3", config=config)
+    s3: S3Client = new_client("s3", config)
     host = urlsplit(s3.meta.endpoint_url).hostname or ""
     if not host.endswith(".amazonaws.com"):
         # AWS_ENDPOINT_URL (the local runner's moto): bucket.127.0.0.1 does not resolve.
-        s3 = boto3.client("s3", config=config.merge(Config(s3={"addressing_style": "path"})))
+        s3 = new_client("s3", config.merge(Config(s3={"addressing_style": "path"})))
     return s3
 
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel as _PydanticModel
+from pydantic import ConfigDict, Field
+
+
+class BaseModel(_PydanticModel):
+    """Models build their validators on first use, not at import: a function pays only
+    for the models its route uses (cold start; see docs/benchmarks.md)."""
+
+    model_config = ConfigDict(defer_build=True)
 
 
 class Status(StrEnum):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import ConfigDict, EmailStr, Field, StringConstraints
 
 from helpdesk.domain import (
     AttachmentRef,
     AttachmentStatus,
+    BaseModel,
     Category,
     Department,
     Message,

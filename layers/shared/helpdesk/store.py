@@ -16,11 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-import boto3
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
@@ -48,8 +47,6 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
-_ser = TypeSerializer()
-_de = TypeDeserializer()
 MAX_TRANSACTION_ITEMS = 100
 
 # ---------------------------------------------------------------- plumbing
@@ -58,22 +55,63 @@ MAX_TRANSACTION_ITEMS = 100
 @lru_cache(maxsize=1)
 def client() -> DynamoDBClient:
     # Endpoint and credentials come from the environment (AWS_ENDPOINT_URL locally).
-    return boto3.client(
-        "dynamodb",
-        config=Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2),
+    from helpdesk.aws import new_client
+
+    dynamodb: DynamoDBClient = new_client(
+        "dynamodb", Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2)
     )
+    return dynamodb
 
 
 def _table() -> str:
     return table_settings().table_name
 
 
+def _av(value: Any) -> dict[str, Any]:
+    """A Python value as a DynamoDB attribute value (the JSON shapes our models dump)."""
+    if value is None:
+        return {"NULL": True}
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, int | Decimal):
+        return {"N": str(value)}
+    if isinstance(value, float):
+        return {"N": repr(value)}
+    if isinstance(value, list | tuple):
+        return {"L": [_av(v) for v in value]}
+    if isinstance(value, dict):
+        return {"M": {str(k): _av(v) for k, v in value.items()}}
+    raise TypeError(f"cannot store {type(value).__name__}")
+
+
+def _py(av: Mapping[str, Any]) -> Any:
+    ((kind, value),) = av.items()
+    if kind == "S":
+        return value
+    if kind == "N":
+        number = Decimal(value)
+        return int(number) if number == number.to_integral_value() else float(number)
+    if kind == "BOOL":
+        return value
+    if kind == "NULL":
+        return None
+    if kind == "L":
+        return [_py(v) for v in value]
+    if kind == "M":
+        return {k: _py(v) for k, v in value.items()}
+    if kind in ("SS", "NS"):
+        return [_py({kind[0]: v}) for v in value]
+    raise TypeError(f"unexpected attribute type {kind}")
+
+
 def _item(data: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _ser.serialize(v) for k, v in data.items() if v is not None}
+    return {k: _av(v) for k, v in data.items() if v is not None}
 
 
 def _plain(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _de.deserialize(v) for k, v in item.items()}
+    return {k: _py(v) for k, v in item.items()}
 
 
 def _key(pk: str, sk: str) -> dict[str, Any]:
