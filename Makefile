@@ -5,6 +5,7 @@ PORT ?= 3000
 VENV := .venv
 PY := $(VENV)/bin/python
 TOOLS := .venv-tools
+CHECKOV := .venv-checkov
 SAM := .venv-sam
 UV_VERSION := 0.13.8
 export UV_PYTHON_DOWNLOADS := never
@@ -61,7 +62,14 @@ $(TOOLS)/.installed: requirements/tools.txt | $(VENV)/.installed
 		$(TOOLS)/bin/pip install -q -r requirements/tools.txt
 	@touch $@
 
-tools: $(TOOLS)/.installed
+# checkov, the IaC scanner, in a third venv (it pins an older boto3).
+$(CHECKOV)/.installed: requirements/checkov.txt | $(VENV)/.installed
+	@test -x $(CHECKOV)/bin/python || $(BASE_PY) -m venv $(CHECKOV)
+	@$(VENV)/bin/uv pip install -q -p $(CHECKOV)/bin/python -r requirements/checkov.txt 2>/dev/null || \
+		$(CHECKOV)/bin/pip install -q -r requirements/checkov.txt
+	@touch $@
+
+tools: $(TOOLS)/.installed $(CHECKOV)/.installed
 
 # SAM CLI (for `sam validate --lint` and `sam build`), optional, also apart.
 $(SAM)/.installed:
@@ -78,6 +86,7 @@ lint: install tools $(SAM)/.installed
 	$(PY) -m ruff check .
 	$(PY) -m mypy layers/shared/helpdesk functions local tests bench
 	$(TOOLS)/bin/python -m local.lint_template
+	$(CHECKOV)/bin/checkov -f template.yaml --config-file .checkov.yaml
 	@if [ -x $(SAM)/bin/sam ]; then $(SAM)/bin/sam validate --lint --template template.yaml; \
 		else echo "sam validate skipped (SAM CLI missing)"; fi
 
@@ -94,4 +103,4 @@ bench: install
 	$(PY) -m bench.run
 
 clean:
-	rm -rf $(VENV) $(TOOLS) $(SAM) .aws-sam .local .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) $(CHECKOV) $(SAM) .aws-sam .local .pytest_cache .mypy_cache .ruff_cache

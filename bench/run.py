@@ -1,6 +1,6 @@
 """`make bench`: every benchmark, one run, results written to docs/benchmarks.md.
 
-    python -m bench.run [--quick]     # --quick: fewer repetitions, smaller scale (smoke run)
+python -m bench.run [--quick]     # --quick: fewer repetitions, smaller scale (smoke run)
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import platform
 import subprocess
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 from local.template import ROOT
 
@@ -34,15 +33,26 @@ AUTHORIZER_MS = 2.0  # a cached token verification
 MEMORY_GB = 0.25
 AUTHORIZER_GB = 0.5
 MIX = {  # a typical mix, per 100 requests
-    "GET /tickets": 30, "GET /tickets/{id}": 30, "GET /categories": 5, "GET /me": 5,
-    "POST /tickets/{id}/messages": 15, "POST /tickets": 5, "POST /tickets/{id}/read": 10,
+    "GET /tickets": 30,
+    "GET /tickets/{id}": 30,
+    "GET /categories": 5,
+    "GET /me": 5,
+    "POST /tickets/{id}/messages": 15,
+    "POST /tickets": 5,
+    "POST /tickets/{id}/read": 10,
 }
 
 
 def run(module: str, *args: str) -> str:
     env = {**os.environ, "PYTHONPATH": f"{ROOT / 'layers' / 'shared'}:{ROOT}"}
-    out = subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, env=env, check=True,
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return out.stdout
 
 
@@ -60,7 +70,9 @@ def cost_table(warm: dict[str, dict[str, float]]) -> str:
         ddb = w["wru"] * PRICE["ddb_wru_per_m"] + w["rru"] * PRICE["ddb_rru_per_m"]
         total = PRICE["http_api_per_m"] + lam + ddb
         per_route[route] = total
-        lines.append(f"| {route} | {w['calls']:.0f} | {w['wru']:.0f} | {w['rru']:.1f} | {ms:.1f} | {total:.2f} |")
+        lines.append(
+            f"| {route} | {w['calls']:.0f} | {w['wru']:.0f} | {w['rru']:.1f} | {ms:.1f} | {total:.2f} |"
+        )
     mix = sum(per_route[r] * n for r, n in MIX.items() if r in per_route) / sum(MIX.values())
     lines += [
         "",
@@ -96,7 +108,7 @@ def main() -> None:
     warm_text = warm_out.rsplit("\n{", 1)[0]
     doc = f"""# Benchmarks
 
-Measured with `make bench` (`python -m bench.run{' --quick' if args.quick else ''}`) on
+Measured with `make bench` (`python -m bench.run{" --quick" if args.quick else ""}`) on
 {datetime.now(UTC):%Y-%m-%d}, {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}.
 These machines are noisy: compare ratios measured side by side in one run, not absolute
 numbers across runs. Raw outputs of the last run are in `bench/out/` (not committed).
@@ -123,9 +135,9 @@ Command: `python -m bench.scale --sizes {sizes}`.
 
 ## Cost model
 
-AWS list prices (us-east-1): HTTP API ${PRICE['http_api_per_m']:.2f}/M requests, Lambda
-${PRICE['lambda_req_per_m']:.2f}/M requests and ${PRICE['lambda_gb_s_arm']}/GB-s (arm64), DynamoDB on-demand
-${PRICE['ddb_wru_per_m']}/M WRU and ${PRICE['ddb_rru_per_m']}/M RRU. Each request is two Lambda
+AWS list prices (us-east-1): HTTP API ${PRICE["http_api_per_m"]:.2f}/M requests, Lambda
+${PRICE["lambda_req_per_m"]:.2f}/M requests and ${PRICE["lambda_gb_s_arm"]}/GB-s (arm64), DynamoDB on-demand
+${PRICE["ddb_wru_per_m"]}/M WRU and ${PRICE["ddb_rru_per_m"]}/M RRU. Each request is two Lambda
 invocations (the authorizer, {AUTHORIZER_GB * 1024:.0f} MB, ~{AUTHORIZER_MS:.0f} ms with a cached token; the
 route, {MEMORY_GB * 1024:.0f} MB). Assumed production duration: our measured code time plus
 {DDB_MS_PER_CALL:.0f} ms per DynamoDB call plus 1 ms. Free tiers are ignored.

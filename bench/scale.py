@@ -20,7 +20,9 @@ import time
 from typing import Any
 
 os.environ.update(
-    AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1",
+    AWS_ACCESS_KEY_ID="bench",
+    AWS_SECRET_ACCESS_KEY="bench",
+    AWS_DEFAULT_REGION="us-east-1",
     POWERTOOLS_LOG_LEVEL="ERROR",
 )
 for _v in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
@@ -38,9 +40,19 @@ def _background(n: int, start: int) -> None:
     batch: list[dict[str, Any]] = []
     for i in range(start, start + n):
         now = now_iso()
-        t = Ticket(id=f"tkt_bg{i:08d}", number=100000 + i, subject="background", requester_id=f"bg{i % 997}",
-                   assignee_id=f"agent{i % 13}", department_id=f"dep{i % 7}", created_at=now, updated_at=now,
-                   last_activity_at=now, message_count=1, version=1)
+        t = Ticket(
+            id=f"tkt_bg{i:08d}",
+            number=100000 + i,
+            subject="background",
+            requester_id=f"bg{i % 997}",
+            assignee_id=f"agent{i % 13}",
+            department_id=f"dep{i % 7}",
+            created_at=now,
+            updated_at=now,
+            last_activity_at=now,
+            message_count=1,
+            version=1,
+        )
         puts = [w["Put"]["Item"] for w in store._ticket_writes(None, t) if "Put" in w]
         keep = [p for p in puts if p["PK"]["S"].startswith(("TICKET#", "L#R#", "L#Q"))][:6]
         batch += [{"PutRequest": {"Item": item}} for item in keep]
@@ -83,7 +95,10 @@ def main() -> None:
             _background(size - have, have)
             have = size
             for name, read in (
-                ("customer list (20)", lambda: list_tickets(me, ListFilters(), limit=20, cursor=None)),
+                (
+                    "customer list (20)",
+                    lambda: list_tickets(me, ListFilters(), limit=20, cursor=None),
+                ),
                 ("staff queue (20)", lambda: store.list_page("Q", limit=20)),
                 ("staff queue by assignee (20)", lambda: store.list_page("Q#A#agent3", limit=20)),
             ):

@@ -61,7 +61,9 @@ class Clock:
         if model.name in ("Query", "GetItem", "BatchGetItem"):
             items = parsed.get("Items") or ([parsed["Item"]] if "Item" in parsed else [])
             size = len(json.dumps(items, default=str))
-            self.rru += max(1, (size // 4096 + 1)) * 0.5  # eventually consistent: half a unit per 4 KB
+            self.rru += (
+                max(1, (size // 4096 + 1)) * 0.5
+            )  # eventually consistent: half a unit per 4 KB
 
 
 def _customer(event: dict[str, Any], user: str = "bench-alice") -> dict[str, Any]:
@@ -179,13 +181,22 @@ def main() -> None:
             )
             or "none"
         )
-        lines.append(f"| {route} | {med:.2f} | {p99:.2f} | {tot:.2f} | {len(calls)}: {desc} | {wru:.0f} | {rru:.1f} |")
+        lines.append(
+            f"| {route} | {med:.2f} | {p99:.2f} | {tot:.2f} | {len(calls)}: {desc} | {wru:.0f} | {rru:.1f} |"
+        )
     text = "\n".join(lines) + "\n"
     print(text)
     if args.out:
         with open(args.out, "w") as fh:
             fh.write(text)
-    print(json.dumps({r[0]: {"ours_ms": round(r[1], 2), "calls": len(r[4]), "wru": r[5], "rru": r[6]} for r in rows}))
+    print(
+        json.dumps(
+            {
+                r[0]: {"ours_ms": round(r[1], 2), "calls": len(r[4]), "wru": r[5], "rru": r[6]}
+                for r in rows
+            }
+        )
+    )
 
 
 if __name__ == "__main__":
