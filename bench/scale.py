@@ -37,7 +37,7 @@ def _background(n: int, start: int) -> None:
     from helpdesk.domain import Ticket
 
     client = store.client()
-    batch: list[dict[str, Any]] = []
+    batch: list[Any] = []
     for i in range(start, start + n):
         now = now_iso()
         t = Ticket(

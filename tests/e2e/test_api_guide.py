@@ -57,4 +57,4 @@ def test_api_guide_examples(runner: Runner) -> None:
     assert len(retried) == 2 and retried[0]["id"] == retried[1]["id"]
     assert "204" in out.stdout  # the presigned upload
     attached = [d for d in docs if d.get("subject") == "Screenshot"]
-    assert attached and attached[0]["attachments"][0]["file_name"] == "shot.png"
+    assert attached and attached[0]["attachments"][0]["file_name"] == "shot.png"  # type: ignore[index]
