@@ -25,6 +25,15 @@ SAMPLE_BODIES: dict[str, dict[str, Any]] = {
     "POST /tickets": {"subject": "Printer on fire", "message": "It started this morning."},
     "POST /tickets/{ticket_id}/messages": {"message": "Any news?"},
     "PUT /tickets/{ticket_id}/rating": {"rating": 5, "comment": "Quick and kind"},
+    "PATCH /admin/tickets/{ticket_id}": {"status": "waiting", "priority": "high", "tags": ["vip"]},
+    "POST /admin/tickets/{ticket_id}/messages": {
+        "message": "We are on it.",
+        "next_status": "waiting",
+    },
+    "POST /admin/categories": {"name": "Shipping", "position": 4},
+    "PATCH /admin/categories/{category_id}": {"name": "Shipping and returns"},
+    "POST /admin/departments": {"name": "Billing", "position": 3},
+    "PATCH /admin/departments/{department_id}": {"active": False},
     "POST /attachments": {"file_name": "screenshot.png", "content_type": "image/png", "size": 2048},
 }
 CUSTOMER = {
@@ -52,7 +61,19 @@ def sample_event(fn: Function) -> dict[str, Any]:
     event = build_event(method, target, headers, raw, route, params)
     event["requestContext"]["requestId"] = f"example-{event_name(fn)}"
     if route.authorizer:
-        event["requestContext"]["authorizer"] = {"lambda": dict(CUSTOMER)}
+        caller = dict(CUSTOMER)
+        if route.path.startswith("/admin/"):
+            admin = route.path.startswith(("/admin/categories", "/admin/departments"))
+            caller = {
+                "user_id": "olivia",
+                "name": "Olivia",
+                "email": "olivia@example.com",
+                "roles": "admin" if admin else "agent",
+                "org_id": "",
+            }
+        event["requestContext"]["authorizer"] = {"lambda": caller}
+    if route.method == "PATCH" and route.path.startswith("/admin/tickets/"):
+        event["headers"]["if-match"] = f'"{SAMPLE_ID}.1"'
     return event
 
 

@@ -142,3 +142,104 @@ def aws_calls(aws: None) -> Iterator[CallLog]:
     yield log
     client.meta.events.unregister("provide-client-params.dynamodb.*", before)
     client.meta.events.unregister("after-call.dynamodb.*", after)
+
+
+def make_event(
+    name: str,
+    *,
+    user: str = "alice",
+    roles: str = "customer",
+    org: str = "",
+    path: dict[str, str] | None = None,
+    body: Any = None,
+    query: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """events/<name>.json with another caller, path parameters, body, query or headers."""
+    event = load_event(name)
+    event["requestContext"]["authorizer"] = {
+        "lambda": {
+            "user_id": user,
+            "name": user.capitalize(),
+            "email": f"{user}@example.com",
+            "roles": roles,
+            "org_id": org,
+        }
+    }
+    if path:
+        event["pathParameters"] = path
+        raw = event["routeKey"].split(" ", 1)[1]
+        for key, value in path.items():
+            raw = raw.replace("{" + key + "}", value)
+        event["rawPath"] = event["requestContext"]["http"]["path"] = raw
+    if body is not None:
+        event["body"] = json.dumps(body)
+        event["headers"]["content-type"] = "application/json"
+    if query is not None:
+        event["queryStringParameters"] = query
+        event["rawQueryString"] = "&".join(f"{k}={v}" for k, v in query.items())
+    if headers:
+        event["headers"].update({k.lower(): v for k, v in headers.items()})
+    return event
+
+
+def call(name: str, **kwargs: Any) -> tuple[int, Any, dict[str, str]]:
+    """Invoke functions/<name> with `make_event(name, **kwargs)`: (status, JSON body, headers)."""
+    result = invoke(name, make_event(name, **kwargs))
+    body = json.loads(result["body"]) if result.get("body") else None
+    return (
+        result["statusCode"],
+        body,
+        {k.lower(): v for k, v in (result.get("headers") or {}).items()},
+    )
+
+
+def bulk_tickets(n: int, *, start: int = 0, spread: int = 97) -> None:
+    """Write `n` tickets exactly as the store would (ticket, entries, counters), quickly:
+    batched puts instead of one transaction each (moto's transactions are slow)."""
+    from helpdesk import store
+    from helpdesk.clock import now_iso
+    from helpdesk.domain import Priority, Status, Ticket
+
+    client = store.client()
+    statuses, priorities = list(Status), list(Priority)
+    batch: list[Any] = []
+    counters: dict[str, int] = {}
+    for i in range(start, start + n):
+        now = now_iso()
+        t = Ticket(
+            id=f"tkt_bulk{i:08d}",
+            number=500000 + i,
+            subject=f"bulk {i}",
+            requester_id=f"bulk{i % spread}",
+            org_id=f"org{i % 11}",
+            status=statuses[i % len(statuses)],
+            priority=priorities[i % 3],
+            assignee_id=f"agent{i % 13}" if i % 4 else None,
+            department_id=f"dep{i % 7}",
+            category_id=f"cat{i % 5}",
+            tags=[f"tag{i % 9}"],
+            created_at=now,
+            updated_at=now,
+            last_activity_at=now,
+            message_count=1,
+            staff_unread_count=i % 2,
+            version=1,
+        )
+        for w in store._ticket_writes(None, t):
+            if "Put" in w:
+                batch.append({"PutRequest": {"Item": w["Put"]["Item"]}})
+        for lk in store.listkeys(t):
+            counters[lk] = counters.get(lk, 0) + 1
+        while len(batch) >= 25:
+            client.batch_write_item(RequestItems={TABLE: batch[:25]})
+            batch = batch[25:]
+    if batch:
+        client.batch_write_item(RequestItems={TABLE: batch})
+    for lk, count in counters.items():
+        client.update_item(
+            TableName=TABLE,
+            Key={"PK": {"S": f"C#{lk}"}, "SK": {"S": "#"}},
+            UpdateExpression="ADD n :d",
+            ExpressionAttributeValues={":d": {"N": str(count)}},
+        )

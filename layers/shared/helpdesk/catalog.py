@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 from helpdesk import store
+from helpdesk.domain import Category, Department
+from helpdesk.errors import (
+    CategoryInUseError,
+    CategoryNotFoundError,
+    DepartmentInUseError,
+    DepartmentNotFoundError,
+    InvalidCategoryError,
+)
+from helpdesk.ids import new_id
 from helpdesk.models import (
+    CatalogEntry,
+    CatalogUpdateRequest,
+    CategoryCreateRequest,
     CategoryList,
     CategoryRef,
     CategoryResponse,
+    DepartmentCreateRequest,
     DepartmentList,
     DepartmentResponse,
 )
+from helpdesk.principal import Principal
 
 
 def active_categories() -> CategoryList:
@@ -36,3 +50,85 @@ def active_departments() -> DepartmentList:
     _, departments = store.list_catalog()
     active = sorted((d for d in departments if d.active), key=lambda d: (d.position, d.name))
     return DepartmentList(items=[DepartmentResponse.of(d) for d in active])
+
+
+# ---------------------------------------------------------------- admin
+
+
+def _entry(c: Category | Department) -> CatalogEntry:
+    return CatalogEntry(
+        id=c.id,
+        name=c.name,
+        position=c.position,
+        active=c.active,
+        parent_id=getattr(c, "parent_id", None),
+    )
+
+
+def create_category(p: Principal, req: CategoryCreateRequest) -> CatalogEntry:
+    """A new (sub-)category; a sub-category's parent must be an existing top-level category."""
+    p.require_admin()
+    if req.parent_id is not None:
+        parent = store.get_category(req.parent_id)
+        if parent is None or parent.parent_id is not None:
+            raise InvalidCategoryError(f"Unknown parent category {req.parent_id}")
+    cat = Category(id=new_id("cat"), name=req.name, position=req.position, parent_id=req.parent_id)
+    store.put_category(cat)
+    return _entry(cat)
+
+
+def update_category(p: Principal, category_id: str, req: CatalogUpdateRequest) -> CatalogEntry:
+    """Rename, reorder, (de)activate."""
+    p.require_admin()
+    cat = store.get_category(category_id)
+    if cat is None:
+        raise CategoryNotFoundError()
+    cat = cat.model_copy(
+        update={k: getattr(req, k) for k in req.model_fields_set if getattr(req, k) is not None}
+    )
+    store.put_category(cat)
+    return _entry(cat)
+
+
+def delete_category(p: Principal, category_id: str) -> None:
+    """Delete an unused category; one in use (tickets or sub-categories) is 409: deactivate it."""
+    p.require_admin()
+    cat = store.get_category(category_id)
+    if cat is None:
+        raise CategoryNotFoundError()
+    categories, _ = store.list_catalog()
+    if any(c.parent_id == category_id for c in categories):
+        raise CategoryInUseError("It has sub-categories")
+    key = f"Q#SC#{category_id}" if cat.parent_id else f"Q#C#{category_id}"
+    if store.count([key]) > 0:
+        raise CategoryInUseError()
+    store.delete_catalog_entry("CAT", category_id)
+
+
+def create_department(p: Principal, req: DepartmentCreateRequest) -> CatalogEntry:
+    p.require_admin()
+    dep = Department(id=new_id("dep"), name=req.name, position=req.position)
+    store.put_department(dep)
+    return _entry(dep)
+
+
+def update_department(p: Principal, department_id: str, req: CatalogUpdateRequest) -> CatalogEntry:
+    p.require_admin()
+    dep = store.get_department(department_id)
+    if dep is None:
+        raise DepartmentNotFoundError()
+    dep = dep.model_copy(
+        update={k: getattr(req, k) for k in req.model_fields_set if getattr(req, k) is not None}
+    )
+    store.put_department(dep)
+    return _entry(dep)
+
+
+def delete_department(p: Principal, department_id: str) -> None:
+    """Delete an unused department; one with tickets is 409: deactivate it."""
+    p.require_admin()
+    if store.get_department(department_id) is None:
+        raise DepartmentNotFoundError()
+    if store.count([f"Q#D#{department_id}"]) > 0:
+        raise DepartmentInUseError()
+    store.delete_catalog_entry("DEP", department_id)

@@ -211,3 +211,15 @@ def catalog() -> dict[str, tuple[int, str]]:
     for code in ("TOKEN_MISSING", "TOKEN_EXPIRED", "TOKEN_INVALID"):
         out[code] = (401, "Authentication failed")
     return dict(sorted(out.items()))
+
+
+class AssigneeUnknownError(ValidationFailedError):
+    code, title = "ASSIGNEE_UNKNOWN", "The assignee is not a known agent"
+
+
+class CategoryInUseError(ConflictError):
+    code, title = "CATEGORY_IN_USE", "The category has tickets or sub-categories: deactivate it"
+
+
+class DepartmentInUseError(ConflictError):
+    code, title = "DEPARTMENT_IN_USE", "The department has tickets: deactivate it"

@@ -158,7 +158,7 @@ def open_ticket(ticket: Ticket, actor_id: str, now: str) -> Outcome:
     t.message_count, t.staff_unread_count, t.customer_unread_count = 1, 1, 0
     t.customer_last_replied_at = t.last_activity_at = t.customer_last_read_at = now
     t.waiting_since = now
-    ch.event("created", data={"number": t.number, "subject": t.subject})
+    ch.event("created", number=t.number, subject=t.subject)
     out = ch.done()
     out.ticket.version = 1
     return out
@@ -197,7 +197,7 @@ def reply(
             if t.first_response_seconds is None:
                 t.first_response_seconds = seconds_between(t.created_at, now)
             t.waiting_since = None
-    ch.event("replied", data={"message_id": message_id, "side": side.value})
+    ch.event("replied", message_id=message_id, side=side.value)
     ch.status_to(new_status)
     if next_status is not None and side is Side.STAFF:
         ch.status_to(next_status)  # staff may move a ticket to any status
@@ -209,7 +209,7 @@ def add_note(ticket: Ticket, actor_id: str, now: str, message_id: str) -> Outcom
     target(Action.NOTE, Side.STAFF, ticket.status)
     ch = _Change(ticket, actor_id, Side.STAFF, now)
     ch.ticket.note_count += 1
-    ch.event("note_added", data={"message_id": message_id})
+    ch.event("note_added", message_id=message_id)
     return ch.done()
 
 
@@ -263,4 +263,56 @@ def rate(ticket: Ticket, actor_id: str, now: str, rating: int, comment: str | No
     if ch.ticket.first_rated_at is None:
         ch.ticket.first_rated_at = now
     ch.event("rated", changes)
+    return ch.done()
+
+
+# Staff may move a ticket to any status; each field change is its own event.
+_FIELD_EVENTS = {
+    "priority": "priority_changed",
+    "assignee_id": "assigned",
+    "tags": "tags_changed",
+    "manager_comment": "manager_comment_changed",
+    "close_reason": "close_reason_changed",
+}
+
+
+def staff_update(
+    ticket: Ticket,
+    actor_id: str,
+    now: str,
+    fields: dict[str, Any],
+    *,
+    forward_note: str | None = None,
+) -> Outcome:
+    """Apply a staff PATCH: one event per changed field; status last (after close reason).
+
+    `fields` holds only what the request set (None clears, e.g. unassign). A department
+    change is a forward (`forwarded` event with from/to and the note); `locked=True`
+    force-closes the ticket unless the request names another status.
+    """
+    ch = _Change(ticket, actor_id, Side.STAFF, now)
+    for name, event_type in _FIELD_EVENTS.items():
+        if name in fields:
+            changes = ch.set(**{name: fields[name]})
+            if changes:
+                ch.event(event_type, changes)
+    if "category_id" in fields or "sub_category_id" in fields:
+        changes = ch.set(
+            category_id=fields.get("category_id", ch.ticket.category_id),
+            sub_category_id=fields.get("sub_category_id", ch.ticket.sub_category_id),
+        )
+        if changes:
+            ch.event("category_changed", changes)
+    if "department_id" in fields:
+        changes = ch.set(department_id=fields["department_id"])
+        if changes:
+            ch.event("forwarded", changes, note=forward_note)
+    if "locked" in fields:
+        changes = ch.set(locked=bool(fields["locked"]))
+        if changes:
+            ch.event("locked" if fields["locked"] else "unlocked", changes)
+            if fields["locked"] and "status" not in fields:
+                ch.status_to(Status.CLOSED)
+    if fields.get("status") is not None:
+        ch.status_to(Status(fields["status"]))
     return ch.done()

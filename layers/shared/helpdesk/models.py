@@ -265,3 +265,172 @@ def parse_statuses(raw: str | None) -> tuple[Status, ...]:
     except ValueError as ex:
         allowed = ", ".join(s.value for s in Status)
         raise ValidationFailedError(f"status must be one or more of: {allowed}") from ex
+
+
+# ---------------------------------------------------------------- staff desk
+
+Tag = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True,
+        to_lower=True,
+        min_length=1,
+        max_length=40,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-:.]*$",
+    ),
+]
+Note = Annotated[str, StringConstraints(max_length=2000)]
+
+
+class StaffUpdateRequest(_Request):
+    """PATCH body: only the fields sent change; `null` clears (e.g. unassigns)."""
+
+    status: Status | None = None
+    priority: Priority | None = None
+    category_id: Id | None = None
+    sub_category_id: Id | None = None
+    department_id: Id | None = None
+    forward_note: Note | None = Field(default=None, description="Why the ticket is forwarded")
+    assignee_id: Id | None = Field(default=None, description="An agent's user id, `me`, or null")
+    tags: list[Tag] | None = Field(default=None, max_length=20)
+    manager_comment: Note | None = None
+    close_reason: Note | None = None
+    locked: bool | None = Field(default=None, description="Force-close: the customer cannot reopen")
+
+
+class StaffReplyRequest(_Request):
+    message: Body
+    internal: bool = Field(default=False, description="An internal note: never shown to customers")
+    next_status: Status | None = Field(
+        default=None, description="Move the ticket on in the same call"
+    )
+    attachment_ids: list[Id] = Field(default_factory=list, max_length=5)
+
+
+class Metrics(BaseModel):
+    interaction_count: int
+    first_response_seconds: int | None
+    longest_wait_seconds: int
+    resolution_seconds: int | None
+
+
+class Requester(BaseModel):
+    user_id: str
+    name: str
+    email: str
+    org_id: str | None
+    guest: bool
+
+
+class StaffTicketSummary(TicketSummary):
+    """A ticket as the staff queue shows it."""
+
+    assignee_id: str | None
+    tags: list[str]
+    guest: bool
+    staff_unread_count: int
+    staff_last_read_at: str | None
+    note_count: int
+    etag: str = Field(description="Send as If-Match to PATCH this ticket")
+
+    @classmethod
+    def of(cls, t: Ticket) -> StaffTicketSummary:
+        return cls.model_validate(t.model_dump() | {"etag": etag(t)})
+
+
+class StaffTicketResponse(StaffTicketSummary):
+    """One ticket for staff: the whole thread (internal notes included) and the metrics."""
+
+    cc: list[str]
+    manager_comment: str | None
+    close_reason: str | None
+    closed_by: str | None
+    resolved_at: str | None
+    requester: Requester
+    metrics: Metrics
+    messages: list[MessageResponse]
+    attachments: list[AttachmentRef]
+
+    @classmethod
+    def build(cls, t: Ticket, messages: list[Message]) -> StaffTicketResponse:
+        data: dict[str, Any] = t.model_dump()
+        return cls(
+            **{
+                k: v
+                for k, v in data.items()
+                if k in StaffTicketSummary.model_fields
+                or k in ("cc", "manager_comment", "close_reason", "closed_by", "resolved_at")
+            },
+            requester=Requester(
+                user_id=t.requester_id,
+                name=t.requester_name,
+                email=t.requester_email,
+                org_id=t.org_id,
+                guest=t.guest,
+            ),
+            metrics=Metrics(
+                interaction_count=t.interaction_count,
+                first_response_seconds=t.first_response_seconds,
+                longest_wait_seconds=t.longest_wait_seconds,
+                resolution_seconds=t.resolution_seconds,
+            ),
+            messages=[MessageResponse.of(m) for m in messages],
+            attachments=[a for m in messages for a in m.attachments],
+            etag=etag(t),
+        )
+
+
+class StaffTicketList(BaseModel):
+    items: list[StaffTicketSummary]
+    next_cursor: str | None
+    total: int
+
+
+class StaffReplyResponse(BaseModel):
+    message: MessageResponse
+    ticket: StaffTicketSummary
+
+
+class EventResponse(BaseModel):
+    seq: int
+    type: str
+    actor_id: str
+    actor_side: str
+    at: str
+    changes: dict[str, dict[str, Any]]
+    data: dict[str, Any]
+
+
+class EventList(BaseModel):
+    items: list[EventResponse]
+    next_cursor: str | None
+
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class CategoryCreateRequest(_Request):
+    name: Name
+    position: int = Field(default=0, ge=0, le=10_000)
+    parent_id: Id | None = Field(default=None, description="Makes this a sub-category")
+
+
+class DepartmentCreateRequest(_Request):
+    name: Name
+    position: int = Field(default=0, ge=0, le=10_000)
+
+
+class CatalogUpdateRequest(_Request):
+    """Rename, reorder, or (de)activate a category or department."""
+
+    name: Name | None = None
+    position: int | None = Field(default=None, ge=0, le=10_000)
+    active: bool | None = None
+
+
+class CatalogEntry(BaseModel):
+    id: str
+    name: str
+    position: int
+    active: bool
+    parent_id: str | None = None

@@ -317,6 +317,7 @@ def create_ticket(
         _ticket_writes(None, ticket)
         + [number, _message_put(first)]
         + [_event_put(e) for e in events]
+        + _profile_puts(ticket)
     )
     _transact(writes + [_link_update(k) for k in links], links_at=len(writes))
 
@@ -682,3 +683,67 @@ def idempotency_persistence() -> DynamoDBPersistenceLayer:
         expiry_attr="ttl",
         boto3_client=client(),
     )
+
+
+# ---------------------------------------------------------------- people
+
+
+def _profile_puts(t: Ticket) -> list[dict[str, Any]]:
+    """The requester's profile (for the staff view) and the email lookup (staff filter)."""
+    profile = {
+        "PK": f"USER#{t.requester_id}",
+        "SK": "PROFILE",
+        "kind": "profile",
+        "user_id": t.requester_id,
+        "name": t.requester_name,
+        "email": t.requester_email,
+        "org_id": t.org_id,
+        "guest": t.guest,
+    }
+    puts = [{"Put": {"TableName": _table(), "Item": _item(profile)}}]
+    if t.requester_email:
+        lookup = {"PK": f"EMAIL#{t.requester_email.lower()}", "SK": "U", "user_id": t.requester_id}
+        puts.append({"Put": {"TableName": _table(), "Item": _item(lookup)}})
+    return puts
+
+
+def user_id_by_email(email: str) -> str | None:
+    try:
+        out = client().get_item(TableName=_table(), Key=_key(f"EMAIL#{email.lower()}", "U"))
+    except ClientError as ex:
+        raise StoreError() from ex
+    item = out.get("Item")
+    return str(item["user_id"]["S"]) if item else None
+
+
+def put_staff(user_id: str, name: str, email: str, roles: Sequence[str]) -> None:
+    """Record a staff member in the directory (assignees must be in it)."""
+    data = {
+        "PK": "STAFF",
+        "SK": f"U#{user_id}",
+        "kind": "staff",
+        "user_id": user_id,
+        "name": name,
+        "email": email,
+        "roles": sorted(roles),
+    }
+    try:
+        client().put_item(TableName=_table(), Item=_item(data))
+    except ClientError as ex:
+        raise StoreError() from ex
+
+
+def get_staff(user_id: str) -> dict[str, Any] | None:
+    try:
+        out = client().get_item(TableName=_table(), Key=_key("STAFF", f"U#{user_id}"))
+    except ClientError as ex:
+        raise StoreError() from ex
+    return _plain(out["Item"]) if "Item" in out else None
+
+
+def delete_catalog_entry(kind: str, entry_id: str) -> None:
+    """Delete a category (`CAT`) or department (`DEP`) item."""
+    try:
+        client().delete_item(TableName=_table(), Key=_key("CATALOG", f"{kind}#{entry_id}"))
+    except ClientError as ex:
+        raise StoreError() from ex

@@ -27,6 +27,7 @@ from helpdesk.errors import (
     ForbiddenError,
     InvalidCategoryError,
     InvalidDepartmentError,
+    PreconditionFailedError,
     PriorityNotAllowedError,
     TicketNotFoundError,
     UnsupportedFilterError,
@@ -41,6 +42,7 @@ from helpdesk.models import (
     TicketList,
     TicketResponse,
     TicketSummary,
+    etag,
 )
 from helpdesk.principal import Principal
 
@@ -110,7 +112,16 @@ def create_ticket(p: Principal, req: CreateTicketRequest) -> TicketResponse:
     )
     out = lifecycle.open_ticket(ticket, p.user_id, now)
     with attachments.linking(plan):
-        store.create_ticket(out.ticket, first, out.events, plan.links)
+        for attempt in range(MAX_UPDATE_ATTEMPTS):
+            try:
+                store.create_ticket(out.ticket, first, out.events, plan.links)
+                break
+            except ConcurrentUpdateError:
+                # a transaction conflict on a shared list counter: the new ticket is
+                # not written; try again (its id and number are ours alone)
+                if attempt == MAX_UPDATE_ATTEMPTS - 1:
+                    raise
+                time.sleep(random.uniform(0, 0.02 * 2**attempt))
     return TicketResponse.build(out.ticket, [first], _categories_of(out.ticket))
 
 
@@ -232,11 +243,30 @@ def _mutate(
     messages: Callable[[Ticket], list[Message]] = lambda _: [],
     links: Sequence[store.AttachmentLink] = (),
 ) -> Ticket:
-    """Read, apply `change`, write with a version check; on a race, read again and retry."""
+    """A change by the ticket's requester (anyone else: 404)."""
+    return mutate(ticket_id, change, messages, links, may_change=lambda t: t.requester_id == p.user_id)
+
+
+def mutate(
+    ticket_id: str,
+    change: Callable[[Ticket], Outcome],
+    messages: Callable[[Ticket], list[Message]] = lambda _: [],
+    links: Sequence[store.AttachmentLink] = (),
+    *,
+    may_change: Callable[[Ticket], bool],
+    expect_version: int | None = None,
+) -> Ticket:
+    """Read, apply `change`, write with a version check; on a race, read again and retry.
+
+    With `expect_version` (an If-Match), a ticket at another version is not retried:
+    PreconditionFailedError (412).
+    """
     for attempt in range(MAX_UPDATE_ATTEMPTS):
         ticket = store.get_ticket(ticket_id)
-        if ticket is None or ticket.requester_id != p.user_id:
+        if ticket is None or not may_change(ticket):
             raise TicketNotFoundError()
+        if expect_version is not None and ticket.version != expect_version:
+            raise PreconditionFailedError(headers={"ETag": etag(ticket)})
         out = change(ticket)
         if not out.changed:
             return ticket

@@ -1,0 +1,30 @@
+"""DELETE /admin/categories/{category_id}: delete an unused category; one in use is 409 (admin)."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path
+
+from helpdesk import catalog
+from helpdesk.errors import CategoryInUseError, CategoryNotFoundError, ForbiddenError
+from helpdesk.http import current_principal, entrypoint, make_resolver, problem_responses
+
+app = make_resolver()
+EntryId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
+
+
+@app.delete(
+    "/admin/categories/<category_id>",
+    summary="Delete an unused category",
+    tags=["admin"],
+    responses={
+        **problem_responses(ForbiddenError, CategoryNotFoundError, CategoryInUseError, success=204),
+        204: {"description": "Deleted"},
+    },
+)
+def admin_delete_category(category_id: EntryId) -> Response[None]:
+    catalog.delete_category(current_principal(app), category_id)
+    return Response(status_code=204, body=None)
+
+
+lambda_handler = entrypoint(app)

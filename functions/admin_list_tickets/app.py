@@ -1,0 +1,64 @@
+"""GET /admin/tickets: the staff queue (filters, sorts, cursor, total)."""
+
+from typing import Annotated, Literal
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from helpdesk import desk
+from helpdesk.domain import Priority
+from helpdesk.errors import ForbiddenError, InvalidCursorError, UnsupportedFilterError
+from helpdesk.http import current_principal, entrypoint, make_resolver, problem_responses
+from helpdesk.models import StaffTicketList, parse_statuses
+
+app = make_resolver()
+Text = Annotated[str | None, Query(max_length=254)]
+
+
+@app.get(
+    "/admin/tickets",
+    summary="The staff queue",
+    tags=["staff"],
+    responses=problem_responses(ForbiddenError, UnsupportedFilterError, InvalidCursorError),
+)
+def admin_list_tickets(
+    status: Annotated[
+        str | None, Query(description="One or more statuses, comma-separated")
+    ] = None,
+    priority: Annotated[Priority | None, Query()] = None,
+    category_id: Text = None,
+    sub_category_id: Text = None,
+    department_id: Text = None,
+    assignee: Annotated[
+        str | None, Query(max_length=64, description="user id, me, or none")
+    ] = None,
+    requester: Annotated[str | None, Query(max_length=254, description="user id or email")] = None,
+    organization_id: Text = None,
+    tag: Text = None,
+    number: Annotated[int | None, Query(ge=1)] = None,
+    unread: Annotated[bool, Query(description="Customer messages no agent has read")] = False,
+    updated_since: Annotated[str | None, Query(max_length=40, description="ISO time")] = None,
+    sort: Annotated[Literal["activity", "created", "updated"], Query()] = "activity",
+    order: Annotated[Literal["asc", "desc"], Query()] = "desc",
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+) -> StaffTicketList:
+    filters = desk.QueueFilters(
+        statuses=parse_statuses(status),
+        priority=priority,
+        category_id=category_id,
+        sub_category_id=sub_category_id,
+        department_id=department_id,
+        assignee=assignee,
+        requester=requester,
+        organization_id=organization_id,
+        tag=tag,
+        number=number,
+        unread=unread,
+        updated_since=updated_since,
+    )
+    return desk.queue(
+        current_principal(app), filters, limit=limit, cursor=cursor, sort=sort, order=order
+    )
+
+
+lambda_handler = entrypoint(app)

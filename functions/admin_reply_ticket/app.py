@@ -1,0 +1,56 @@
+"""POST /admin/tickets/{ticket_id}/messages: a staff reply or an internal note."""
+
+from aws_lambda_powertools.event_handler import Response
+
+from helpdesk import desk
+from helpdesk.attachments import LINK_ERRORS
+from helpdesk.errors import (
+    ConcurrentUpdateError,
+    ForbiddenError,
+    TicketClosedError,
+    TicketNotFoundError,
+)
+from helpdesk.http import (
+    IdempotencyKey,
+    TicketId,
+    current_principal,
+    entrypoint,
+    json_response,
+    make_resolver,
+    problem_responses,
+)
+from helpdesk.idempotency import run_once
+from helpdesk.models import StaffReplyRequest, StaffReplyResponse
+
+app = make_resolver()
+
+
+@app.post(
+    "/admin/tickets/<ticket_id>/messages",
+    summary="Reply to a ticket, or add an internal note",
+    tags=["staff"],
+    status_code=201,
+    responses=problem_responses(
+        *LINK_ERRORS,
+        ForbiddenError,
+        TicketNotFoundError,
+        TicketClosedError,
+        ConcurrentUpdateError,
+        success=201,
+    ),
+)
+def admin_reply_ticket(
+    ticket_id: TicketId, body: StaffReplyRequest, idempotency_key: IdempotencyKey = None
+) -> Response[StaffReplyResponse]:
+    p = current_principal(app)
+    result = run_once(
+        f"staff_reply:{ticket_id}",
+        p.user_id,
+        idempotency_key,
+        body.model_dump(mode="json"),
+        lambda: desk.reply(p, ticket_id, body).model_dump(mode="json"),
+    )
+    return json_response(StaffReplyResponse.model_validate(result), status=201)
+
+
+lambda_handler = entrypoint(app)

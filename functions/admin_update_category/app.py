@@ -1,0 +1,26 @@
+"""PATCH /admin/categories/{category_id}: rename, reorder, (de)activate (admin)."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Path
+
+from helpdesk import catalog
+from helpdesk.errors import CategoryNotFoundError, ForbiddenError
+from helpdesk.http import current_principal, entrypoint, make_resolver, problem_responses
+from helpdesk.models import CatalogEntry, CatalogUpdateRequest
+
+app = make_resolver()
+EntryId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
+
+
+@app.patch(
+    "/admin/categories/<category_id>",
+    summary="Update a category",
+    tags=["admin"],
+    responses=problem_responses(ForbiddenError, CategoryNotFoundError),
+)
+def admin_update_category(category_id: EntryId, body: CatalogUpdateRequest) -> CatalogEntry:
+    return catalog.update_category(current_principal(app), category_id, body)
+
+
+lambda_handler = entrypoint(app)

@@ -1,0 +1,58 @@
+"""PATCH /admin/tickets/{ticket_id}: triage, assign, forward, tag, lock (If-Match required)."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Header
+
+from helpdesk import desk
+from helpdesk.errors import (
+    AssigneeUnknownError,
+    ConcurrentUpdateError,
+    ForbiddenError,
+    InvalidCategoryError,
+    InvalidDepartmentError,
+    PreconditionFailedError,
+    PreconditionRequiredError,
+    TicketNotFoundError,
+)
+from helpdesk.http import (
+    TicketId,
+    current_principal,
+    entrypoint,
+    json_response,
+    make_resolver,
+    problem_responses,
+)
+from helpdesk.models import StaffTicketSummary, StaffUpdateRequest
+
+app = make_resolver()
+
+
+@app.patch(
+    "/admin/tickets/<ticket_id>",
+    summary="Update a ticket (staff)",
+    tags=["staff"],
+    responses=problem_responses(
+        ForbiddenError,
+        TicketNotFoundError,
+        PreconditionFailedError,
+        PreconditionRequiredError,
+        AssigneeUnknownError,
+        InvalidCategoryError,
+        InvalidDepartmentError,
+        ConcurrentUpdateError,
+    ),
+)
+def admin_update_ticket(
+    ticket_id: TicketId,
+    body: StaffUpdateRequest,
+    if_match: Annotated[
+        str | None, Header(alias="if-match", max_length=200, description="The ticket's ETag")
+    ] = None,
+) -> Response[StaffTicketSummary]:
+    ticket = desk.update(current_principal(app), ticket_id, body, if_match)
+    return json_response(ticket, headers={"ETag": ticket.etag})
+
+
+lambda_handler = entrypoint(app)

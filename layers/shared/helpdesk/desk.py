@@ -1,0 +1,307 @@
+"""The staff desk: the queue, the staff view of a ticket, updates, replies and notes.
+
+Every function requires a staff principal (agent or admin); a customer gets 403.
+Changes go through the lifecycle and `tickets.mutate` (version-checked writes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from helpdesk import attachments, lifecycle, store
+from helpdesk.clock import now_iso
+from helpdesk.domain import Message, Side, Status, Ticket
+from helpdesk.errors import (
+    AssigneeUnknownError,
+    BadRequestError,
+    InvalidCategoryError,
+    InvalidDepartmentError,
+    PreconditionFailedError,
+    PreconditionRequiredError,
+    TicketNotFoundError,
+    UnsupportedFilterError,
+    ValidationFailedError,
+)
+from helpdesk.ids import decode_cursor, encode_cursor, new_id
+from helpdesk.lifecycle import Outcome
+from helpdesk.models import (
+    EventList,
+    EventResponse,
+    MessageResponse,
+    StaffReplyRequest,
+    StaffReplyResponse,
+    StaffTicketList,
+    StaffTicketResponse,
+    StaffTicketSummary,
+    StaffUpdateRequest,
+)
+from helpdesk.principal import Principal
+from helpdesk.tickets import mutate
+
+Sort = Literal["activity", "created", "updated"]
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    statuses: tuple[Status, ...] = ()
+    priority: str | None = None
+    category_id: str | None = None
+    sub_category_id: str | None = None
+    department_id: str | None = None
+    assignee: str | None = None  # user id, "me" or "none"
+    requester: str | None = None  # user id or email
+    organization_id: str | None = None
+    tag: str | None = None
+    number: int | None = None
+    unread: bool = False
+    updated_since: str | None = None
+
+
+def _sort_value(t: Ticket, sort: Sort) -> str:
+    at = {"activity": t.last_activity_at, "created": t.created_at, "updated": t.updated_at}[sort]
+    return f"{at}#{t.id}"
+
+
+def plan_queue(p: Principal, f: QueueFilters) -> list[str]:
+    """The listkeys a queue filter set reads (one Query each; several only for several statuses).
+
+    Supported: no filter; one of priority, category, sub-category, department, assignee,
+    requester, organization, tag, unread; one or more statuses alone or with an assignee or a
+    department. Anything else is 400 FILTER_COMBINATION_UNSUPPORTED, never a Scan.
+    """
+    assignee = f.assignee
+    if assignee == "me":
+        assignee = p.user_id
+    requester = f.requester
+    if requester and "@" in requester:
+        requester = store.user_id_by_email(requester) or "unknown"
+    single = [
+        key
+        for key, on in (
+            (f"Q#P#{f.priority}", f.priority),
+            (f"Q#C#{f.category_id}", f.category_id),
+            (f"Q#SC#{f.sub_category_id}", f.sub_category_id),
+            (f"Q#D#{f.department_id}", f.department_id),
+            (f"Q#A#{assignee}", assignee),
+            (f"Q#R#{requester}", requester),
+            (f"Q#O#{f.organization_id}", f.organization_id),
+            (f"Q#T#{f.tag.lower() if f.tag else ''}", f.tag),
+            ("Q#U", f.unread),
+        )
+        if on
+    ]
+    if f.statuses:
+        statuses = sorted(set(f.statuses))
+        if not single:
+            return [f"Q#S#{s}" for s in statuses]
+        if len(single) == 1 and (assignee or f.department_id):
+            suffix = f"#A#{assignee}" if assignee else f"#D#{f.department_id}"
+            return [f"Q#S#{s}{suffix}" for s in statuses]
+        raise UnsupportedFilterError(
+            "status combines only with assignee or department_id (see docs/design.md)"
+        )
+    if len(single) > 1:
+        raise UnsupportedFilterError("Use one filter, or status with assignee or department_id")
+    return single or ["Q"]
+
+
+def queue(
+    p: Principal,
+    f: QueueFilters,
+    *,
+    limit: int,
+    cursor: str | None,
+    sort: Sort = "activity",
+    order: Literal["asc", "desc"] = "desc",
+) -> StaffTicketList:
+    """A page of the staff queue: one Query per listkey, totals from the list counters."""
+    p.require_staff()
+    if f.number is not None:
+        ticket_id = store.ticket_id_by_number(f.number)
+        ticket = store.get_ticket(ticket_id) if ticket_id else None
+        items = [StaffTicketSummary.of(ticket)] if ticket else []
+        return StaffTicketList(items=items, next_cursor=None, total=len(items))
+    if f.updated_since is not None:
+        if sort not in ("updated",):
+            sort = "updated"
+    keys = plan_queue(p, f)
+    signature = f"{'|'.join(keys)}/{sort}/{order}/{f.updated_since or ''}"
+    before = decode_cursor(cursor, expect=signature)["k"] if cursor else None
+    descending = order == "desc"
+    tickets: dict[str, Ticket] = {}
+    more = False
+    for key in keys:
+        page = store.list_page(
+            key,
+            limit=limit,
+            before=before,
+            sort=sort,
+            descending=descending,
+            since=_since_key(f.updated_since),
+        )
+        for t in page.tickets:
+            tickets[t.id] = t
+        more = more or page.next_sort_key is not None
+    ordered = sorted(tickets.values(), key=lambda t: _sort_value(t, sort), reverse=descending)
+    more = more or len(ordered) > limit
+    ordered = ordered[:limit]
+    next_cursor = None
+    if more and ordered:
+        next_cursor = encode_cursor({"l": signature, "k": _sort_value(ordered[-1], sort)})
+    total = store.count(keys) if f.updated_since is None else len(ordered)
+    return StaffTicketList(
+        items=[StaffTicketSummary.of(t) for t in ordered], next_cursor=next_cursor, total=total
+    )
+
+
+def _since_key(since: str | None) -> str | None:
+    if since is None:
+        return None
+    from helpdesk.clock import iso, parse
+
+    try:
+        return iso(parse(since))
+    except ValueError as ex:
+        raise BadRequestError("updated_since must be an ISO 8601 time") from ex
+
+
+def get_ticket(p: Principal, ticket_id: str) -> StaffTicketResponse:
+    """The whole ticket for staff, internal notes included: one Query."""
+    p.require_staff()
+    thread = store.get_thread(ticket_id, include_notes=True)
+    if thread is None:
+        raise TicketNotFoundError()
+    return StaffTicketResponse.build(thread.ticket, thread.messages)
+
+
+def events(p: Principal, ticket_id: str, *, limit: int, cursor: str | None) -> EventList:
+    """The ticket's ordered history (events with actor, time, before/after)."""
+    p.require_staff()
+    after = int(decode_cursor(cursor, expect=f"events:{ticket_id}")["k"]) if cursor else 0
+    items, more = store.list_events(ticket_id, limit=limit, after_seq=after)
+    if not items and after == 0 and store.get_ticket(ticket_id) is None:
+        raise TicketNotFoundError()
+    next_cursor = (
+        encode_cursor({"l": f"events:{ticket_id}", "k": str(items[-1].seq)})
+        if more and items
+        else None
+    )
+    return EventList(
+        items=[EventResponse.model_validate(e.model_dump(mode="json")) for e in items],
+        next_cursor=next_cursor,
+    )
+
+
+def _version_from(if_match: str | None, ticket_id: str) -> int:
+    if not if_match:
+        raise PreconditionRequiredError("Send If-Match with the ticket's ETag")
+    tag = if_match.strip().removeprefix("W/").strip('"')
+    tid, _, version = tag.rpartition(".")
+    if tid != ticket_id or not version.isdigit():
+        raise PreconditionFailedError("If-Match does not name this ticket's ETag")
+    return int(version)
+
+
+def _check_refs(fields: dict[str, Any], ticket_category: str | None) -> None:
+    if not {"category_id", "sub_category_id", "department_id"} & fields.keys():
+        return
+    categories, departments = store.list_catalog()
+    cats = {c.id: c for c in categories if c.active}
+    cat_id = fields.get("category_id", ticket_category)
+    if "category_id" in fields and cat_id is not None:
+        if cat_id not in cats or cats[cat_id].parent_id is not None:
+            raise InvalidCategoryError(f"Unknown category {cat_id}")
+    sub = fields.get("sub_category_id")
+    if sub is not None and (sub not in cats or cats[sub].parent_id != cat_id):
+        raise InvalidCategoryError(f"Sub-category {sub} does not belong to {cat_id}")
+    dep = fields.get("department_id")
+    if dep is not None and dep not in {d.id for d in departments if d.active}:
+        raise InvalidDepartmentError(f"Unknown department {dep}")
+
+
+def update(
+    p: Principal, ticket_id: str, req: StaffUpdateRequest, if_match: str | None
+) -> StaffTicketSummary:
+    """PATCH: validated against the status machine; each change one event; If-Match required."""
+    p.require_staff()
+    version = _version_from(if_match, ticket_id)
+    fields: dict[str, Any] = {
+        k: getattr(req, k) for k in req.model_fields_set if k != "forward_note"
+    }
+    if "assignee_id" in fields and fields["assignee_id"] is not None:
+        assignee = p.user_id if fields["assignee_id"] == "me" else fields["assignee_id"]
+        if assignee != p.user_id and store.get_staff(assignee) is None:
+            raise AssigneeUnknownError(f"{assignee} is not a known agent")
+        fields["assignee_id"] = assignee
+    if "tags" in fields:
+        fields["tags"] = sorted({tag.lower() for tag in fields["tags"] or []})  # normalised
+    if "category_id" in fields and "sub_category_id" not in fields:
+        fields["sub_category_id"] = None  # a new category drops the old sub-category
+    for key in ("status", "priority", "locked"):
+        if key in fields and fields[key] is None:
+            raise ValidationFailedError(f"{key} cannot be null")
+    store.put_staff(p.user_id, p.name, p.email, sorted(p.roles))
+    ticket_now = store.get_ticket(ticket_id)
+    _check_refs(fields, ticket_now.category_id if ticket_now else None)
+    updated = mutate(
+        ticket_id,
+        lambda t: lifecycle.staff_update(
+            t, p.user_id, now_iso(), fields, forward_note=req.forward_note
+        ),
+        may_change=lambda _: True,
+        expect_version=version,
+    )
+    return StaffTicketSummary.of(updated)
+
+
+def reply(p: Principal, ticket_id: str, req: StaffReplyRequest) -> StaffReplyResponse:
+    """A staff reply (first one moves open -> in_progress) or an internal note."""
+    p.require_staff()
+    store.put_staff(p.user_id, p.name, p.email, sorted(p.roles))
+    message_id = new_id("msg")
+    plan = attachments.prepare_links(
+        p, req.attachment_ids, ticket_id=ticket_id, message_id=message_id, internal=req.internal
+    )
+    holder: dict[str, Message] = {}
+
+    def change(t: Ticket) -> Outcome:
+        if req.internal and req.next_status is not None:
+            raise ValidationFailedError("An internal note cannot change the status")
+        now = now_iso()
+        holder["m"] = Message(
+            id=message_id,
+            ticket_id=t.id,
+            author_id=p.user_id,
+            author_name=p.name,
+            side=Side.STAFF,
+            internal=req.internal,
+            body=req.message,
+            created_at=now,
+            attachments=plan.refs,
+        )
+        if req.internal:
+            return lifecycle.add_note(t, p.user_id, now, message_id)
+        return lifecycle.reply(
+            t, p.user_id, Side.STAFF, now, message_id, next_status=req.next_status
+        )
+
+    with attachments.linking(plan):
+        ticket = mutate(
+            ticket_id, change, lambda _: [holder["m"]], plan.links, may_change=lambda _: True
+        )
+    return StaffReplyResponse(
+        message=MessageResponse.of(holder["m"]), ticket=StaffTicketSummary.of(ticket)
+    )
+
+
+def mark_read(p: Principal, ticket_id: str) -> StaffTicketSummary:
+    """The staff read marker (the reseller seed's admin_seen)."""
+    p.require_staff()
+    return StaffTicketSummary.of(
+        mutate(
+            ticket_id,
+            lambda t: lifecycle.mark_read(t, p.user_id, Side.STAFF, now_iso()),
+            may_change=lambda _: True,
+        )
+    )
