@@ -45,9 +45,7 @@ def _clear_caches() -> None:
             fn.cache_clear()
 
 
-@pytest.fixture
-def aws() -> Iterator[None]:
-    """moto's in-process AWS with the template's table and bucket."""
+def _mocked_aws() -> Iterator[None]:
     from moto import mock_aws
 
     from local.backend import create_resources
@@ -58,6 +56,18 @@ def aws() -> Iterator[None]:
         create_resources(app(), endpoint=None, region=REGION, table_name=TABLE, bucket_name=BUCKET)
         yield
     _clear_caches()
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    """moto's in-process AWS with the template's table and bucket."""
+    yield from _mocked_aws()
+
+
+@pytest.fixture(scope="module")
+def module_aws() -> Iterator[None]:
+    """Like `aws`, shared by a module's tests (for data that is slow to write)."""
+    yield from _mocked_aws()
 
 
 @pytest.fixture
@@ -126,6 +136,10 @@ class CallLog:
 @pytest.fixture
 def aws_calls(aws: None) -> Iterator[CallLog]:
     """Count DynamoDB/S3 calls (botocore event hooks on the layer's clients)."""
+    yield from _call_log()
+
+
+def _call_log() -> Iterator[CallLog]:
     from helpdesk import store
 
     log = CallLog()
@@ -243,3 +257,9 @@ def bulk_tickets(n: int, *, start: int = 0, spread: int = 97) -> None:
             UpdateExpression="ADD n :d",
             ExpressionAttributeValues={":d": {"N": str(count)}},
         )
+
+
+@pytest.fixture
+def module_aws_calls(module_aws: None) -> Iterator[CallLog]:
+    """`aws_calls` on the module's shared backend."""
+    yield from _call_log()

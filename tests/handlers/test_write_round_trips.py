@@ -1,0 +1,16 @@
+"""Structural: a write is one transaction (plus the ticket number on create, the
+consistent read on a reply). Apart from test_structural's 5,000-ticket backend because
+moto copies the whole table in every transaction."""
+
+from __future__ import annotations
+
+from tests.conftest import CallLog, call
+
+
+def test_writes_are_one_transaction(aws_calls: CallLog) -> None:
+    call("create_ticket", body={"subject": "s", "message": "m"})
+    assert aws_calls.operations() == ["UpdateItem", "TransactWriteItems"]  # number, then the write
+    _, listing, _ = call("list_tickets", query={"limit": "1"})
+    aws_calls.clear()
+    call("reply_ticket", path={"ticket_id": listing["items"][0]["id"]}, body={"message": "more"})
+    assert aws_calls.operations() == ["GetItem", "TransactWriteItems"]
