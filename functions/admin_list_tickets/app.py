@@ -37,6 +37,7 @@ def admin_list_tickets(
     number: Annotated[int | None, Query(ge=1)] = None,
     unread: Annotated[bool, Query(description="Customer messages no agent has read")] = False,
     updated_since: Annotated[str | None, Query(max_length=40, description="ISO time")] = None,
+    deleted: Annotated[bool, Query(description="Soft-deleted tickets (admin restore)")] = False,
     sort: Annotated[Literal["activity", "created", "updated"], Query()] = "activity",
     order: Annotated[Literal["asc", "desc"], Query()] = "desc",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -55,6 +56,7 @@ def admin_list_tickets(
         number=number,
         unread=unread,
         updated_since=updated_since,
+        deleted=deleted,
     )
     return desk.queue(
         current_principal(app), filters, limit=limit, cursor=cursor, sort=sort, order=order

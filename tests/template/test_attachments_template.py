@@ -27,6 +27,11 @@ EXPECTED = {
         UPLOADS: {"s3:GetObject"},
         FILES: {"s3:PutObject", "s3:DeleteObjectVersion"},
     },
+    # the purge of TTL-deleted tickets lists and deletes every version of their files
+    "PurgeDeletedTicketsFunction": {
+        "${AttachmentsBucket.Arn}": {"s3:ListBucketVersions"},
+        FILES: {"s3:DeleteObjectVersion"},
+    },
 }
 
 

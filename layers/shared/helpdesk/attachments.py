@@ -231,8 +231,10 @@ def _visible(p: Principal, a: Attachment) -> bool:
     if a.internal:
         return False
     ticket = store.get_ticket(a.ticket_id)
-    return ticket is not None and (
-        ticket.requester_id == p.user_id or (p.is_org_manager and ticket.org_id == p.org_id)
+    return (
+        ticket is not None
+        and ticket.deleted_at is None
+        and (ticket.requester_id == p.user_id or (p.is_org_manager and ticket.org_id == p.org_id))
     )
 
 
@@ -436,3 +438,26 @@ def linking(plan: LinkPlan) -> Iterator[LinkPlan]:
     except BaseException:
         discard(plan)
         raise
+
+
+def purge_ticket_files(ticket_id: str) -> int:
+    """Delete every version of every file under `files/<ticket_id>/`; returns how many.
+
+    Used when a soft-deleted ticket is purged: the bucket is versioned, so
+    deleting by key alone would leave the bytes as a noncurrent version.
+    """
+    s3, bucket, removed = client(), _bucket(), 0
+    try:
+        for page in s3.get_paginator("list_object_versions").paginate(
+            Bucket=bucket, Prefix=f"files/{ticket_id}/"
+        ):
+            versions = [
+                {"Key": v["Key"], "VersionId": v["VersionId"]}
+                for v in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]
+            ]
+            if versions:
+                s3.delete_objects(Bucket=bucket, Delete={"Objects": versions, "Quiet": True})  # type: ignore[typeddict-item]
+                removed += len(versions)
+    except ClientError as ex:
+        raise AttachmentStorageError() from ex
+    return removed

@@ -56,6 +56,12 @@ class QueueFilters:
     number: int | None = None
     unread: bool = False
     updated_since: str | None = None
+    deleted: bool = False
+
+
+def _not_deleted(t: Ticket) -> bool:
+    # a soft-deleted ticket is read-only until an admin restores it
+    return t.deleted_at is None
 
 
 def _sort_value(t: Ticket, sort: Sort) -> str:
@@ -70,6 +76,10 @@ def plan_queue(p: Principal, f: QueueFilters) -> list[str]:
     requester, organization, tag, unread; one or more statuses alone or with an assignee or a
     department. Anything else is 400 FILTER_COMBINATION_UNSUPPORTED, never a Scan.
     """
+    if f.deleted:
+        if f != QueueFilters(deleted=True):
+            raise UnsupportedFilterError("deleted=true combines with no other filter")
+        return [store.DELETED_LIST]
     assignee = f.assignee
     if assignee == "me":
         assignee = p.user_id
@@ -249,7 +259,7 @@ def update(
         lambda t: lifecycle.staff_update(
             t, p.user_id, now_iso(), fields, forward_note=req.forward_note
         ),
-        may_change=lambda _: True,
+        may_change=_not_deleted,
         expect_version=version,
     )
     return StaffTicketSummary.of(updated)
@@ -288,7 +298,7 @@ def reply(p: Principal, ticket_id: str, req: StaffReplyRequest) -> StaffReplyRes
 
     with attachments.linking(plan):
         ticket = mutate(
-            ticket_id, change, lambda _: [holder["m"]], plan.links, may_change=lambda _: True
+            ticket_id, change, lambda _: [holder["m"]], plan.links, may_change=_not_deleted
         )
     return StaffReplyResponse(
         message=MessageResponse.of(holder["m"]), ticket=StaffTicketSummary.of(ticket)
@@ -302,6 +312,6 @@ def mark_read(p: Principal, ticket_id: str) -> StaffTicketSummary:
         mutate(
             ticket_id,
             lambda t: lifecycle.mark_read(t, p.user_id, Side.STAFF, now_iso()),
-            may_change=lambda _: True,
+            may_change=_not_deleted,
         )
     )

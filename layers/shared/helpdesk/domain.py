@@ -131,6 +131,11 @@ class Ticket(BaseModel):
     waiting_since: str | None = None
     resolution_seconds: int | None = None
 
+    # soft delete: hidden from customers and the queue; purged by TTL at `purge_at`
+    deleted_at: str | None = None
+    deleted_by: str | None = None
+    purge_at: int | None = None  # epoch seconds (the ticket item's `ttl`)
+
     version: int = 0
     event_seq: int = 0
 

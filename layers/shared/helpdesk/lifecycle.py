@@ -249,6 +249,22 @@ def mark_read(ticket: Ticket, actor_id: str, side: Side, now: str) -> Outcome:
     return ch.done()
 
 
+def soft_delete(ticket: Ticket, actor_id: str, now: str, purge_at: int) -> Outcome:
+    """Hide the ticket (purged at `purge_at` unless restored); a no-op on a deleted ticket."""
+    ch = _Change(ticket, actor_id, Side.STAFF, now)
+    if ticket.deleted_at is None:
+        ch.event("deleted", ch.set(deleted_at=now, deleted_by=actor_id, purge_at=purge_at))
+    return ch.done()
+
+
+def restore(ticket: Ticket, actor_id: str, now: str) -> Outcome:
+    """Bring a deleted ticket back as it was; a no-op on a ticket that is not deleted."""
+    ch = _Change(ticket, actor_id, Side.STAFF, now)
+    if ticket.deleted_at is not None:
+        ch.event("restored", ch.set(deleted_at=None, deleted_by=None, purge_at=None))
+    return ch.done()
+
+
 def rate(ticket: Ticket, actor_id: str, now: str, rating: int, comment: str | None) -> Outcome:
     """Rate a resolved or closed ticket; the rating may change for 7 days after the first."""
     target(Action.RATE, Side.CUSTOMER, ticket.status)

@@ -331,6 +331,8 @@ class StaffTicketSummary(TicketSummary):
     staff_unread_count: int
     staff_last_read_at: str | None
     note_count: int
+    deleted_at: str | None = Field(default=None, description="Set while soft-deleted")
+    deleted_by: str | None = None
     etag: str = Field(description="Send as If-Match to PATCH this ticket")
 
     @classmethod

@@ -53,6 +53,17 @@ class AttachmentSettings(_Base):
         )
 
 
+class HousekeepingSettings(_Base):
+    """Soft delete: how long a deleted ticket stays restorable before DynamoDB TTL purges it."""
+
+    deleted_retention_days: int = 30
+
+
+@lru_cache(maxsize=1)
+def housekeeping_settings() -> HousekeepingSettings:
+    return HousekeepingSettings()  # fields come from the environment
+
+
 @lru_cache(maxsize=1)
 def attachment_settings() -> AttachmentSettings:
     return AttachmentSettings()  # fields come from the environment

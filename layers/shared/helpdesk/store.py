@@ -148,6 +148,7 @@ TICKET_SK = "T"
 PUBLIC_MSG = "T#M#"
 NOTE_MSG = "T#N#"
 EVENT = "E#"
+DELETED_LIST = "Q#DEL"
 
 
 def _ticket_pk(ticket_id: str) -> str:
@@ -162,7 +163,10 @@ def listkeys(t: Ticket) -> set[str]:
     """Every list the ticket is on. Each is a partition of entries plus a counter.
 
     R#<user>: the requester's lists; O#<org>: the organization's; Q: the staff queue.
+    A deleted ticket is on one list only, `Q#DEL` (the queue's `deleted=true`).
     """
+    if t.deleted_at is not None:
+        return {DELETED_LIST}
     keys = {
         f"R#{t.requester_id}",
         f"R#{t.requester_id}#S#{t.status}",
@@ -233,7 +237,9 @@ def _counter_update(lk: str, delta: int) -> dict[str, Any]:
 
 def _ticket_writes(old: Ticket | None, new: Ticket) -> list[dict[str, Any]]:
     """The ticket item (version-checked), its list entries and the list counters."""
-    item = _item({"PK": _ticket_pk(new.id), "SK": TICKET_SK, "kind": "ticket", **_ticket_data(new)})
+    data = {"PK": _ticket_pk(new.id), "SK": TICKET_SK, "kind": "ticket", **_ticket_data(new)}
+    # A deleted ticket's item expires (DynamoDB TTL); the stream purger removes the rest.
+    item = _item(data | {"ttl": new.purge_at})
     put: dict[str, Any] = {"TableName": _table(), "Item": item}
     if old is None:
         put["ConditionExpression"] = "attribute_not_exists(PK)"
@@ -747,3 +753,54 @@ def delete_catalog_entry(kind: str, entry_id: str) -> None:
         client().delete_item(TableName=_table(), Key=_key("CATALOG", f"{kind}#{entry_id}"))
     except ClientError as ex:
         raise StoreError() from ex
+
+
+# ---------------------------------------------------------------- purge
+
+
+def ticket_from_image(image: Mapping[str, Any]) -> Ticket:
+    """A ticket from a DynamoDB stream image (the same attribute-value shapes as an item)."""
+    return _ticket(image)
+
+
+def purge_ticket(t: Ticket) -> int:
+    """Remove what is left of a ticket DynamoDB TTL deleted; returns how many items went.
+
+    Safe to run twice (stream records are delivered at least once): the
+    deleted-list entry and its counter move in one transaction conditioned on
+    the entry still being there, so the counter falls exactly once.
+    """
+    items = _query_all(
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": _ticket_pk(t.id)}},
+        ProjectionExpression="PK, SK, attachments",
+    )
+    keys = [_key(i["PK"]["S"], i["SK"]["S"]) for i in items]
+    for item in items:
+        for ref in _py(item.get("attachments", {"L": []})) or []:
+            keys.append(_attachment_key(str(ref["id"])))
+    keys.append(_key(f"NUMBER#{t.number}", "N"))
+    try:
+        for start in range(0, len(keys), 25):
+            batch = [{"DeleteRequest": {"Key": k}} for k in keys[start : start + 25]]
+            pending: dict[str, Any] = {_table(): batch}
+            while pending:
+                out = client().batch_write_item(RequestItems=pending)
+                pending = dict(out.get("UnprocessedItems") or {})
+    except ClientError as ex:
+        raise StoreError() from ex
+    removed = len(keys)
+    if t.deleted_at is not None:
+        entry = {
+            "Delete": {
+                "TableName": _table(),
+                "Key": _key(f"L#{DELETED_LIST}", _entry_sk(t)),
+                "ConditionExpression": "attribute_exists(PK)",
+            }
+        }
+        try:
+            _transact([entry, _counter_update(DELETED_LIST, -1)])
+            removed += 1
+        except ConcurrentUpdateError:
+            pass  # already purged by an earlier delivery of this record
+    return removed

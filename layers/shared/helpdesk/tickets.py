@@ -135,6 +135,9 @@ def _categories_of(t: Ticket) -> dict[str, Category]:
 
 
 def _can_read(p: Principal, t: Ticket) -> bool:
+    # a soft-deleted ticket does not exist for customers, its requester included
+    if t.deleted_at is not None:
+        return False
     return t.requester_id == p.user_id or (p.is_org_manager and t.org_id == p.org_id)
 
 
@@ -226,8 +229,10 @@ def list_tickets(p: Principal, f: ListFilters, *, limit: int, cursor: str | None
 def _by_number(p: Principal, number: int, organization: bool) -> TicketList:
     ticket_id = store.ticket_id_by_number(number)
     ticket = store.get_ticket(ticket_id) if ticket_id else None
-    found = ticket is not None and (
-        ticket.requester_id == p.user_id if not organization else ticket.org_id == p.org_id
+    found = (
+        ticket is not None
+        and ticket.deleted_at is None
+        and (ticket.requester_id == p.user_id if not organization else ticket.org_id == p.org_id)
     )
     items = [TicketSummary.of(ticket)] if found and ticket else []
     return TicketList(items=items, next_cursor=None, total=len(items))
@@ -244,7 +249,13 @@ def _mutate(
     links: Sequence[store.AttachmentLink] = (),
 ) -> Ticket:
     """A change by the ticket's requester (anyone else: 404)."""
-    return mutate(ticket_id, change, messages, links, may_change=lambda t: t.requester_id == p.user_id)
+    return mutate(
+        ticket_id,
+        change,
+        messages,
+        links,
+        may_change=lambda t: t.requester_id == p.user_id and t.deleted_at is None,
+    )
 
 
 def mutate(

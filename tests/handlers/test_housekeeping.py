@@ -1,0 +1,238 @@
+"""Soft delete, restore and the TTL purge through the handlers, on moto."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from tests.conftest import BUCKET, TABLE, call, invoke, load_event
+from tests.handlers.test_attachments import create_ticket as create_with_files
+from tests.handlers.test_attachments import principal, uploaded
+
+pytestmark = pytest.mark.usefixtures("aws")
+
+ADMIN = {"user": "adam", "roles": "admin"}
+AGENT = {"user": "agnes", "roles": "agent"}
+
+
+def open_ticket(user: str = "carl", org: str = "") -> dict[str, Any]:
+    status, body, _ = call(
+        "create_ticket",
+        user=user,
+        org=org,
+        body={"subject": "Printer", "message": "Help", "priority": "high"},
+    )
+    assert status == 201, body
+    return body
+
+
+def delete(ticket_id: str, who: dict[str, str] = ADMIN) -> tuple[int, Any]:
+    status, body, _ = call("admin_delete_ticket", **who, path={"ticket_id": ticket_id})
+    return status, body
+
+
+def restore(ticket_id: str, who: dict[str, str] = ADMIN) -> tuple[int, Any]:
+    status, body, _ = call("admin_restore_ticket", **who, path={"ticket_id": ticket_id})
+    return status, body
+
+
+def scan_all() -> list[dict[str, Any]]:
+    from helpdesk import store
+
+    items: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"TableName": TABLE}
+    while True:
+        out = store.client().scan(**kwargs)
+        items += out["Items"]
+        if "LastEvaluatedKey" not in out:
+            return items
+        kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+
+
+def assert_counters_match_entries() -> dict[str, int]:
+    """Recount every list's entries in the table and compare with its counter item."""
+    items = scan_all()
+    entries = Counter(i["PK"]["S"][2:] for i in items if i["PK"]["S"].startswith("L#"))
+    counters = {i["PK"]["S"][2:]: int(i["n"]["N"]) for i in items if i["PK"]["S"].startswith("C#")}
+    for listkey in set(entries) | set(counters):
+        assert entries.get(listkey, 0) == counters.get(listkey, 0), listkey
+    return dict(entries)
+
+
+def test_delete_hides_the_ticket_from_customers_and_the_queue_and_restore_brings_it_back() -> None:
+    # Given a ticket of carl in an organization, and the lists as they are
+    ticket = open_ticket(org="org1")
+    before = assert_counters_match_entries()
+    # When an admin deletes it
+    status, body = delete(ticket["id"])
+    # Then the answer shows who deleted it and when
+    assert status == 200, body
+    assert body["deleted_by"] == "adam" and body["deleted_at"]
+    # and the requester and his organization manager get 404 on every customer route
+    path = {"ticket_id": ticket["id"]}
+    for name, who in (
+        ("get_ticket", {"user": "carl"}),
+        ("get_ticket", {"user": "olga", "roles": "org_manager", "org": "org1"}),
+    ):
+        status, body, _ = call(name, **who, path=path)
+        assert (status, body["code"]) == (404, "TICKET_NOT_FOUND")
+    for name in ("close_ticket", "reopen_ticket", "read_ticket"):
+        status, body, _ = call(name, user="carl", path=path)
+        assert (status, body["code"]) == (404, "TICKET_NOT_FOUND"), name
+    status, body, _ = call("reply_ticket", user="carl", path=path, body={"message": "hi"})
+    assert (status, body["code"]) == (404, "TICKET_NOT_FOUND")
+    _, mine, _ = call("list_tickets", user="carl", query={})
+    assert mine["total"] == 0 and mine["items"] == []
+    _, by_number, _ = call("list_tickets", user="carl", query={"number": str(ticket["number"])})
+    assert by_number["items"] == []
+    # and from the staff queue, unless it asks for deleted=true
+    _, queue, _ = call("admin_list_tickets", **AGENT, query={})
+    assert ticket["id"] not in [t["id"] for t in queue["items"]] and queue["total"] == 0
+    _, deleted, _ = call("admin_list_tickets", **AGENT, query={"deleted": "true"})
+    assert [t["id"] for t in deleted["items"]] == [ticket["id"]] and deleted["total"] == 1
+    assert deleted["items"][0]["deleted_by"] == "adam"
+    # and the staff view still shows it, with deleted_at, but refuses changes
+    _, view, _ = call("admin_get_ticket", **AGENT, path=path)
+    assert view["deleted_at"] and view["deleted_by"] == "adam"
+    status, body, _ = call("admin_read_ticket", **AGENT, path=path)
+    assert (status, body["code"]) == (404, "TICKET_NOT_FOUND")
+    # and every counter equals its recount; the ticket is on Q#DEL only
+    assert assert_counters_match_entries() == {"Q#DEL": 1}
+    # When it is restored
+    status, body = restore(ticket["id"])
+    # Then it is back as it was, on exactly the lists it was on
+    assert status == 200 and body["deleted_at"] is None and body["deleted_by"] is None
+    assert body["status"] == "open" and body["priority"] == "high"
+    assert assert_counters_match_entries() == before
+    _, got, _ = call("get_ticket", user="carl", path=path)
+    assert got["id"] == ticket["id"] and [m["body"] for m in got["messages"]] == ["Help"]
+    # and the history has both events
+    _, events, _ = call("admin_list_events", **AGENT, path=path)
+    assert [e["type"] for e in events["items"]][-2:] == ["deleted", "restored"]
+
+
+def test_delete_and_restore_are_idempotent_and_leave_counters_exact() -> None:
+    # Given two tickets, one deleted
+    first, second = open_ticket(), open_ticket()
+    assert delete(first["id"])[0] == 200
+    # When it is deleted again and the other is restored without being deleted
+    status, again = delete(first["id"])
+    status2, same = restore(second["id"])
+    # Then both are no-ops (200, no new version) and counters match their recount
+    assert status == 200 and again["etag"].endswith('.2"')
+    assert status2 == 200 and same["etag"] == second["etag"]
+    entries = assert_counters_match_entries()
+    assert entries["Q#DEL"] == 1 and entries["Q"] == 1
+
+
+def test_deleted_ticket_item_expires_after_the_configured_retention(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from helpdesk import settings, store
+
+    # Given a 2-day retention window
+    monkeypatch.setenv("DELETED_RETENTION_DAYS", "2")
+    settings.housekeeping_settings.cache_clear()
+    ticket = open_ticket()
+    # When the ticket is deleted
+    delete(ticket["id"])
+    # Then its item carries ttl = now + 2 days; restore removes it
+    item = store.client().get_item(
+        TableName=TABLE, Key={"PK": {"S": f"TICKET#{ticket['id']}"}, "SK": {"S": "T"}}
+    )["Item"]
+    assert abs(int(item["ttl"]["N"]) - (time.time() + 2 * 86400)) < 60
+    restore(ticket["id"])
+    item = store.client().get_item(
+        TableName=TABLE, Key={"PK": {"S": f"TICKET#{ticket['id']}"}, "SK": {"S": "T"}}
+    )["Item"]
+    assert "ttl" not in item
+    settings.housekeeping_settings.cache_clear()
+
+
+@pytest.mark.parametrize("who", [{"user": "carl"}, AGENT])
+def test_only_admins_delete_and_restore(who: dict[str, str]) -> None:
+    ticket = open_ticket()
+    for fn in (delete, restore):
+        status, body = fn(ticket["id"], who)
+        assert (status, body["code"]) == (403, "FORBIDDEN")
+
+
+def test_unknown_ticket_is_404() -> None:
+    for fn in (delete, restore):
+        status, body = fn("tkt_01jexample0000000000009999")
+        assert (status, body["code"]) == (404, "TICKET_NOT_FOUND")
+
+
+def _ttl_removal(ticket_id: str) -> dict[str, Any]:
+    """What DynamoDB TTL does: delete the ticket item; the stream record carries its old image."""
+    from helpdesk import store
+
+    old = store.client().delete_item(
+        TableName=TABLE,
+        Key={"PK": {"S": f"TICKET#{ticket_id}"}, "SK": {"S": "T"}},
+        ReturnValues="ALL_OLD",
+    )["Attributes"]
+    event = load_event("purge_deleted_tickets")
+    record = event["Records"][0]
+    record["dynamodb"]["Keys"] = {"PK": old["PK"], "SK": old["SK"]}
+    record["dynamodb"]["OldImage"] = old
+    return event
+
+
+def test_ttl_removal_purges_messages_entries_and_every_file_version() -> None:
+    from helpdesk import attachments
+
+    # Given a deleted ticket with an attachment on its first message, and an untouched ticket
+    who = principal("carl")
+    created = create_with_files(who, [uploaded(who)])
+    assert created["statusCode"] == 201, created["body"]
+    import json
+
+    ticket = json.loads(created["body"])
+    keep = open_ticket("dora")
+    s3 = attachments.client()
+    assert s3.list_object_versions(Bucket=BUCKET, Prefix=f"files/{ticket['id']}/")["Versions"]
+    delete(ticket["id"])
+    # When DynamoDB TTL removes its item and the stream invokes the purge function (twice:
+    # stream records are delivered at least once)
+    event = _ttl_removal(ticket["id"])
+    first = invoke("purge_deleted_tickets", event)
+    second = invoke("purge_deleted_tickets", event)
+    # Then nothing of the ticket is left in the table or the bucket
+    assert first["tickets"] == 1 and first["files"] >= 1 and second["files"] == 0
+    leftovers = [
+        i
+        for i in scan_all()
+        if ticket["id"] in str(i) or i["PK"]["S"] == f"NUMBER#{ticket['number']}"
+    ]
+    assert leftovers == []
+    listing = s3.list_object_versions(Bucket=BUCKET, Prefix=f"files/{ticket['id']}/")
+    assert not listing.get("Versions") and not listing.get("DeleteMarkers")
+    # and the deleted list's counter fell exactly once; the other ticket is untouched
+    assert assert_counters_match_entries().get("Q#DEL", 0) == 0
+    _, got, _ = call("get_ticket", user="dora", path={"ticket_id": keep["id"]})
+    assert got["id"] == keep["id"]
+
+
+def test_removals_that_are_not_ttl_purges_are_ignored() -> None:
+    from helpdesk import store
+
+    # Given a live ticket and a deleted one
+    live, gone = open_ticket(), open_ticket()
+    delete(gone["id"])
+    event = load_event("purge_deleted_tickets")
+    record = event["Records"][0]
+    # When the stream brings a user's REMOVE, a MODIFY, and a TTL REMOVE of a live ticket
+    item = store.client().get_item(
+        TableName=TABLE, Key={"PK": {"S": f"TICKET#{live['id']}"}, "SK": {"S": "T"}}
+    )["Item"]
+    user_remove = record | {"userIdentity": {"principalId": "someone"}}
+    modify = record | {"eventName": "MODIFY"}
+    live_ttl = record | {"dynamodb": {"Keys": {}, "OldImage": item}}
+    out = invoke("purge_deleted_tickets", {"Records": [user_remove, modify, live_ttl]})
+    # Then nothing is purged
+    assert out == {"tickets": 0, "items": 0, "files": 0}
+    assert assert_counters_match_entries()["Q#DEL"] == 1
