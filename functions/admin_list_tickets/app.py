@@ -37,6 +37,9 @@ def admin_list_tickets(
     number: Annotated[int | None, Query(ge=1)] = None,
     unread: Annotated[bool, Query(description="Customer messages no agent has read")] = False,
     updated_since: Annotated[str | None, Query(max_length=40, description="ISO time")] = None,
+    external_ref: Annotated[
+        str | None, Query(max_length=170, description="<name>:<value>, e.g. jira:OPS-123")
+    ] = None,
     deleted: Annotated[bool, Query(description="Soft-deleted tickets (admin restore)")] = False,
     sort: Annotated[Literal["activity", "created", "updated"], Query()] = "activity",
     order: Annotated[Literal["asc", "desc"], Query()] = "desc",
@@ -57,6 +60,7 @@ def admin_list_tickets(
         unread=unread,
         updated_since=updated_since,
         deleted=deleted,
+        external_ref=external_ref,
     )
     return desk.queue(
         current_principal(app), filters, limit=limit, cursor=cursor, sort=sort, order=order

@@ -236,3 +236,78 @@ def test_removals_that_are_not_ttl_purges_are_ignored() -> None:
     # Then nothing is purged
     assert out == {"tickets": 0, "items": 0, "files": 0}
     assert assert_counters_match_entries()["Q#DEL"] == 1
+
+
+def _patch(ticket: dict[str, Any], body: dict[str, Any]) -> tuple[int, Any]:
+    status, out, _ = call(
+        "admin_update_ticket",
+        **AGENT,
+        path={"ticket_id": ticket["id"]},
+        body=body,
+        headers={"If-Match": ticket["etag"]},
+    )
+    return status, out
+
+
+def test_external_refs_are_set_shown_and_filterable_by_a_query() -> None:
+    # Given two tickets
+    first, second = open_ticket(), open_ticket("dora")
+    _, first = call("admin_get_ticket", **AGENT, path={"ticket_id": first["id"]})[:2]
+    # When an agent links the first to a Jira issue and a GitHub issue
+    status, body = _patch(first, {"external_refs": {"jira": "OPS-123", "github": "acme/app#7"}})
+    # Then the staff view shows the map and the history has an event
+    assert status == 200, body
+    _, view, _ = call("admin_get_ticket", **AGENT, path={"ticket_id": first["id"]})
+    assert view["external_refs"] == {"jira": "OPS-123", "github": "acme/app#7"}
+    _, events, _ = call("admin_list_events", **AGENT, path={"ticket_id": first["id"]})
+    assert events["items"][-1]["type"] == "external_refs_changed"
+    # and the queue filter finds it (and only it) with an exact total
+    _, found, _ = call("admin_list_tickets", **AGENT, query={"external_ref": "jira:OPS-123"})
+    assert [t["id"] for t in found["items"]] == [first["id"]] and found["total"] == 1
+    _, none, _ = call("admin_list_tickets", **AGENT, query={"external_ref": "jira:OPS-124"})
+    assert none["items"] == [] and none["total"] == 0
+    assert second["id"] not in [t["id"] for t in found["items"]]
+    # When the map is replaced, the old link leaves its list and the counters match a recount
+    status, body = _patch(view, {"external_refs": {"jira": "OPS-9"}})
+    assert status == 200
+    _, old, _ = call("admin_list_tickets", **AGENT, query={"external_ref": "jira:OPS-123"})
+    assert old["total"] == 0
+    entries = assert_counters_match_entries()
+    assert entries["Q#X#jira:OPS-9"] == 1 and "Q#X#jira:OPS-123" not in entries
+    # and null clears the map
+    _, view, _ = call("admin_get_ticket", **AGENT, path={"ticket_id": first["id"]})
+    status, body = _patch(view, {"external_refs": None})
+    assert status == 200 and body["external_refs"] == {}
+    assert not any(k.startswith("Q#X#") for k in assert_counters_match_entries())
+
+
+@pytest.mark.parametrize(
+    "refs",
+    [
+        {f"k{i}": "v" for i in range(11)},
+        {"Jira": "OPS-1"},
+        {"jira": "has space"},
+        {"jira": ""},
+        {"a" * 33: "x"},
+        {"jira": "x" * 129},
+        {"jira": 5},
+    ],
+)
+def test_bad_external_refs_are_422(refs: dict[str, Any]) -> None:
+    ticket = open_ticket()
+    _, ticket, _ = call("admin_get_ticket", **AGENT, path={"ticket_id": ticket["id"]})
+    status, body = _patch(ticket, {"external_refs": refs})
+    assert (status, body["code"]) == (422, "VALIDATION_FAILED")
+
+
+@pytest.mark.parametrize("value", ["jira", ":OPS-1", "jira:"])
+def test_malformed_external_ref_filter_is_400(value: str) -> None:
+    status, body, _ = call("admin_list_tickets", **AGENT, query={"external_ref": value})
+    assert (status, body["code"]) == (400, "BAD_REQUEST")
+
+
+def test_external_ref_filter_combines_with_nothing_else() -> None:
+    status, body, _ = call(
+        "admin_list_tickets", **AGENT, query={"external_ref": "jira:OPS-1", "status": "open"}
+    )
+    assert (status, body["code"]) == (400, "FILTER_COMBINATION_UNSUPPORTED")

@@ -57,6 +57,7 @@ class QueueFilters:
     unread: bool = False
     updated_since: str | None = None
     deleted: bool = False
+    external_ref: str | None = None  # "<name>:<value>", e.g. "jira:OPS-123"
 
 
 def _not_deleted(t: Ticket) -> bool:
@@ -83,6 +84,12 @@ def plan_queue(p: Principal, f: QueueFilters) -> list[str]:
     assignee = f.assignee
     if assignee == "me":
         assignee = p.user_id
+    ref = None
+    if f.external_ref is not None:
+        name, sep, value = f.external_ref.partition(":")
+        if not (sep and name and value):
+            raise BadRequestError("external_ref is <name>:<value>, e.g. jira:OPS-123")
+        ref = store.external_ref_listkey(name.lower(), value)
     requester = f.requester
     if requester and "@" in requester:
         requester = store.user_id_by_email(requester) or "unknown"
@@ -98,6 +105,7 @@ def plan_queue(p: Principal, f: QueueFilters) -> list[str]:
             (f"Q#O#{f.organization_id}", f.organization_id),
             (f"Q#T#{f.tag.lower() if f.tag else ''}", f.tag),
             ("Q#U", f.unread),
+            (ref or "", ref),
         )
         if on
     ]
@@ -246,6 +254,8 @@ def update(
         fields["assignee_id"] = assignee
     if "tags" in fields:
         fields["tags"] = sorted({tag.lower() for tag in fields["tags"] or []})  # normalised
+    if "external_refs" in fields:
+        fields["external_refs"] = dict(sorted((fields["external_refs"] or {}).items()))
     if "category_id" in fields and "sub_category_id" not in fields:
         fields["sub_category_id"] = None  # a new category drops the old sub-category
     for key in ("status", "priority", "locked"):

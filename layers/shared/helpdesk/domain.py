@@ -102,6 +102,7 @@ class Ticket(BaseModel):
     manager_comment: str | None = None
     close_reason: str | None = None
     locked: bool = False
+    external_refs: dict[str, str] = Field(default_factory=dict)  # {"jira": "OPS-123"}
 
     created_at: str
     updated_at: str

@@ -289,6 +289,7 @@ _FIELD_EVENTS = {
     "tags": "tags_changed",
     "manager_comment": "manager_comment_changed",
     "close_reason": "close_reason_changed",
+    "external_refs": "external_refs_changed",
 }
 
 

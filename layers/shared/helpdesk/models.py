@@ -280,6 +280,10 @@ Tag = Annotated[
     ),
 ]
 Note = Annotated[str, StringConstraints(max_length=2000)]
+# External references: `{"jira": "OPS-123"}`; the pair is a staff-queue listkey, so no spaces.
+RefName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_\-]{0,31}$")]
+RefValue = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/#\-]{0,127}$")]
+MAX_EXTERNAL_REFS = 10
 
 
 class StaffUpdateRequest(_Request):
@@ -296,6 +300,11 @@ class StaffUpdateRequest(_Request):
     manager_comment: Note | None = None
     close_reason: Note | None = None
     locked: bool | None = Field(default=None, description="Force-close: the customer cannot reopen")
+    external_refs: dict[RefName, RefValue] | None = Field(
+        default=None,
+        max_length=MAX_EXTERNAL_REFS,
+        description='Named links to other systems, e.g. {"jira": "OPS-123"}; replaces the map',
+    )
 
 
 class StaffReplyRequest(_Request):
@@ -331,6 +340,7 @@ class StaffTicketSummary(TicketSummary):
     staff_unread_count: int
     staff_last_read_at: str | None
     note_count: int
+    external_refs: dict[str, str] = Field(default_factory=dict)
     deleted_at: str | None = Field(default=None, description="Set while soft-deleted")
     deleted_by: str | None = None
     etag: str = Field(description="Send as If-Match to PATCH this ticket")

@@ -198,9 +198,15 @@ def listkeys(t: Ticket) -> set[str]:
     if t.org_id:
         keys.add(f"Q#O#{t.org_id}")
     keys |= {f"Q#T#{tag}" for tag in t.tags}
+    keys |= {external_ref_listkey(k, v) for k, v in t.external_refs.items()}
     if t.staff_unread_count > 0:
         keys.add("Q#U")
     return keys
+
+
+def external_ref_listkey(name: str, value: str) -> str:
+    """The staff list of tickets linked to `name:value` (e.g. jira:OPS-123)."""
+    return f"Q#X#{name}:{value}"
 
 
 def _entry_sk(t: Ticket) -> str:
