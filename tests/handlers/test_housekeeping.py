@@ -100,7 +100,7 @@ def test_delete_hides_the_ticket_from_customers_and_the_queue_and_restore_brings
     status, body, _ = call("admin_read_ticket", **AGENT, path=path)
     assert (status, body["code"]) == (404, "TICKET_NOT_FOUND")
     # and every counter equals its recount; the ticket is on Q#DEL only
-    assert assert_counters_match_entries() == {"Q#DEL": 1}
+    assert assert_counters_match_entries() == {"Q#DEL": 1, "Q#DEL#R#carl": 1}
     # When it is restored
     status, body = restore(ticket["id"])
     # Then it is back as it was, on exactly the lists it was on
@@ -311,3 +311,115 @@ def test_external_ref_filter_combines_with_nothing_else() -> None:
         "admin_list_tickets", **AGENT, query={"external_ref": "jira:OPS-1", "status": "open"}
     )
     assert (status, body["code"]) == (400, "FILTER_COMBINATION_UNSUPPORTED")
+
+
+def _erase(user_id: str, confirm: str, who: dict[str, str] = ADMIN) -> tuple[int, Any]:
+    status, body, _ = call(
+        "admin_erase_requester", **who, path={"user_id": user_id}, body={"confirm": confirm}
+    )
+    return status, body
+
+
+def _all_s3_bytes() -> list[tuple[str, bytes]]:
+    from helpdesk import attachments
+
+    s3 = attachments.client()
+    out = []
+    listing = s3.list_object_versions(Bucket=BUCKET)
+    for v in listing.get("Versions", []):
+        body = s3.get_object(Bucket=BUCKET, Key=v["Key"], VersionId=v["VersionId"])["Body"]
+        out.append((v["Key"], body.read()))
+    return out
+
+
+def test_erasure_leaves_no_personal_data_in_the_table_or_the_bucket() -> None:
+    import json
+
+    from helpdesk import store
+
+    # Given zelda's tickets: one with an attachment, replies, a staff note and a rating,
+    # one sent with an Idempotency-Key, one soft-deleted; an API token item in her key space;
+    # and dora's ticket, which must stay whole
+    zelda = principal("zelda")
+    secret = b"\x89PNG\r\n\x1a\n" + b"zelda-private-bytes" * 20
+    res = create_with_files(zelda, [uploaded(zelda, data=secret)], **{"idempotency-key": "k-1"})
+    assert res["statusCode"] == 201, res["body"]
+    first = json.loads(res["body"])
+    path = {"ticket_id": first["id"]}
+    call("reply_ticket", user="zelda", path=path, body={"message": "my flat is 12 Elm Road"})
+    call("admin_reply_ticket", **AGENT, path=path, body={"message": "Dear Zelda, noted"})
+    call("admin_reply_ticket", **AGENT, path=path, body={"message": "zelda", "internal": True})
+    call("close_ticket", user="zelda", path=path)
+    call("rate_ticket", user="zelda", path=path, body={"rating": 5, "comment": "Elm Road rocks"})
+    second = open_ticket("zelda")
+    delete(second["id"])
+    store.client().put_item(
+        TableName=TABLE,
+        Item={
+            "PK": {"S": "USER#zelda"},
+            "SK": {"S": "TOKEN#tok1"},
+            "name": {"S": "Zelda's laptop"},
+            "lookup_pk": {"S": "TOKENHASH#abc"},
+            "lookup_sk": {"S": "T"},
+        },
+    )
+    store.client().put_item(
+        TableName=TABLE,
+        Item={"PK": {"S": "TOKENHASH#abc"}, "SK": {"S": "T"}, "user_id": {"S": "zelda"}},
+    )
+    dora = open_ticket("dora")
+    counts_before = assert_counters_match_entries()
+    # When an admin erases zelda, confirming her id
+    status, report = _erase("zelda", "zelda")
+    # Then the report says what went
+    assert status == 200, report
+    assert report["tickets_anonymized"] == 2
+    assert report["messages_redacted"] == 5
+    assert report["attachments_deleted"] == 1 and report["files_deleted"] >= 1
+    assert report["profile_items_deleted"] == 3  # profile, token, the token's lookup
+    assert report["lookups_deleted"] == 1 and report["idempotency_records_deleted"] >= 1
+    # and no item in the table contains her name, email, message text, subject or file name
+    # (dora's ticket says "Printer"/"Help" too, so those are checked on zelda's tickets only)
+    needles = ["zelda@example.com", "Zelda", "Elm Road", "With files", "See attached", "screen"]
+    items = scan_all()
+    leaks = [(n, i["PK"]["S"], i["SK"]["S"]) for i in items for n in needles if n in json.dumps(i)]
+    leaks += [
+        (n, i["PK"]["S"], i["SK"]["S"])
+        for i in items
+        if first["id"] in json.dumps(i) or second["id"] in json.dumps(i)
+        for n in ("Printer", "Help")
+        if n in json.dumps(i)
+    ]
+    assert leaks == []
+    assert not [i for i in scan_all() if i["PK"]["S"] in ("USER#zelda", "TOKENHASH#abc")]
+    # and no object in the bucket holds her bytes (nor any version of her tickets' files)
+    assert not [k for k, data in _all_s3_bytes() if b"zelda-private-bytes" in data]
+    # and the skeletons and metrics stay: same lists, same counters, exact
+    assert assert_counters_match_entries() == counts_before
+    _, view, _ = call("admin_get_ticket", **AGENT, path=path)
+    assert view["status"] == "closed" and view["message_count"] == 3 and view["rating"] == 5
+    assert view["requester"]["email"] == "" and view["subject"] == "[erased]"
+    # and dora's ticket is untouched
+    _, got, _ = call("get_ticket", user="dora", path={"ticket_id": dora["id"]})
+    assert got["subject"] == "Printer" and [m["body"] for m in got["messages"]] == ["Help"]
+    # When it runs again, it is still 200 and changes nothing more
+    status, again = _erase("zelda", "zelda")
+    assert status == 200 and again["files_deleted"] == 0 and again["attachments_deleted"] == 0
+
+
+def test_erasure_needs_the_confirmation_and_an_admin() -> None:
+    open_ticket("yann")
+    # Given a wrong confirmation, Then 422 and nothing is erased
+    status, body = _erase("yann", "someone-else")
+    assert (status, body["code"]) == (422, "ERASURE_NOT_CONFIRMED")
+    status, body, _ = call("admin_erase_requester", **ADMIN, path={"user_id": "yann"}, body={})
+    assert (status, body["code"]) == (422, "VALIDATION_FAILED")
+    # Given an agent or the customer himself, Then 403
+    for who in (AGENT, {"user": "yann"}):
+        status, body = _erase("yann", "yann", who)
+        assert (status, body["code"]) == (403, "FORBIDDEN")
+    # Given nobody of that id, Then 404
+    status, body = _erase("nobody", "nobody")
+    assert (status, body["code"]) == (404, "REQUESTER_NOT_FOUND")
+    _, mine, _ = call("list_tickets", user="yann", query={})
+    assert mine["items"][0]["subject"] == "Printer"

@@ -16,7 +16,7 @@ Keys, flow and the cleanup window: docs/design.md, "2.3 Attachments".
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -440,17 +440,25 @@ def linking(plan: LinkPlan) -> Iterator[LinkPlan]:
         raise
 
 
-def purge_ticket_files(ticket_id: str) -> int:
+def purge_ticket_files(ticket_id: str, attachment_ids: Iterable[str] = ()) -> int:
     """Delete every version of every file under `files/<ticket_id>/`; returns how many.
 
-    Used when a soft-deleted ticket is purged: the bucket is versioned, so
-    deleting by key alone would leave the bytes as a noncurrent version.
+    Used when a soft-deleted ticket is purged and on erasure: the bucket is
+    versioned, so deleting by key alone would leave the bytes as a noncurrent
+    version. `attachment_ids` also removes their `uploads/` originals (which the
+    bucket rule would expire within two days; erasure does not wait).
     """
+    prefixes = [f"files/{ticket_id}/"] + [f"{UPLOAD_PREFIX}{a}" for a in sorted(attachment_ids)]
+    removed = 0
+    for prefix in prefixes:
+        removed += _delete_versions(prefix)
+    return removed
+
+
+def _delete_versions(prefix: str) -> int:
     s3, bucket, removed = client(), _bucket(), 0
     try:
-        for page in s3.get_paginator("list_object_versions").paginate(
-            Bucket=bucket, Prefix=f"files/{ticket_id}/"
-        ):
+        for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=prefix):
             versions = [
                 {"Key": v["Key"], "VersionId": v["VersionId"]}
                 for v in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]

@@ -74,6 +74,10 @@ class TicketNotFoundError(NotFoundError):
     code, title = "TICKET_NOT_FOUND", "Ticket not found"
 
 
+class RequesterNotFoundError(NotFoundError):
+    code, title = "REQUESTER_NOT_FOUND", "No requester with this id"
+
+
 class CategoryNotFoundError(NotFoundError):
     code, title = "CATEGORY_NOT_FOUND", "Category not found"
 
@@ -149,6 +153,10 @@ class InvalidDepartmentError(ValidationFailedError):
 
 class PriorityNotAllowedError(ValidationFailedError):
     code, title = "PRIORITY_NOT_ALLOWED", "This priority is reserved for staff"
+
+
+class ErasureNotConfirmedError(ValidationFailedError):
+    code, title = "ERASURE_NOT_CONFIRMED", "Erasure cannot be undone: confirm with the user id"
 
 
 # attachments (issue 6): 404/409/413/415/422/503

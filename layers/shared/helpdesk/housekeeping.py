@@ -1,4 +1,4 @@
-"""Housekeeping: soft delete, restore, and the purge of deleted tickets after retention.
+"""Housekeeping: soft delete, restore, the purge of deleted tickets, and erasure.
 
 A deleted ticket leaves every list but `Q#DEL` (so counters stay exact) and its
 item gets `ttl` = now + retention. DynamoDB TTL removes the item; the table's
@@ -14,12 +14,14 @@ from typing import Any
 
 from helpdesk import attachments, lifecycle, store
 from helpdesk.clock import now, now_iso
-from helpdesk.models import StaffTicketSummary
+from helpdesk.errors import ErasureNotConfirmedError, RequesterNotFoundError
+from helpdesk.models import EraseRequest, ErasureReport, StaffTicketSummary
 from helpdesk.principal import Principal
 from helpdesk.settings import housekeeping_settings
 from helpdesk.tickets import mutate
 
 TTL_PRINCIPAL = "dynamodb.amazonaws.com"
+ERASED = "[erased]"
 
 
 def soft_delete(p: Principal, ticket_id: str) -> StaffTicketSummary:
@@ -67,3 +69,58 @@ def purge_from_stream(records: Iterable[Mapping[str, Any]]) -> dict[str, int]:
         items += store.purge_ticket(ticket)
         purged += 1
     return {"tickets": purged, "items": items, "files": files}
+
+
+def erase_requester(p: Principal, user_id: str, req: EraseRequest) -> ErasureReport:
+    """Admin: remove a requester's personal data for good; anonymized skeletons stay.
+
+    Per ticket of his (deleted ones too): subject, name, email, cc and rating
+    comment blanked on the ticket and every list entry (one versioned write),
+    message bodies and event free text blanked, attachment items and every
+    version of the ticket's files deleted. Then everything under `USER#<id>`
+    (profile, API tokens, and lookups they name), his `EMAIL#` lookups and the
+    idempotency records whose stored answer names him. Safe to run again.
+    """
+    p.require_admin()
+    if req.confirm != user_id:
+        raise ErasureNotConfirmedError("confirm must be the requester's user id")
+    ticket_ids = store.requester_ticket_ids(user_id)
+    profile_keys, emails = store.user_space(user_id)
+    if not ticket_ids and not profile_keys:
+        raise RequesterNotFoundError()
+    report = ErasureReport(
+        user_id=user_id,
+        tickets_anonymized=0,
+        messages_redacted=0,
+        events_redacted=0,
+        attachments_deleted=0,
+        files_deleted=0,
+        profile_items_deleted=0,
+        lookups_deleted=0,
+        idempotency_records_deleted=0,
+    )
+    for ticket_id in ticket_ids:
+        before = store.get_ticket(ticket_id)
+        if before is None or before.requester_id != user_id:
+            continue
+        emails.add(before.requester_email)
+        mutate(
+            ticket_id,
+            lambda t: lifecycle.anonymize(t, p.user_id, now_iso(), ERASED),
+            may_change=lambda _: True,
+        )
+        # after the ticket write, so a retried erasure still finds the messages
+        redacted = store.redact_thread(ticket_id, user_id, ERASED)
+        report.tickets_anonymized += 1
+        report.messages_redacted += redacted.messages
+        report.events_redacted += redacted.events
+        report.files_deleted += attachments.purge_ticket_files(ticket_id, redacted.attachment_ids)
+        report.attachments_deleted += store.delete_keys(
+            store.attachment_keys(redacted.attachment_ids)
+        )
+    report.lookups_deleted = store.delete_keys(store.email_lookup_keys(emails, user_id))
+    report.profile_items_deleted = store.delete_keys(profile_keys)
+    report.idempotency_records_deleted = store.delete_keys(
+        store.idempotency_keys_mentioning(user_id)
+    )
+    return report

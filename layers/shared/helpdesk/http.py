@@ -188,6 +188,8 @@ IdempotencyKey = Annotated[
 ]
 TicketId = Annotated[str, _Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
 AttachmentId = Annotated[str, _Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
+# a token's `sub`: Cognito UUIDs, "auth0|...", e-mail-like subjects
+UserId = Annotated[str, _Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-|:.@]+$")]
 
 
 def problem_responses(*errors: type[HelpdeskError], success: int = 200) -> dict[int, Any]:

@@ -265,6 +265,24 @@ def restore(ticket: Ticket, actor_id: str, now: str) -> Outcome:
     return ch.done()
 
 
+def anonymize(ticket: Ticket, actor_id: str, now: str, placeholder: str) -> Outcome:
+    """Erase the requester's personal data from the ticket; status, counts and metrics stay.
+
+    The event carries no before/after: the old values are what is being erased.
+    """
+    ch = _Change(ticket, actor_id, Side.STAFF, now)
+    changed = ch.set(
+        subject=placeholder,
+        requester_name="",
+        requester_email="",
+        cc=[],
+        rating_comment=None,
+    )
+    if changed:
+        ch.event("requester_erased")
+    return ch.done()
+
+
 def rate(ticket: Ticket, actor_id: str, now: str, rating: int, comment: str | None) -> Outcome:
     """Rate a resolved or closed ticket; the rating may change for 7 days after the first."""
     target(Action.RATE, Side.CUSTOMER, ticket.status)

@@ -446,3 +446,23 @@ class CatalogEntry(BaseModel):
     position: int
     active: bool
     parent_id: str | None = None
+
+
+class EraseRequest(_Request):
+    """Erasure cannot be undone: `confirm` must repeat the requester's id."""
+
+    confirm: str = Field(max_length=64, description="The requester's user id, again")
+
+
+class ErasureReport(BaseModel):
+    """What an erasure removed; ticket skeletons and metrics stay, anonymized."""
+
+    user_id: str
+    tickets_anonymized: int
+    messages_redacted: int
+    events_redacted: int
+    attachments_deleted: int
+    files_deleted: int
+    profile_items_deleted: int
+    lookups_deleted: int
+    idempotency_records_deleted: int

@@ -166,7 +166,8 @@ def listkeys(t: Ticket) -> set[str]:
     A deleted ticket is on one list only, `Q#DEL` (the queue's `deleted=true`).
     """
     if t.deleted_at is not None:
-        return {DELETED_LIST}
+        # the requester's own deleted list lets erasure find every ticket of his
+        return {DELETED_LIST, f"{DELETED_LIST}#R#{t.requester_id}"}
     keys = {
         f"R#{t.requester_id}",
         f"R#{t.requester_id}#S#{t.status}",
@@ -786,15 +787,7 @@ def purge_ticket(t: Ticket) -> int:
         for ref in _py(item.get("attachments", {"L": []})) or []:
             keys.append(_attachment_key(str(ref["id"])))
     keys.append(_key(f"NUMBER#{t.number}", "N"))
-    try:
-        for start in range(0, len(keys), 25):
-            batch = [{"DeleteRequest": {"Key": k}} for k in keys[start : start + 25]]
-            pending: dict[str, Any] = {_table(): batch}
-            while pending:
-                out = client().batch_write_item(RequestItems=pending)
-                pending = dict(out.get("UnprocessedItems") or {})
-    except ClientError as ex:
-        raise StoreError() from ex
+    delete_keys(keys)
     removed = len(keys)
     if t.deleted_at is not None:
         entry = {
@@ -804,9 +797,151 @@ def purge_ticket(t: Ticket) -> int:
                 "ConditionExpression": "attribute_exists(PK)",
             }
         }
+        mine = f"{DELETED_LIST}#R#{t.requester_id}"
+        own = {"Delete": {**entry["Delete"], "Key": _key(f"L#{mine}", _entry_sk(t))}}
         try:
-            _transact([entry, _counter_update(DELETED_LIST, -1)])
-            removed += 1
+            _transact([entry, own, _counter_update(DELETED_LIST, -1), _counter_update(mine, -1)])
+            removed += 2
         except ConcurrentUpdateError:
             pass  # already purged by an earlier delivery of this record
     return removed
+
+
+# ---------------------------------------------------------------- erasure
+
+
+def requester_ticket_ids(user_id: str) -> list[str]:
+    """Every ticket of a requester, deleted ones included (two Queries on his lists)."""
+    ids: list[str] = []
+    for lk in (f"R#{user_id}", f"{DELETED_LIST}#R#{user_id}"):
+        items = _query_all(
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues={":pk": {"S": f"L#{lk}"}},
+            ProjectionExpression="id",
+        )
+        ids += [i["id"]["S"] for i in items]
+    return sorted(set(ids))
+
+
+def _update(
+    key: dict[str, Any], expression: str, names: dict[str, str], values: dict[str, Any]
+) -> None:
+    try:
+        client().update_item(
+            TableName=_table(),
+            Key=key,
+            UpdateExpression=expression,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+    except ClientError as ex:
+        raise StoreError() from ex
+
+
+@dataclass
+class Redacted:
+    messages: int
+    events: int
+    attachment_ids: list[str]
+
+
+def redact_thread(ticket_id: str, user_id: str, placeholder: str) -> Redacted:
+    """Blank every message body (notes too) and every event's free text on a ticket.
+
+    Returns the attachment ids the messages carried (their items and files go next).
+    Author names of the requester's messages are blanked; staff names stay.
+    """
+    items = _query_all(
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": _ticket_pk(ticket_id)}},
+        ConsistentRead=True,
+    )
+    out = Redacted(0, 0, [])
+    for item in items:
+        sk = item["SK"]["S"]
+        if sk.startswith((PUBLIC_MSG, NOTE_MSG)):
+            out.attachment_ids += [str(r["id"]) for r in _py(item.get("attachments", {"L": []}))]
+            author = item.get("author_id", {}).get("S")
+            name = {"S": ""} if author == user_id else item.get("author_name", {"S": ""})
+            _update(
+                _key(_ticket_pk(ticket_id), sk),
+                "SET #b = :p, #a = :none, author_name = :n",
+                {"#b": "body", "#a": "attachments"},
+                {":p": {"S": placeholder}, ":none": {"L": []}, ":n": name},
+            )
+            out.messages += 1
+        elif sk.startswith(EVENT):
+            # events keep type, actor, time and numbers; their free text goes
+            _update(
+                _key(_ticket_pk(ticket_id), sk),
+                "SET #d = :e, #c = :e",
+                {"#d": "data", "#c": "changes"},
+                {":e": {"M": {}}},
+            )
+            out.events += 1
+    return out
+
+
+def delete_keys(keys: Sequence[dict[str, Any]]) -> int:
+    """Delete items by key (BatchWriteItem, 25 at a time); returns how many were asked."""
+    try:
+        for start in range(0, len(keys), 25):
+            pending: dict[str, Any] = {
+                _table(): [{"DeleteRequest": {"Key": k}} for k in keys[start : start + 25]]
+            }
+            while pending:
+                out = client().batch_write_item(RequestItems=pending)
+                pending = dict(out.get("UnprocessedItems") or {})
+    except ClientError as ex:
+        raise StoreError() from ex
+    return len(keys)
+
+
+def attachment_keys(attachment_ids: Iterable[str]) -> list[dict[str, Any]]:
+    return [_attachment_key(i) for i in sorted(set(attachment_ids))]
+
+
+def user_space(user_id: str) -> tuple[list[dict[str, Any]], set[str]]:
+    """Every item under `PK=USER#<id>` (profile, API tokens, ...) and the emails they name.
+
+    Items there may name a lookup item elsewhere in `lookup_pk`/`lookup_sk`
+    (e.g. a token's hash lookup); those keys are returned too.
+    """
+    items = _query_all(
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"USER#{user_id}"}},
+        ConsistentRead=True,
+    )
+    keys = [_key(i["PK"]["S"], i["SK"]["S"]) for i in items]
+    keys += [
+        _key(i["lookup_pk"]["S"], i["lookup_sk"]["S"])
+        for i in items
+        if "lookup_pk" in i and "lookup_sk" in i
+    ]
+    emails = {i["email"]["S"] for i in items if i.get("email", {}).get("S")}
+    return keys, emails
+
+
+def email_lookup_keys(emails: Iterable[str], user_id: str) -> list[dict[str, Any]]:
+    """The `EMAIL#<email>` lookups among `emails` that point at `user_id`."""
+    keys = []
+    for email in sorted({e.lower() for e in emails if e}):
+        if user_id_by_email(email) == user_id:
+            keys.append(_key(f"EMAIL#{email}", "U"))
+    return keys
+
+
+def idempotency_keys_mentioning(text: str) -> list[dict[str, Any]]:
+    """Idempotency records (24 h of replayable answers) whose stored answer contains `text`.
+
+    One Query on the IDEMPOTENCY partition with a filter: it holds only the last
+    day's records (TTL), and erasure is rare.
+    """
+    items = _query_all(
+        KeyConditionExpression="PK = :pk",
+        FilterExpression="contains(#d, :t)",
+        ExpressionAttributeNames={"#d": "data"},
+        ExpressionAttributeValues={":pk": {"S": "IDEMPOTENCY"}, ":t": {"S": text}},
+        ProjectionExpression="PK, SK",
+    )
+    return [_key(i["PK"]["S"], i["SK"]["S"]) for i in items]
