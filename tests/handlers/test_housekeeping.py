@@ -423,3 +423,106 @@ def test_erasure_needs_the_confirmation_and_an_admin() -> None:
     assert (status, body["code"]) == (404, "REQUESTER_NOT_FOUND")
     _, mine, _ = call("list_tickets", user="yann", query={})
     assert mine["items"][0]["subject"] == "Printer"
+
+
+def _bulk(body: dict[str, Any], who: dict[str, str] = AGENT, **headers: str) -> tuple[int, Any]:
+    status, out, _ = call("admin_bulk_update", **who, body=body, headers=headers)
+    return status, out
+
+
+def test_bulk_update_reports_per_ticket_and_keeps_counters_exact() -> None:
+    # Given three tickets, one of them deleted, and an unknown id
+    a, b, c = open_ticket(), open_ticket("dora"), open_ticket("emil")
+    delete(c["id"])
+    missing = "tkt_01jexample0000000000009999"
+    # When an agent assigns them to himself, tags them and puts them in progress
+    status, out = _bulk(
+        {
+            "ticket_ids": [a["id"], b["id"], c["id"], missing],
+            "change": {"assignee_id": "me", "status": "in_progress", "tags_add": ["VIP"]},
+        }
+    )
+    # Then each ticket has its row; the deleted and unknown ones are 404, the rest changed
+    assert status == 200, out
+    rows = {r["ticket_id"]: r for r in out["results"]}
+    assert (out["succeeded"], out["failed"]) == (2, 2)
+    assert rows[a["id"]]["ok"] and rows[b["id"]]["ok"] and rows[a["id"]]["etag"]
+    assert (rows[c["id"]]["status"], rows[c["id"]]["code"]) == (404, "TICKET_NOT_FOUND")
+    assert rows[missing]["code"] == "TICKET_NOT_FOUND"
+    _, view, _ = call("admin_get_ticket", **AGENT, path={"ticket_id": a["id"]})
+    assert view["assignee_id"] == "agnes" and view["status"] == "in_progress"
+    assert view["tags"] == ["vip"]
+    # and each changed ticket got its own events
+    _, events, _ = call("admin_list_events", **AGENT, path={"ticket_id": b["id"]})
+    assert {"assigned", "tags_changed", "status_changed"} <= {e["type"] for e in events["items"]}
+    # and the queue counters match a recount
+    entries = assert_counters_match_entries()
+    assert entries["Q#A#agnes"] == 2 and entries["Q#T#vip"] == 2
+    # When the tag is removed again, it leaves the tag list
+    _bulk({"ticket_ids": [a["id"], b["id"]], "change": {"tags_remove": ["vip"]}})
+    assert "Q#T#vip" not in assert_counters_match_entries()
+
+
+def test_bulk_update_follows_the_lifecycle_per_ticket() -> None:
+    # Given a ticket a customer closed and staff locked, and an open one
+    locked, fine = open_ticket(), open_ticket()
+    _, view, _ = call("admin_get_ticket", **AGENT, path={"ticket_id": locked["id"]})
+    assert _patch(view, {"locked": True})[0] == 200
+    # When a bulk change sets a priority both can take, Then both succeed
+    status, out = _bulk(
+        {"ticket_ids": [locked["id"], fine["id"]], "change": {"priority": "urgent"}}
+    )
+    assert out["succeeded"] == 2
+    # When the same bulk change is sent again, nothing changes (no new version)
+    status, again = _bulk(
+        {"ticket_ids": [locked["id"], fine["id"]], "change": {"priority": "urgent"}}
+    )
+    assert [r["etag"] for r in again["results"]] == [r["etag"] for r in out["results"]]
+
+
+def test_bulk_update_honours_idempotency_key() -> None:
+    ticket = open_ticket()
+    body = {"ticket_ids": [ticket["id"]], "change": {"tags_add": ["once"]}}
+    # Given a first bulk call with a key; When replayed with the same key
+    _, first = _bulk(body, **{"Idempotency-Key": "bulk-1"})
+    _bulk({"ticket_ids": [ticket["id"]], "change": {"tags_remove": ["once"]}})
+    _, replay = _bulk(body, **{"Idempotency-Key": "bulk-1"})
+    # Then the first answer comes back and nothing is applied again
+    assert replay == first
+    _, view, _ = call("admin_get_ticket", **AGENT, path={"ticket_id": ticket["id"]})
+    assert view["tags"] == []
+    # and the key with another body is 422
+    status, out = _bulk(
+        {"ticket_ids": [ticket["id"]], "change": {"tags_add": ["x"]}},
+        **{"Idempotency-Key": "bulk-1"},
+    )
+    assert (status, out["code"]) == (422, "IDEMPOTENCY_KEY_REUSED")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"ticket_ids": [], "change": {"priority": "low"}},
+        {"ticket_ids": [f"t{i}" for i in range(101)], "change": {"priority": "low"}},
+        {"ticket_ids": ["t1", "t1"], "change": {"priority": "low"}},
+        {"ticket_ids": ["t1"], "change": {}},
+        {"ticket_ids": ["t1"], "change": {"status": None}},
+        {"ticket_ids": ["t1"], "change": {"status": "gone"}},
+        {"ticket_ids": ["t1"], "change": {"subject": "x"}},
+        {"ticket_ids": ["t1"]},
+    ],
+)
+def test_bad_bulk_requests_are_422(body: dict[str, Any]) -> None:
+    status, out = _bulk(body)
+    assert (status, out["code"]) == (422, "VALIDATION_FAILED")
+
+
+def test_bulk_refuses_customers_unknown_assignees_and_departments() -> None:
+    ticket = open_ticket()
+    ids = [ticket["id"]]
+    status, out = _bulk({"ticket_ids": ids, "change": {"priority": "low"}}, {"user": "carl"})
+    assert (status, out["code"]) == (403, "FORBIDDEN")
+    status, out = _bulk({"ticket_ids": ids, "change": {"assignee_id": "ghost"}})
+    assert (status, out["code"]) == (422, "ASSIGNEE_UNKNOWN")
+    status, out = _bulk({"ticket_ids": ids, "change": {"department_id": "nope"}})
+    assert (status, out["code"]) == (422, "INVALID_DEPARTMENT")

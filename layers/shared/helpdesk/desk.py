@@ -15,6 +15,7 @@ from helpdesk.domain import Message, Side, Status, Ticket
 from helpdesk.errors import (
     AssigneeUnknownError,
     BadRequestError,
+    HelpdeskError,
     InvalidCategoryError,
     InvalidDepartmentError,
     PreconditionFailedError,
@@ -26,6 +27,9 @@ from helpdesk.errors import (
 from helpdesk.ids import decode_cursor, encode_cursor, new_id
 from helpdesk.lifecycle import Outcome
 from helpdesk.models import (
+    BulkItemResult,
+    BulkUpdateRequest,
+    BulkUpdateResponse,
     EventList,
     EventResponse,
     MessageResponse,
@@ -35,6 +39,7 @@ from helpdesk.models import (
     StaffTicketResponse,
     StaffTicketSummary,
     StaffUpdateRequest,
+    etag,
 )
 from helpdesk.principal import Principal
 from helpdesk.tickets import mutate
@@ -325,3 +330,46 @@ def mark_read(p: Principal, ticket_id: str) -> StaffTicketSummary:
             may_change=_not_deleted,
         )
     )
+
+
+def bulk_update(p: Principal, req: BulkUpdateRequest) -> BulkUpdateResponse:
+    """One change on up to 100 tickets; each ticket on its own (lifecycle, event, all or nothing).
+
+    The change is checked once (assignee known, department active); then each
+    ticket is one versioned write, and its failure (404, 409, ...) is reported
+    in its row without stopping the others.
+    """
+    p.require_staff()
+    change = req.change
+    fields: dict[str, Any] = {
+        k: getattr(change, k) for k in change.model_fields_set if not k.startswith("tags_")
+    }
+    if fields.get("assignee_id") is not None:
+        assignee = p.user_id if fields["assignee_id"] == "me" else fields["assignee_id"]
+        if assignee != p.user_id and store.get_staff(assignee) is None:
+            raise AssigneeUnknownError(f"{assignee} is not a known agent")
+        fields["assignee_id"] = assignee
+    _check_refs(fields, None)
+    store.put_staff(p.user_id, p.name, p.email, sorted(p.roles))
+    add = {t.lower() for t in change.tags_add}
+    remove = {t.lower() for t in change.tags_remove}
+
+    def apply(t: Ticket) -> Outcome:
+        these = dict(fields)
+        if add or remove:
+            these["tags"] = sorted((set(t.tags) | add) - remove)
+        return lifecycle.staff_update(t, p.user_id, now_iso(), these)
+
+    results = []
+    for ticket_id in req.ticket_ids:
+        try:
+            ticket = mutate(ticket_id, apply, may_change=_not_deleted)
+            results.append(
+                BulkItemResult(ticket_id=ticket_id, ok=True, status=200, etag=etag(ticket))
+            )
+        except HelpdeskError as ex:
+            results.append(
+                BulkItemResult(ticket_id=ticket_id, ok=False, status=ex.status, code=ex.code)
+            )
+    ok = sum(r.ok for r in results)
+    return BulkUpdateResponse(succeeded=ok, failed=len(results) - ok, results=results)

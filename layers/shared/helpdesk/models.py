@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import ConfigDict, EmailStr, Field, StringConstraints, model_validator
 
 from helpdesk.domain import (
     AttachmentRef,
@@ -466,3 +466,53 @@ class ErasureReport(BaseModel):
     profile_items_deleted: int
     lookups_deleted: int
     idempotency_records_deleted: int
+
+
+MAX_BULK_TICKETS = 100
+
+
+class BulkChange(_Request):
+    """The one change a bulk update applies to every ticket (at least one field)."""
+
+    status: Status | None = None
+    priority: Priority | None = None
+    assignee_id: Id | None = Field(default=None, description="An agent's user id, `me`, or null")
+    department_id: Id | None = None
+    tags_add: list[Tag] = Field(default_factory=list, max_length=20)
+    tags_remove: list[Tag] = Field(default_factory=list, max_length=20)
+
+    @model_validator(mode="after")
+    def _one_change(self) -> BulkChange:
+        if not self.model_fields_set - {"tags_add", "tags_remove"} and not (
+            self.tags_add or self.tags_remove
+        ):
+            raise ValueError("name at least one change")
+        for key in ("status", "priority"):
+            if key in self.model_fields_set and getattr(self, key) is None:
+                raise ValueError(f"{key} cannot be null")
+        return self
+
+
+class BulkUpdateRequest(_Request):
+    ticket_ids: list[Id] = Field(min_length=1, max_length=MAX_BULK_TICKETS)
+    change: BulkChange
+
+    @model_validator(mode="after")
+    def _unique(self) -> BulkUpdateRequest:
+        if len(set(self.ticket_ids)) != len(self.ticket_ids):
+            raise ValueError("ticket_ids must not repeat")
+        return self
+
+
+class BulkItemResult(BaseModel):
+    ticket_id: str
+    ok: bool
+    status: int = Field(description="The HTTP status this ticket alone would have had")
+    code: str | None = Field(default=None, description="The error code when not ok")
+    etag: str | None = None
+
+
+class BulkUpdateResponse(BaseModel):
+    succeeded: int
+    failed: int
+    results: list[BulkItemResult]

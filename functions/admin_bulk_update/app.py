@@ -1,0 +1,45 @@
+"""POST /admin/tickets/bulk: one change on up to 100 tickets, reported per ticket."""
+
+from helpdesk import desk
+from helpdesk.errors import (
+    AssigneeUnknownError,
+    ForbiddenError,
+    IdempotencyInProgressError,
+    InvalidDepartmentError,
+)
+from helpdesk.http import (
+    IdempotencyKey,
+    current_principal,
+    entrypoint,
+    make_resolver,
+    problem_responses,
+)
+from helpdesk.idempotency import run_once
+from helpdesk.models import BulkUpdateRequest, BulkUpdateResponse
+
+app = make_resolver()
+
+
+@app.post(
+    "/admin/tickets/bulk",
+    summary="Bulk update tickets (staff)",
+    tags=["staff"],
+    responses=problem_responses(
+        ForbiddenError, AssigneeUnknownError, InvalidDepartmentError, IdempotencyInProgressError
+    ),
+)
+def admin_bulk_update(
+    body: BulkUpdateRequest, idempotency_key: IdempotencyKey = None
+) -> BulkUpdateResponse:
+    p = current_principal(app)
+    result = run_once(
+        "bulk_update",
+        p.user_id,
+        idempotency_key,
+        body.model_dump(mode="json"),
+        lambda: desk.bulk_update(p, body).model_dump(mode="json"),
+    )
+    return BulkUpdateResponse.model_validate(result)
+
+
+lambda_handler = entrypoint(app)
