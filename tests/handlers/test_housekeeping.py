@@ -529,3 +529,122 @@ def test_bulk_refuses_customers_unknown_assignees_and_departments() -> None:
     assert (status, out["code"]) == (422, "ASSIGNEE_UNKNOWN")
     status, out = _bulk({"ticket_ids": ids, "change": {"department_id": "nope"}})
     assert (status, out["code"]) == (422, "INVALID_DEPARTMENT")
+
+
+def _merge(
+    source: str, target: str, who: dict[str, str] = AGENT, force: bool | None = None
+) -> tuple[int, Any]:
+    body: dict[str, Any] = {"target_id": target}
+    if force is not None:
+        body["force"] = force
+    status, out, _ = call("admin_merge_ticket", **who, path={"ticket_id": source}, body=body)
+    return status, out
+
+
+def test_merge_moves_the_thread_in_time_order_and_points_the_requester_to_the_target() -> None:
+    # Given carl's older ticket (the target) and a newer duplicate with a reply and a note
+    target = open_ticket()
+    source = open_ticket()
+    spath = {"ticket_id": source["id"]}
+    call("reply_ticket", user="carl", path=spath, body={"message": "still broken"})
+    call("admin_reply_ticket", **AGENT, path=spath, body={"message": "dup?", "internal": True})
+    call("reply_ticket", user="carl", path={"ticket_id": target["id"]}, body={"message": "later"})
+    before = assert_counters_match_entries()
+    # When an agent merges the duplicate into the target
+    status, out = _merge(source["id"], target["id"])
+    # Then the source is closed and points at the target, and 3 messages moved
+    assert status == 200, out
+    assert out["messages_moved"] == 3
+    assert out["source"]["status"] == "closed" and out["source"]["merged_into"] == target["id"]
+    # and the target's thread holds them in time order, marked with the source's number
+    _, view, _ = call("admin_get_ticket", **AGENT, path={"ticket_id": target["id"]})
+    bodies = [(m["body"], m["merged_from"]) for m in view["messages"]]
+    n = source["number"]
+    assert bodies == [
+        ("Help", None),
+        ("Help", n),
+        ("still broken", n),
+        ("dup?", n),
+        ("later", None),
+    ]
+    assert view["message_count"] == 4 and view["note_count"] == 1
+    # and the customer sees the public ones only
+    _, mine, _ = call("get_ticket", user="carl", path={"ticket_id": target["id"]})
+    assert [m["body"] for m in mine["messages"]] == ["Help", "Help", "still broken", "later"]
+    # and the requester can still open the source, which points to the target he owns
+    _, old, _ = call("get_ticket", user="carl", path=spath)
+    assert old["merged_into"] == target["id"] and old["merged_into_number"] == target["number"]
+    # and both tickets have an event
+    _, sev, _ = call("admin_list_events", **AGENT, path=spath)
+    _, tev, _ = call("admin_list_events", **AGENT, path={"ticket_id": target["id"]})
+    assert "merged_into" in [e["type"] for e in sev["items"]]
+    assert tev["items"][-1]["type"] == "merged_from"
+    assert tev["items"][-1]["data"]["source_number"] == n
+    # and the counters match a recount (the source left the open lists)
+    after = assert_counters_match_entries()
+    assert after["Q#S#closed"] == before.get("Q#S#closed", 0) + 1
+    # When the same merge is sent again, Then it is the same answer and nothing doubles
+    status, again = _merge(source["id"], target["id"])
+    assert status == 200 and again["messages_moved"] == 0
+    _, view2, _ = call("admin_get_ticket", **AGENT, path={"ticket_id": target["id"]})
+    assert len(view2["messages"]) == 5 and assert_counters_match_entries() == after
+
+
+def test_merge_refusals() -> None:
+    # Given tickets of carl, a deleted one, a merged one, and dora's (no shared organization)
+    a, b, gone, dora = open_ticket(), open_ticket(), open_ticket(), open_ticket("dora")
+    merged = open_ticket()
+    delete(gone["id"])
+    assert _merge(merged["id"], a["id"])[0] == 200
+    # Then into itself, into a deleted ticket and into a merged ticket are 409
+    for src, dst in ((a["id"], a["id"]), (b["id"], gone["id"]), (b["id"], merged["id"])):
+        status, out = _merge(src, dst)
+        assert (status, out["code"]) == (409, "MERGE_NOT_ALLOWED"), (src, dst)
+    # and a merged ticket into another target is 409
+    status, out = _merge(merged["id"], b["id"])
+    assert (status, out["code"]) == (409, "MERGE_NOT_ALLOWED")
+    # and across requesters without force is 409; force is for admins only (403)
+    status, out = _merge(b["id"], dora["id"])
+    assert (status, out["code"]) == (409, "MERGE_NOT_ALLOWED")
+    status, out = _merge(b["id"], dora["id"], force=True)
+    assert (status, out["code"]) == (403, "FORBIDDEN")
+    # and unknown source / target are 404; customers are 403
+    status, out = _merge("tkt_01jexample0000000000009999", a["id"])
+    assert (status, out["code"]) == (404, "TICKET_NOT_FOUND")
+    status, out = _merge(b["id"], "tkt_01jexample0000000000009999")
+    assert (status, out["code"]) == (404, "MERGE_TARGET_NOT_FOUND")
+    status, out = _merge(b["id"], a["id"], {"user": "carl"})
+    assert (status, out["code"]) == (403, "FORBIDDEN")
+    status, out = _merge(b["id"], "")
+    assert (status, out["code"]) == (422, "VALIDATION_FAILED")
+
+
+def test_forced_merge_across_requesters_hides_the_pointer_from_the_source_requester() -> None:
+    # Given carl's ticket and dora's
+    carl, dora = open_ticket(), open_ticket("dora")
+    # When an admin forces the merge of carl's into dora's
+    status, out = _merge(carl["id"], dora["id"], ADMIN, force=True)
+    assert status == 200
+    # Then carl still opens his ticket but is not pointed at dora's, which he cannot see
+    _, mine, _ = call("get_ticket", user="carl", path={"ticket_id": carl["id"]})
+    assert mine["status"] == "closed" and mine["merged_into"] is None
+    # and organization peers merge without force
+    a, b = open_ticket("ed", org="org9"), open_ticket("fay", org="org9")
+    assert _merge(a["id"], b["id"])[0] == 200
+    assert_counters_match_entries()
+
+
+def test_erasure_reaches_his_thread_merged_into_someone_elses_ticket() -> None:
+    import json
+
+    # Given zoe's ticket force-merged into dora's
+    zoe, dora = open_ticket("zoe"), open_ticket("dora")
+    call("reply_ticket", user="zoe", path={"ticket_id": zoe["id"]}, body={"message": "Maple 9"})
+    assert _merge(zoe["id"], dora["id"], ADMIN, force=True)[0] == 200
+    # When zoe is erased
+    status, report = _erase("zoe", "zoe")
+    assert status == 200 and report["messages_redacted"] == 4
+    # Then her text is gone from dora's thread too, and dora's own message stays
+    assert not [i for i in scan_all() if "Maple 9" in json.dumps(i)]
+    _, view, _ = call("admin_get_ticket", **AGENT, path={"ticket_id": dora["id"]})
+    assert [m["body"] for m in view["messages"]] == ["[erased]", "Help", "[erased]"]

@@ -136,6 +136,9 @@ class Ticket(BaseModel):
     deleted_at: str | None = None
     deleted_by: str | None = None
     purge_at: int | None = None  # epoch seconds (the ticket item's `ttl`)
+    # merge: the source is closed and points at the ticket its thread went to
+    merged_into: str | None = None
+    merged_into_number: int | None = None
 
     version: int = 0
     event_seq: int = 0
@@ -151,6 +154,7 @@ class Message(BaseModel):
     body: str
     created_at: str
     attachments: list[AttachmentRef] = Field(default_factory=list)
+    merged_from: int | None = None  # the number of the ticket this message was merged from
 
 
 class TicketEvent(BaseModel):

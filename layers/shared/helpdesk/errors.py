@@ -74,6 +74,10 @@ class TicketNotFoundError(NotFoundError):
     code, title = "TICKET_NOT_FOUND", "Ticket not found"
 
 
+class MergeTargetNotFoundError(NotFoundError):
+    code, title = "MERGE_TARGET_NOT_FOUND", "The target ticket does not exist"
+
+
 class RequesterNotFoundError(NotFoundError):
     code, title = "REQUESTER_NOT_FOUND", "No requester with this id"
 
@@ -105,6 +109,10 @@ class InvalidTransitionError(ConflictError):
 
 class RatingNotAllowedError(ConflictError):
     code, title = "RATING_NOT_ALLOWED", "The ticket cannot be rated now"
+
+
+class MergeNotAllowedError(ConflictError):
+    code, title = "MERGE_NOT_ALLOWED", "These tickets cannot be merged"
 
 
 class ConcurrentUpdateError(ConflictError):

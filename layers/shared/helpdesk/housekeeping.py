@@ -9,16 +9,33 @@ every version of its files in S3.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from helpdesk import attachments, lifecycle, store
 from helpdesk.clock import now, now_iso
-from helpdesk.errors import ErasureNotConfirmedError, RequesterNotFoundError
-from helpdesk.models import EraseRequest, ErasureReport, StaffTicketSummary
+from helpdesk.domain import Message, Ticket
+from helpdesk.errors import (
+    ConcurrentUpdateError,
+    ErasureNotConfirmedError,
+    ForbiddenError,
+    MergeNotAllowedError,
+    MergeTargetNotFoundError,
+    RequesterNotFoundError,
+    TicketNotFoundError,
+)
+from helpdesk.models import (
+    EraseRequest,
+    ErasureReport,
+    MergeRequest,
+    MergeResponse,
+    StaffTicketSummary,
+)
 from helpdesk.principal import Principal
 from helpdesk.settings import housekeeping_settings
-from helpdesk.tickets import mutate
+from helpdesk.tickets import MAX_UPDATE_ATTEMPTS, mutate
 
 TTL_PRINCIPAL = "dynamodb.amazonaws.com"
 ERASED = "[erased]"
@@ -111,6 +128,12 @@ def erase_requester(p: Principal, user_id: str, req: EraseRequest) -> ErasureRep
         )
         # after the ticket write, so a retried erasure still finds the messages
         redacted = store.redact_thread(ticket_id, user_id, ERASED)
+        if before.merged_into:
+            # his thread was copied into the target (another requester's, if forced)
+            moved = store.redact_thread(
+                before.merged_into, user_id, ERASED, merged_from=before.number
+            )
+            report.messages_redacted += moved.messages
         report.tickets_anonymized += 1
         report.messages_redacted += redacted.messages
         report.events_redacted += redacted.events
@@ -124,3 +147,72 @@ def erase_requester(p: Principal, user_id: str, req: EraseRequest) -> ErasureRep
         store.idempotency_keys_mentioning(user_id)
     )
     return report
+
+
+def _mergeable(p: Principal, source: Ticket, target: Ticket, force: bool) -> None:
+    if source.id == target.id:
+        raise MergeNotAllowedError("A ticket cannot be merged into itself")
+    if target.deleted_at is not None or target.merged_into is not None:
+        raise MergeNotAllowedError("The target is deleted or was itself merged")
+    if source.merged_into is not None:
+        raise MergeNotAllowedError(
+            f"This ticket was already merged into #{source.merged_into_number}"
+        )
+    same = source.requester_id == target.requester_id or (
+        source.org_id is not None and source.org_id == target.org_id
+    )
+    if not same and not force:
+        raise MergeNotAllowedError(
+            "Tickets of different requesters and organizations merge only with force (admin)"
+        )
+
+
+def merge(p: Principal, source_id: str, req: MergeRequest) -> MergeResponse:
+    """Staff: move the source's thread into the target; the source is closed and points there.
+
+    Messages and notes are copied (same ids, `merged_from` = the source's number, so
+    they sort by time in the target's thread and a retry rewrites, never doubles);
+    then both tickets are written in one version-checked transaction with an event
+    each. Merging again into the same target returns the merge as it stands.
+    """
+    p.require_staff()
+    if req.force and not p.is_admin:
+        raise ForbiddenError("Only administrators may force a merge")
+    for attempt in range(MAX_UPDATE_ATTEMPTS):
+        source = store.get_ticket(source_id)
+        if source is None or source.deleted_at is not None:
+            raise TicketNotFoundError()
+        target = store.get_ticket(req.target_id)
+        if target is None:
+            raise MergeTargetNotFoundError()
+        if source.merged_into == target.id:
+            return MergeResponse(
+                source=StaffTicketSummary.of(source),
+                target=StaffTicketSummary.of(target),
+                messages_moved=0,
+            )
+        _mergeable(p, source, target, req.force)
+        thread = store.get_thread(source.id, include_notes=True)
+        messages = thread.messages if thread else []
+        copies = [
+            Message.model_validate(
+                m.model_dump() | {"ticket_id": target.id, "merged_from": source.number}
+            )
+            for m in messages
+        ]
+        store.copy_messages(copies)
+        now = now_iso()
+        notes = sum(m.internal for m in copies)
+        src = lifecycle.merge_source(source, p.user_id, now, target)
+        tgt = lifecycle.merge_target(target, p.user_id, now, source, len(copies) - notes, notes)
+        try:
+            store.save_tickets([(source, src.ticket, src.events), (target, tgt.ticket, tgt.events)])
+        except ConcurrentUpdateError:
+            time.sleep(random.uniform(0, 0.02 * 2**attempt))
+            continue
+        return MergeResponse(
+            source=StaffTicketSummary.of(src.ticket),
+            target=StaffTicketSummary.of(tgt.ticket),
+            messages_moved=len(copies),
+        )
+    raise ConcurrentUpdateError(headers={"Retry-After": "1"})

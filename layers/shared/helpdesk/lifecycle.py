@@ -257,6 +257,36 @@ def soft_delete(ticket: Ticket, actor_id: str, now: str, purge_at: int) -> Outco
     return ch.done()
 
 
+def merge_source(ticket: Ticket, actor_id: str, now: str, target: Ticket) -> Outcome:
+    """The merged ticket: closed, pointing at the target."""
+    ch = _Change(ticket, actor_id, Side.STAFF, now)
+    ch.event(
+        "merged_into",
+        ch.set(merged_into=target.id, merged_into_number=target.number),
+        target_id=target.id,
+        target_number=target.number,
+    )
+    ch.status_to(Status.CLOSED)
+    return ch.done()
+
+
+def merge_target(
+    ticket: Ticket, actor_id: str, now: str, source: Ticket, messages: int, notes: int
+) -> Outcome:
+    """The receiving ticket: the source's messages and notes now count here too."""
+    ch = _Change(ticket, actor_id, Side.STAFF, now)
+    ch.ticket.message_count += messages
+    ch.ticket.note_count += notes
+    ch.event(
+        "merged_from",
+        source_id=source.id,
+        source_number=source.number,
+        messages=messages,
+        notes=notes,
+    )
+    return ch.done()
+
+
 def restore(ticket: Ticket, actor_id: str, now: str) -> Outcome:
     """Bring a deleted ticket back as it was; a no-op on a ticket that is not deleted."""
     ch = _Change(ticket, actor_id, Side.STAFF, now)

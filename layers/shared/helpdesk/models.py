@@ -98,6 +98,7 @@ class MessageResponse(BaseModel):
     body: str
     created_at: str
     attachments: list[AttachmentRef]
+    merged_from: int | None = Field(default=None, description="Merged from ticket #number")
 
     @classmethod
     def of(cls, m: Message) -> MessageResponse:
@@ -110,6 +111,7 @@ class MessageResponse(BaseModel):
             body=m.body,
             created_at=m.created_at,
             attachments=m.attachments,
+            merged_from=m.merged_from,
         )
 
 
@@ -154,6 +156,10 @@ class TicketResponse(TicketSummary):
     messages: list[MessageResponse]
     attachments: list[AttachmentRef]
     etag: str
+    merged_into: str | None = Field(
+        default=None, description="The ticket this one was merged into, if the caller may see it"
+    )
+    merged_into_number: int | None = None
 
     @classmethod
     def build(
@@ -343,6 +349,8 @@ class StaffTicketSummary(TicketSummary):
     external_refs: dict[str, str] = Field(default_factory=dict)
     deleted_at: str | None = Field(default=None, description="Set while soft-deleted")
     deleted_by: str | None = None
+    merged_into: str | None = None
+    merged_into_number: int | None = None
     etag: str = Field(description="Send as If-Match to PATCH this ticket")
 
     @classmethod
@@ -516,3 +524,16 @@ class BulkUpdateResponse(BaseModel):
     succeeded: int
     failed: int
     results: list[BulkItemResult]
+
+
+class MergeRequest(_Request):
+    target_id: Id = Field(description="The ticket that receives this one's thread")
+    force: bool = Field(
+        default=False, description="Admin only: merge tickets of different requesters"
+    )
+
+
+class MergeResponse(BaseModel):
+    source: StaffTicketSummary
+    target: StaffTicketSummary
+    messages_moved: int

@@ -356,6 +356,41 @@ def save_ticket(
     _transact(writes + [_link_update(k) for k in links], links_at=len(writes))
 
 
+def copy_messages(messages: Sequence[Message]) -> None:
+    """Put messages (BatchWriteItem); keys are deterministic, so a retry rewrites, never doubles."""
+    items = [
+        {
+            "PutRequest": {
+                "Item": _item(
+                    {
+                        "PK": _ticket_pk(m.ticket_id),
+                        "SK": _message_sk(m),
+                        "kind": "message",
+                        **m.model_dump(mode="json"),
+                    }
+                )
+            }
+        }
+        for m in messages
+    ]
+    try:
+        for start in range(0, len(items), 25):
+            pending: dict[str, Any] = {_table(): items[start : start + 25]}
+            while pending:
+                out = client().batch_write_item(RequestItems=pending)
+                pending = dict(out.get("UnprocessedItems") or {})
+    except ClientError as ex:
+        raise StoreError() from ex
+
+
+def save_tickets(changes: Sequence[tuple[Ticket, Ticket, Sequence[TicketEvent]]]) -> None:
+    """Several ticket changes in one transaction (each version-checked), e.g. a merge."""
+    writes: list[dict[str, Any]] = []
+    for old, new, events in changes:
+        writes += _ticket_writes(old, new) + [_event_put(e) for e in events]
+    _transact(writes)
+
+
 def get_ticket(ticket_id: str) -> Ticket | None:
     try:
         out = client().get_item(
@@ -845,11 +880,15 @@ class Redacted:
     attachment_ids: list[str]
 
 
-def redact_thread(ticket_id: str, user_id: str, placeholder: str) -> Redacted:
+def redact_thread(
+    ticket_id: str, user_id: str, placeholder: str, *, merged_from: int | None = None
+) -> Redacted:
     """Blank every message body (notes too) and every event's free text on a ticket.
 
     Returns the attachment ids the messages carried (their items and files go next).
     Author names of the requester's messages are blanked; staff names stay.
+    With `merged_from`, only the messages merged from that ticket number (another
+    requester's ticket holding his thread after a forced merge), events untouched.
     """
     items = _query_all(
         KeyConditionExpression="PK = :pk",
@@ -859,6 +898,8 @@ def redact_thread(ticket_id: str, user_id: str, placeholder: str) -> Redacted:
     out = Redacted(0, 0, [])
     for item in items:
         sk = item["SK"]["S"]
+        if merged_from is not None and _py(item.get("merged_from", {"NULL": True})) != merged_from:
+            continue
         if sk.startswith((PUBLIC_MSG, NOTE_MSG)):
             out.attachment_ids += [str(r["id"]) for r in _py(item.get("attachments", {"L": []}))]
             author = item.get("author_id", {}).get("S")

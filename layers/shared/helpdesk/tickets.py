@@ -146,7 +146,15 @@ def get_ticket(p: Principal, ticket_id: str) -> TicketResponse:
     thread = store.get_thread(ticket_id, include_notes=False)
     if thread is None or not _can_read(p, thread.ticket):
         raise TicketNotFoundError()
-    return TicketResponse.build(thread.ticket, thread.messages, _categories_of(thread.ticket))
+    out = TicketResponse.build(thread.ticket, thread.messages, _categories_of(thread.ticket))
+    if thread.ticket.merged_into:
+        # point to the target only if the caller may open it
+        target = store.get_ticket(thread.ticket.merged_into)
+        if target is not None and _can_read(p, target):
+            out = out.model_copy(
+                update={"merged_into": target.id, "merged_into_number": target.number}
+            )
+    return out
 
 
 # ---------------------------------------------------------------- list
