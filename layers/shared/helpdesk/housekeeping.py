@@ -149,7 +149,7 @@ def erase_requester(p: Principal, user_id: str, req: EraseRequest) -> ErasureRep
     return report
 
 
-def _mergeable(p: Principal, source: Ticket, target: Ticket, force: bool) -> None:
+def _mergeable(source: Ticket, target: Ticket, force: bool) -> None:
     if source.id == target.id:
         raise MergeNotAllowedError("A ticket cannot be merged into itself")
     if target.deleted_at is not None or target.merged_into is not None:
@@ -191,7 +191,7 @@ def merge(p: Principal, source_id: str, req: MergeRequest) -> MergeResponse:
                 target=StaffTicketSummary.of(target),
                 messages_moved=0,
             )
-        _mergeable(p, source, target, req.force)
+        _mergeable(source, target, req.force)
         thread = store.get_thread(source.id, include_notes=True)
         messages = thread.messages if thread else []
         copies = [
