@@ -88,9 +88,9 @@ def _scan() -> list[dict[str, Any]]:
 
 def _unread(messages: list[Any], side: str, read_at: str | None) -> int:
     return sum(
-        1 for m in messages if not m.internal and m.side == side and (
-            read_at is None or m.created_at > read_at
-        )
+        1
+        for m in messages
+        if not m.internal and m.side == side and (read_at is None or m.created_at > read_at)
     )
 
 
@@ -133,9 +133,7 @@ def _check(user: str) -> None:
     assert call("list_tickets", user=user)[1]["total"] == len(mine)
     _, unread, _ = call("list_tickets", user=user, query={"unread": "true"})
     assert unread["total"] == sum(1 for t in mine if t.customer_unread_count > 0)
-    assert {x["id"] for x in unread["items"]} == {
-        t.id for t in mine if t.customer_unread_count > 0
-    }
+    assert {x["id"] for x in unread["items"]} == {t.id for t in mine if t.customer_unread_count > 0}
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])

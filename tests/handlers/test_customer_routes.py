@@ -322,9 +322,7 @@ def test_another_customers_ticket_is_404_on_every_route() -> None:
 
 
 def test_org_manager_reads_the_organizations_tickets_but_cannot_change_them() -> None:
-    mine = call(
-        "create_ticket", user="mia", org="acme", body={"subject": "s", "message": "m"}
-    )[1]
+    mine = call("create_ticket", user="mia", org="acme", body={"subject": "s", "message": "m"})[1]
     create(user="zed")  # no organization
     boss = {"user": "olga", "roles": "customer,org_manager", "org": "acme"}
     status, body, _ = call("list_tickets", **boss, query={"scope": "organization"})

@@ -29,18 +29,20 @@ NOW = "2026-03-02T10:00:00.000000Z"
 
 _OPENISH = (S.OPEN, S.IN_PROGRESS, S.WAITING)
 
+_STAFF_REPLY: dict[Status, Status | type[HelpdeskError]] = {
+    S.OPEN: S.IN_PROGRESS,
+    S.IN_PROGRESS: S.IN_PROGRESS,
+    S.WAITING: S.WAITING,
+    S.RESOLVED: S.RESOLVED,
+    S.CLOSED: TicketClosedError,
+}
+
 # (action, side, from) -> to status, or the error that refuses it.
 EXPECTED: dict[tuple[Action, Side, Status], Status | type[HelpdeskError]] = {}
 for _s in Status:
     EXPECTED |= {
         (A.REPLY, C, _s): TicketClosedError if _s is S.CLOSED else S.OPEN,
-        (A.REPLY, ST, _s): {
-            S.OPEN: S.IN_PROGRESS,
-            S.IN_PROGRESS: S.IN_PROGRESS,
-            S.WAITING: S.WAITING,
-            S.RESOLVED: S.RESOLVED,
-            S.CLOSED: TicketClosedError,
-        }[_s],
+        (A.REPLY, ST, _s): _STAFF_REPLY[_s],
         (A.NOTE, C, _s): InvalidTransitionError,
         (A.NOTE, ST, _s): _s,
         (A.CLOSE, C, _s): S.CLOSED,
@@ -77,7 +79,7 @@ def ticket(status: Status, **extra: object) -> Ticket:
         message_count=1,
         staff_unread_count=1,
         version=3,
-        **extra,  # type: ignore[arg-type]
+        **extra,
     )
 
 

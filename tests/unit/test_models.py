@@ -62,8 +62,9 @@ def test_subject_is_stripped() -> None:
     assert CreateTicketRequest.model_validate(OK | {"subject": "  VPN  "}).subject == "VPN"
 
 
-@pytest.mark.parametrize(("body", "ok"), [("x", True), ("x" * 10_000, True), ("", False),
-                                          ("x" * 10_001, False)])
+@pytest.mark.parametrize(
+    ("body", "ok"), [("x", True), ("x" * 10_000, True), ("", False), ("x" * 10_001, False)]
+)
 def test_reply_message_length(body: str, ok: bool) -> None:
     if ok:
         ReplyRequest(message=body)
