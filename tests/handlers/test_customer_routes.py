@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 import time_machine
 
-from tests.conftest import call
+from tests.conftest import call, invoke, make_event
 
 pytestmark = pytest.mark.usefixtures("catalog")
 
@@ -340,3 +342,14 @@ def test_org_manager_reads_the_organizations_tickets_but_cannot_change_them() ->
         "list_tickets", **boss, query={"scope": "organization", "priority": "low"}
     )
     assert (status, body["code"]) == (400, "FILTER_COMBINATION_UNSUPPORTED")
+
+
+def test_a_body_that_is_not_utf8_is_400_not_500() -> None:
+    # Given a body API Gateway had to base64-encode (not UTF-8 text)
+    event = make_event("create_ticket", user="mia")
+    event["body"] = base64.b64encode(b"\xff\xfe{}").decode()
+    event["isBase64Encoded"] = True
+    # When created / Then 400 MALFORMED_JSON, no ticket
+    result = invoke("create_ticket", event)
+    assert result["statusCode"] == 400 and json.loads(result["body"])["code"] == "MALFORMED_JSON"
+    assert listing()[1]["total"] == 0
