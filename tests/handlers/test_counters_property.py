@@ -136,7 +136,7 @@ def _check(user: str) -> None:
     assert {x["id"] for x in unread["items"]} == {t.id for t in mine if t.customer_unread_count > 0}
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps=STEPS)
 def test_counters_equal_a_recount(steps: list[tuple[str, int]]) -> None:
     with fresh_aws():
