@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,9 +44,33 @@ class Backend:
             self.server.stop()
 
 
+def _serialize_moto_dynamodb() -> None:
+    """One DynamoDB request at a time in the embedded moto server.
+
+    moto's TransactWriteItems deep-copies the table when it starts and, if any
+    condition fails, restores that copy: writes other threads committed in the
+    meantime are silently undone (lost replies under concurrent requests).
+    DynamoDB isolates transactions; serializing moto's requests does the same here.
+    """
+    from moto.dynamodb.responses import DynamoHandler
+
+    original = DynamoHandler.call_action
+    if getattr(original, "serialized", False):
+        return
+    lock = threading.Lock()
+
+    def call_action(self: DynamoHandler) -> Any:
+        with lock:
+            return original(self)
+
+    call_action.serialized = True  # type: ignore[attr-defined]
+    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
+
+
 def start_moto(port: int = 0) -> tuple[Any, str]:
     from moto.server import ThreadedMotoServer
 
+    _serialize_moto_dynamodb()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     port = port or free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)

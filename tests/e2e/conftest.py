@@ -44,6 +44,11 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
+    yield from start_runner(tmp_path_factory)
+
+
+def start_runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
+    """A runner of its own (fresh moto), stopped when the generator is closed."""
     state = tmp_path_factory.mktemp("runner-state")
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}

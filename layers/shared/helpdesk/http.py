@@ -7,6 +7,7 @@ RFC 9457 `application/problem+json` with a stable `code`.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -127,6 +128,13 @@ def _require_json(event: dict[str, Any]) -> None:
         raise UnsupportedMediaTypeError(
             f"Content-Type {ctype} is not accepted; send application/json"
         )
+    if event.get("isBase64Encoded"):
+        # API Gateway base64-encodes bodies that are not UTF-8 text; JSON must be, and
+        # Powertools' own decoding would fail with a 500
+        try:
+            base64.b64decode(str(event["body"]), validate=True).decode("utf-8")
+        except ValueError as ex:
+            raise MalformedJsonError("The body is not UTF-8 text") from ex
     if ctype != "application/json":
         event.setdefault("headers", {})["content-type"] = "application/json"
 

@@ -1,0 +1,124 @@
+"""Every function fed its own sample event from events/, on moto.
+
+Twice: as the file is (the ids it names do not exist: the documented 404), and with
+the ids it names pointing at real items the event's caller may use (the happy path).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.conftest import EVENTS, call, invoke, load_event
+
+pytestmark = pytest.mark.usefixtures("catalog")
+
+NAMES = sorted(p.stem for p in EVENTS.glob("*.json"))
+
+# name -> (status as the file is, status with its ids existing)
+EXPECTED: dict[str, tuple[int, int]] = {
+    "admin_create_category": (201, 201),
+    "admin_create_department": (201, 201),
+    "admin_delete_category": (404, 204),
+    "admin_delete_department": (404, 204),
+    "admin_get_ticket": (404, 200),
+    "admin_list_events": (404, 200),
+    "admin_list_tickets": (200, 200),
+    "admin_read_ticket": (404, 200),
+    "admin_reply_ticket": (404, 201),
+    "admin_update_category": (404, 200),
+    "admin_update_department": (404, 200),
+    "admin_update_ticket": (404, 200),
+    "api_docs": (200, 200),
+    "close_ticket": (404, 200),
+    "create_attachment": (201, 201),
+    "create_ticket": (201, 201),
+    "delete_attachment": (404, 204),
+    "get_attachment": (404, 200),
+    "get_me": (200, 200),
+    "get_ticket": (404, 200),
+    "list_categories": (200, 200),
+    "list_departments": (200, 200),
+    "list_tickets": (200, 200),
+    "openapi": (200, 200),
+    "rate_ticket": (404, 200),
+    "read_ticket": (404, 200),
+    "reopen_ticket": (404, 200),
+    "reply_ticket": (404, 201),
+    "route_not_found": (404, 404),
+}
+
+
+def test_every_event_file_is_covered() -> None:
+    assert set(NAMES) == set(EXPECTED)
+
+
+def _problem_or_ok(result: dict[str, Any], status: int) -> None:
+    assert result["statusCode"] == status, result.get("body")
+    content_type = {k.lower(): v for k, v in (result.get("headers") or {}).items()}.get(
+        "content-type", ""
+    )
+    if status >= 400:
+        doc = json.loads(result["body"])
+        assert content_type.startswith("application/problem+json")
+        assert doc["status"] == status and doc["code"] and doc["request_id"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_event_as_checked_in(name: str) -> None:
+    # Given an empty table (with the seed catalog) / When the function gets its event
+    result = invoke(name, load_event(name))
+    # Then the documented status (problem+json for the made-up ids)
+    _problem_or_ok(result, EXPECTED[name][0])
+
+
+def _ticket(user: str, *, closed: bool = False) -> str:
+    status, body, _ = call("create_ticket", user=user, body={"subject": "s", "message": "m"})
+    assert status == 201
+    if closed:
+        assert call("close_ticket", user=user, path={"ticket_id": body["id"]})[0] == 200
+    ticket_id: str = body["id"]
+    return ticket_id
+
+
+def _existing_id(name: str, event: dict[str, Any]) -> tuple[str, str] | None:
+    """(path parameter, id of a real item the event's caller may use)."""
+    caller = (event["requestContext"].get("authorizer") or {}).get("lambda", {})
+    user = caller.get("user_id", "alice")
+    params = event.get("pathParameters") or {}
+    if "ticket_id" in params:
+        owner = user if caller.get("roles") == "customer" else "carl"
+        return "ticket_id", _ticket(owner, closed=name in ("rate_ticket", "reopen_ticket"))
+    if "category_id" in params:
+        _, cat, _ = call("admin_create_category", user="adam", roles="admin", body={"name": "X"})
+        return "category_id", cat["id"]
+    if "department_id" in params:
+        _, dep, _ = call("admin_create_department", user="adam", roles="admin", body={"name": "X"})
+        return "department_id", dep["id"]
+    if "attachment_id" in params:
+        _, att, _ = call(
+            "create_attachment",
+            user=user,
+            body={"file_name": "a.png", "content_type": "image/png", "size": 8},
+        )
+        return "attachment_id", att["id"]
+    return None
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_event_with_its_ids_existing(name: str) -> None:
+    # Given the items the event names exist and belong to its caller
+    event = load_event(name)
+    found = _existing_id(name, event)
+    if found:
+        key, real = found
+        old = event["pathParameters"][key]
+        event["pathParameters"][key] = real
+        event["rawPath"] = event["rawPath"].replace(old, real)
+        event["requestContext"]["http"]["path"] = event["rawPath"]
+    if name == "admin_update_ticket" and found:
+        event["headers"]["if-match"] = f'"{found[1]}.1"'  # the new ticket's ETag
+    # When the function gets the event / Then the happy status
+    _problem_or_ok(invoke(name, event), EXPECTED[name][1])
