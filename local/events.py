@@ -35,7 +35,25 @@ SAMPLE_BODIES: dict[str, dict[str, Any]] = {
     "POST /admin/departments": {"name": "Billing", "position": 3},
     "PATCH /admin/departments/{department_id}": {"active": False},
     "POST /attachments": {"file_name": "screenshot.png", "content_type": "image/png", "size": 2048},
+    "POST /admin/tickets/{ticket_id}/merge": {"target_id": "tkt_01jexample0000000000000001"},
+    "POST /admin/tickets/bulk": {
+        "ticket_ids": ["tkt_01jexample0000000000000000"],
+        "change": {"priority": "high"},
+    },
+    "POST /admin/requesters/{user_id}/erase": {"confirm": "alice"},
 }
+# Staff routes only an admin may call (the rest of /admin/* is for agents too).
+ADMIN_ONLY = (
+    "POST /admin/categories",
+    "PATCH /admin/categories/{category_id}",
+    "DELETE /admin/categories/{category_id}",
+    "POST /admin/departments",
+    "PATCH /admin/departments/{department_id}",
+    "DELETE /admin/departments/{department_id}",
+    "DELETE /admin/tickets/{ticket_id}",
+    "POST /admin/tickets/{ticket_id}/restore",
+    "POST /admin/requesters/{user_id}/erase",
+)
 CUSTOMER = {
     "user_id": "alice",
     "name": "Alice",
@@ -52,8 +70,11 @@ def event_name(fn: Function) -> str:
 def sample_event(fn: Function) -> dict[str, Any]:
     route = fn.routes[0]
     path = "/nope" if route.path == "$default" else route.path
-    params = dict.fromkeys(re.findall(r"\{([^}+]+)\+?\}", path), SAMPLE_ID)
-    target = re.sub(r"\{[^}]+\}", SAMPLE_ID, path)
+    params = {
+        name: "alice" if name == "user_id" else SAMPLE_ID
+        for name in re.findall(r"\{([^}+]+)\+?\}", path)
+    }
+    target = re.sub(r"\{([^}]+)\}", lambda m: params[m.group(1).rstrip("+")], path)
     body = SAMPLE_BODIES.get(route.key)
     headers = {"content-type": "application/json"} if body else {}
     raw = json.dumps(body).encode() if body else b""
@@ -63,7 +84,7 @@ def sample_event(fn: Function) -> dict[str, Any]:
     if route.authorizer:
         caller = dict(CUSTOMER)
         if route.path.startswith("/admin/"):
-            admin = route.path.startswith(("/admin/categories", "/admin/departments"))
+            admin = route.key in ADMIN_ONLY
             caller = {
                 "user_id": "olivia",
                 "name": "Olivia",
