@@ -5,13 +5,25 @@ Each model matches the `Environment` a function gets in template.yaml.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
+from typing import Any
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict
 
 
-class _Base(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+class _Base(BaseModel):
+    """A pydantic model whose fields default to the environment variable of the same name
+    (upper case). Plain pydantic rather than pydantic-settings: importing pydantic-settings
+    costs ~15% of a route's cold start (its provider modules), and env-by-name is all we use."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    def __init__(self, **values: Any) -> None:
+        for name in type(self).model_fields:
+            if name not in values and name.upper() in os.environ:
+                values[name] = os.environ[name.upper()]
+        super().__init__(**values)
 
 
 class TableSettings(_Base):
