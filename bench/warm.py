@@ -150,7 +150,7 @@ def _instrument_powertools() -> None:
     req = v.OpenAPIRequestValidationMiddleware
     res = v.OpenAPIResponseValidationMiddleware
     # The request middleware calls the rest of the chain: only its own work is validation.
-    original = req.handler
+    original: Any = req.handler
 
     def handler(self: Any, app: Any, next_middleware: Any) -> Any:
         def rest(app: Any) -> Any:
