@@ -32,14 +32,21 @@ DDB_MS_PER_CALL = 5.0
 AUTHORIZER_MS = 2.0  # a cached token verification
 MEMORY_GB = 0.25
 AUTHORIZER_GB = 0.5
-MIX = {  # a typical mix, per 100 requests
-    "GET /tickets": 30,
-    "GET /tickets/{id}": 30,
-    "GET /categories": 5,
-    "GET /me": 5,
-    "POST /tickets/{id}/messages": 15,
+S3_PUT_PER_M = 5.00  # S3 PUT, COPY, POST, LIST requests ($0.005 per 1,000)
+S3_GET_PER_M = 0.40  # S3 GET, HEAD and other requests ($0.0004 per 1,000); DELETE is free
+MIX = {  # a typical mix, per 100 requests: a customer portal and an agent desk
+    "GET /tickets": 15,
+    "GET /tickets/{ticket_id}": 15,
     "POST /tickets": 5,
-    "POST /tickets/{id}/read": 10,
+    "POST /tickets/{ticket_id}/messages": 8,
+    "POST /tickets/{ticket_id}/read": 5,
+    "GET /me": 3,
+    "GET /categories": 2,
+    "GET /admin/tickets": 15,
+    "GET /admin/tickets/{ticket_id}": 15,
+    "POST /admin/tickets/{ticket_id}/messages": 7,
+    "PATCH /admin/tickets/{ticket_id}": 5,
+    "POST /admin/tickets/{ticket_id}/read": 5,
 }
 
 
@@ -80,26 +87,36 @@ def run(module: str, *args: str) -> str:
 
 def cost_table(warm: dict[str, dict[str, float]]) -> str:
     lines = [
-        "| route | calls | WRU | RRU | assumed ms | $ per million requests |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| route | calls | WRU | RRU | S3 requests | assumed ms | Lambda $ | DynamoDB $ | S3 $ | "
+        "$ per million requests |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     per_route: dict[str, float] = {}
     for route, w in warm.items():
+        public = route.startswith(("GET /openapi.json", "GET /docs", "$default"))
         ms = w["ours_ms"] + DDB_MS_PER_CALL * w["calls"] + 1.0
-        lam = PRICE["lambda_req_per_m"] * 2 + 1e6 * (
-            PRICE["lambda_gb_s_arm"] * (MEMORY_GB * ms + AUTHORIZER_GB * AUTHORIZER_MS) / 1000
+        auth_gb_ms = 0.0 if public else AUTHORIZER_GB * AUTHORIZER_MS
+        lam = PRICE["lambda_req_per_m"] * (1 if public else 2) + 1e6 * (
+            PRICE["lambda_gb_s_arm"] * (MEMORY_GB * ms + auth_gb_ms) / 1000
         )
         ddb = w["wru"] * PRICE["ddb_wru_per_m"] + w["rru"] * PRICE["ddb_rru_per_m"]
-        total = PRICE["http_api_per_m"] + lam + ddb
+        s3 = w["s3_put"] * S3_PUT_PER_M + w["s3_get"] * S3_GET_PER_M
+        total = PRICE["http_api_per_m"] + lam + ddb + s3
         per_route[route] = total
         lines.append(
-            f"| {route} | {w['calls']:.0f} | {w['wru']:.0f} | {w['rru']:.1f} | {ms:.1f} | {total:.2f} |"
+            f"| {route} | {w['calls']:.0f} | {w['wru']:.0f} | {w['rru']:.1f} | "
+            f"{w['s3_put'] + w['s3_get']:.0f} | {ms:.1f} | {lam:.2f} | {ddb:.2f} | {s3:.2f} | "
+            f"{total:.2f} |"
         )
-    mix = sum(per_route[r] * n for r, n in MIX.items() if r in per_route) / sum(MIX.values())
+    in_mix = {r: n for r, n in MIX.items() if r in per_route}
+    mix = sum(per_route[r] * n for r, n in in_mix.items()) / sum(in_mix.values())
     lines += [
         "",
-        f"**Typical mix** ({', '.join(f'{n}% {r}' for r, n in MIX.items())}): "
-        f"**${mix:.2f} per million requests**.",
+        f"**Typical mix** ({', '.join(f'{n}% {r}' for r, n in in_mix.items())}): "
+        f"**${mix:.2f} per million requests**. Writes dominate: a ticket transaction rewrites "
+        "the ticket and its list entries (2 WRU per item and KB), so the cost of a write grows "
+        "with the number of lists a ticket is in. A create_attachment upload adds one S3 PUT "
+        "($0.005 per 1,000) billed when the client posts the file.",
         "",
         "For scale: a team of 10 agents handling 10,000 tickets a month at ~40 API requests per "
         f"ticket (portal, agent views, replies) makes 400,000 requests: about **${mix * 0.4:.2f} a month** "

@@ -52,6 +52,9 @@ from tests.conftest import (  # noqa: E402
 )
 
 SEGMENTS = ("validation", "serialisation", "logic", "aws")
+# S3 request pricing tiers (DELETE is free)
+S3_PUT_TIER = {"PutObject", "CopyObject", "PostObject", "ListObjectsV2"}
+S3_GET_TIER = {"GetObject", "HeadObject"}
 
 
 class Clock:
@@ -403,6 +406,8 @@ def main() -> None:
                     "calls": len(r["calls"]),
                     "wru": r["wru"],
                     "rru": r["rru"],
+                    "s3_put": sum(1 for svc, op in r["calls"] if svc == "s3" and op in S3_PUT_TIER),
+                    "s3_get": sum(1 for svc, op in r["calls"] if svc == "s3" and op in S3_GET_TIER),
                 }
                 for r in rows
             }
