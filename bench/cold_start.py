@@ -31,7 +31,7 @@ PROBE = (
 BASELINE = ROOT / "bench" / "baseline"
 FLOOR = ROOT / "bench" / "floor"
 BASE = "(baseline: boto3 + json)"
-HOUSE = "(floor: Powertools resolver + pydantic)"
+HOUSE = "(floor: boto3 + Powertools resolver + pydantic)"
 
 
 def measure(code_dir: Path) -> tuple[float, float]:
@@ -41,7 +41,6 @@ def measure(code_dir: Path) -> tuple[float, float]:
         "TABLE_NAME": "bench",
         "BUCKET_NAME": "bench",
         "AWS_DEFAULT_REGION": "us-east-1",
-        "PYTHONDONTWRITEBYTECODE": "0",
     }
     out = subprocess.run(
         [sys.executable, "-c", PROBE],

@@ -17,7 +17,7 @@ class _Base(BaseModel):
     (upper case). Plain pydantic rather than pydantic-settings: importing pydantic-settings
     costs ~15% of a route's cold start (its provider modules), and env-by-name is all we use."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     def __init__(self, **values: Any) -> None:
         for name in type(self).model_fields:
