@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from typing import Any
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict
 
@@ -24,6 +24,13 @@ class _Base(BaseModel):
             if name not in values and name.upper() in os.environ:
                 values[name] = os.environ[name.upper()]
         super().__init__(**values)
+
+    @classmethod
+    def from_environment(cls) -> Self:
+        """Every field from the environment (a missing required one is a ValidationError)."""
+        return cls.model_validate(
+            {n: os.environ[n.upper()] for n in cls.model_fields if n.upper() in os.environ}
+        )
 
 
 class TableSettings(_Base):
@@ -67,14 +74,14 @@ class AttachmentSettings(_Base):
 
 @lru_cache(maxsize=1)
 def attachment_settings() -> AttachmentSettings:
-    return AttachmentSettings()  # fields come from the environment
+    return AttachmentSettings.from_environment()
 
 
 @lru_cache(maxsize=1)
 def table_settings() -> TableSettings:
-    return TableSettings()  # fields come from the environment
+    return TableSettings.from_environment()
 
 
 @lru_cache(maxsize=1)
 def auth_settings() -> AuthSettings:
-    return AuthSettings()
+    return AuthSettings.from_environment()
