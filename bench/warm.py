@@ -1,18 +1,28 @@
-"""Warm overhead and round trips per route, in-process.
+"""Warm overhead and round trips for every route in template.yaml, in-process.
 
-Each route's handler is invoked through `lambda_handler` with a realistic event
-(a ticket to act on exists) against moto in-process. botocore event hooks time
-every AWS call, so "our code" = wall time minus time inside AWS calls: routing,
-validation, our logic and serialisation, without the backend. Round trips are
-the calls one request makes.
+For each function with a route (discovered from the template, its event from
+events/<function>.json), the objects its path names are created in moto (a
+ticket owned by the event's user, an attachment, a category, a department),
+then one real invocation against moto records every AWS call and its parsed
+response (the round trips, from botocore event hooks). The timed invocations
+replay those responses through botocore's `Stubber`, so no backend runs: what
+is measured is our code, Powertools and botocore's client side. The time
+inside AWS calls (request build to parsed response, botocore hooks) is then
+subtracted: "ours" = routing + validation + logic + serialisation.
 
-    python -m bench.warm [--n 1000]
+A second, shorter pass with timers on Powertools' request validation, response
+serialisation/validation and the route function itself splits "ours" into
+shares (the rest is routing and plumbing: entrypoint, logger, route match,
+response building).
+
+    python -m bench.warm [--n 1000] [--only get_ticket,create_ticket]
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import functools
 import json
 import os
 import statistics
@@ -32,157 +42,355 @@ os.environ.update(
 for _v in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
     os.environ.pop(_v, None)
 
-from tests.conftest import BUCKET, TABLE, FakeContext, load_event, load_function  # noqa: E402
+from tests.conftest import (  # noqa: E402
+    BUCKET,
+    EVENTS,
+    TABLE,
+    FakeContext,
+    load_event,
+    load_function,
+)
 
-Setup = Callable[[dict[str, Any]], dict[str, Any]]
+SEGMENTS = ("validation", "serialisation", "logic", "aws")
+# S3 request pricing tiers (DELETE is free)
+S3_PUT_TIER = {"PutObject", "CopyObject", "PostObject", "ListObjectsV2"}
+S3_GET_TIER = {"GetObject", "HeadObject"}
 
 
 class Clock:
-    """Time spent inside AWS calls, botocore's client side included (params .. parsed response)."""
+    """AWS calls: what one request makes, their request units and the time spent inside them."""
 
     def __init__(self) -> None:
         self.inside = 0.0
-        self.calls: list[str] = []
+        self.calls: list[tuple[str, str]] = []  # (service, operation)
+        self.responses: list[dict[str, Any]] = []
         self.wru = 0.0
         self.rru = 0.0
         self._t = 0.0
+        self._params: dict[str, Any] = {}
 
-    def before(self, params: dict[str, Any], model: Any, **_: Any) -> None:
-        self.calls.append(f"{model.service_model.service_name}:{model.name}")
-        if model.name == "TransactWriteItems":
-            # transactional writes cost 2 WRU per started KB of each item
-            self.wru += sum(2 * (len(json.dumps(i)) // 1024 + 1) for i in params["TransactItems"])
-        elif model.name in ("PutItem", "UpdateItem", "DeleteItem"):
-            self.wru += 1
+    def reset(self) -> None:
+        self.calls, self.responses = [], []
+        self.wru = self.rru = 0.0
+
+    def before(self, **kwargs: Any) -> None:
+        # Presigning also fires this hook but makes no call (no after-call): counted in `after`.
+        self._params = kwargs["params"]
         self._t = time.perf_counter()
 
-    def after(self, parsed: dict[str, Any], model: Any, **_: Any) -> None:
-        self.inside += time.perf_counter() - self._t
+    def after(self, **kwargs: Any) -> None:
+        parsed: dict[str, Any] = kwargs["parsed"]
+        model = kwargs["model"]
+        dt = time.perf_counter() - self._t
+        SEG.credit("aws", dt)
+        self.inside += dt
+        self.calls.append((model.service_model.service_name, model.name))
+        if model.name == "TransactWriteItems":
+            # transactional writes cost 2 WRU per started KB of each item
+            self.wru += sum(
+                2 * (len(json.dumps(i)) // 1024 + 1) for i in self._params["TransactItems"]
+            )
+        elif model.name in ("PutItem", "UpdateItem", "DeleteItem"):
+            self.wru += 1
+        self.responses.append({k: v for k, v in parsed.items() if k != "ResponseMetadata"})
         if model.name in ("Query", "GetItem", "BatchGetItem"):
             items = parsed.get("Items") or ([parsed["Item"]] if "Item" in parsed else [])
             size = len(json.dumps(items, default=str))
-            self.rru += (
-                max(1, (size // 4096 + 1)) * 0.5
-            )  # eventually consistent: half a unit per 4 KB
+            consistent = model.name == "GetItem" and parsed.get("ConsistentRead")
+            self.rru += max(1, size // 4096 + 1) * (1.0 if consistent else 0.5)
 
 
-def _customer(event: dict[str, Any], user: str = "bench-alice") -> dict[str, Any]:
+class Segments:
+    """Exclusive time per segment (a segment's children are not counted in it)."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.total: dict[str, float] = dict.fromkeys(SEGMENTS, 0.0)
+        self._stack: list[tuple[str, float, float]] = []  # (name, start, children)
+
+    def push(self, name: str) -> None:
+        if self.on:
+            self._stack.append((name, time.perf_counter(), 0.0))
+
+    def pop(self) -> None:
+        if not self.on or not self._stack:
+            return
+        name, start, children = self._stack.pop()
+        dt = time.perf_counter() - start
+        self.total[name] += dt - children
+        if self._stack:
+            parent, pstart, pchildren = self._stack[-1]
+            self._stack[-1] = (parent, pstart, pchildren + dt)
+
+    def credit(self, name: str, dt: float) -> None:
+        """`dt` seconds spent in `name` inside the current segment (not a wrapped call)."""
+        if not self.on:
+            return
+        self.total[name] += dt
+        if self._stack:
+            top, start, children = self._stack[-1]
+            self._stack[-1] = (top, start, children + dt)
+
+    def wrap(self, fn: Callable[..., Any], name: str) -> Callable[..., Any]:
+        @functools.wraps(fn)  # Powertools inspects the route's signature through __wrapped__
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            self.push(name)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.pop()
+
+        timed._bench_timed = True  # type: ignore[attr-defined]
+        return timed
+
+
+SEG = Segments()
+
+
+def _instrument_powertools() -> None:
+    from aws_lambda_powertools.event_handler.middlewares import openapi_validation as v
+
+    req = v.OpenAPIRequestValidationMiddleware
+    res = v.OpenAPIResponseValidationMiddleware
+    # The request middleware calls the rest of the chain: only its own work is validation.
+    original: Any = req.handler
+
+    def handler(self: Any, app: Any, next_middleware: Any) -> Any:
+        def rest(app: Any) -> Any:
+            SEG.push("plumbing")
+            try:
+                return next_middleware(app)
+            finally:
+                SEG.pop()
+
+        SEG.push("validation")
+        try:
+            return original(self, app, rest)
+        finally:
+            SEG.pop()
+
+    req.handler = handler  # type: ignore[method-assign]
+    res._handle_response = SEG.wrap(res._handle_response, "serialisation")  # type: ignore[method-assign]
+    SEG.total["plumbing"] = 0.0
+
+
+def _route_key(route: Any) -> str:
+    return f"{route.method} {route.path}" if route.path != "$default" else "$default"
+
+
+def _prepare(fn_name: str, event: dict[str, Any]) -> dict[str, Any]:
+    """The event with its path naming fresh objects that the route can act on."""
+    from helpdesk import attachments, catalog, tickets
+    from helpdesk.models import (
+        CategoryCreateRequest,
+        CreateAttachmentRequest,
+        CreateTicketRequest,
+        DepartmentCreateRequest,
+    )
+    from helpdesk.principal import principal_from_event
+
     event = copy.deepcopy(event)
-    event["requestContext"]["authorizer"] = {
-        "lambda": {
-            "user_id": user,
-            "name": "Bench",
-            "email": "b@example.com",
-            "roles": "customer",
-            "org_id": "",
-        }
-    }
+    customer = principal_from_event(load_event("get_ticket"))
+    admin = principal_from_event(load_event("admin_create_category"))
+    params = event.get("pathParameters") or {}
+    headers = event.get("headers") or {}
+    for key, old in list(params.items()):
+        if key == "ticket_id":
+            ticket = tickets.create_ticket(
+                customer, CreateTicketRequest(subject="Bench", message="hello")
+            )
+            new = ticket.id
+            if "if-match" in headers:
+                headers["if-match"] = f'"{ticket.etag}"' if '"' not in ticket.etag else ticket.etag
+            if fn_name in ("reopen_ticket", "rate_ticket"):  # they act on a closed ticket
+                tickets.close(customer, new)
+        elif key == "attachment_id":
+            new = attachments.request_upload(
+                customer,
+                CreateAttachmentRequest(file_name="a.txt", content_type="text/plain", size=5),
+            ).id
+        elif key == "category_id":
+            new = catalog.create_category(admin, CategoryCreateRequest(name=f"c {fn_name}")).id
+        elif key == "department_id":
+            new = catalog.create_department(admin, DepartmentCreateRequest(name=f"d {fn_name}")).id
+        else:
+            continue
+        params[key] = new
+        event["rawPath"] = event["rawPath"].replace(old, new)
+        event["requestContext"]["http"]["path"] = event["requestContext"]["http"]["path"].replace(
+            old, new
+        )
     return event
+
+
+def _client_of(service: str) -> Any:
+    from helpdesk import attachments, store
+
+    return store.client() if service == "dynamodb" else attachments.client()
+
+
+def _snake(op: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in op).lstrip("_")
+
+
+def measure(fn_name: str, route: str, n: int, clock: Clock) -> dict[str, Any]:
+    from botocore.stub import Stubber
+
+    module = load_function(fn_name)
+    handler = module.lambda_handler
+    for r in module.app._static_routes + module.app._dynamic_routes:
+        if not getattr(r.func, "_bench_timed", False):
+            _ = r.dependant, r.has_dependencies  # computed from the unwrapped function
+            r.func = SEG.wrap(r.func, "logic")
+            if not r._middleware_stack_built:  # the stack starts from the function itself
+                r._middleware_stack = r.func
+    ctx = FakeContext()
+    event = _prepare(fn_name, load_event(fn_name))
+    clock.reset()
+    result = handler(copy.deepcopy(event), ctx)  # against moto: records the round trips
+    status = result["statusCode"]
+    calls, responses, wru, rru = list(clock.calls), list(clock.responses), clock.wru, clock.rru
+    assert len(calls) == len(responses), (fn_name, calls, responses, result)
+    stubbers = {s: Stubber(_client_of(s)) for s in {c[0] for c in calls}}
+
+    def run_once() -> float:
+        for (service, op), parsed in zip(calls, responses, strict=True):
+            stubbers[service].add_response(_snake(op), parsed)
+        e = copy.deepcopy(event)
+        clock.inside = 0.0
+        t = time.perf_counter()
+        out = handler(e, ctx)
+        dt = time.perf_counter() - t
+        assert out["statusCode"] == status, (route, out)
+        return dt
+
+    ours, total = [], []
+    for s in stubbers.values():
+        s.activate()
+    try:
+        run_once()  # the first stubbed call builds botocore's caches for the replay
+        for _ in range(n):
+            dt = run_once()
+            total.append(dt * 1000)
+            ours.append((dt - clock.inside) * 1000)
+        SEG.total = dict.fromkeys([*SEGMENTS, "plumbing"], 0.0)
+        SEG.on = True
+        k = max(20, n // 5)
+        profiled = 0.0
+        for _ in range(k):
+            SEG.push("plumbing")
+            profiled += run_once()
+            SEG.pop()
+        SEG.on = False
+    finally:
+        for s in stubbers.values():
+            s.deactivate()
+    mine = max(1e-9, sum(v for s, v in SEG.total.items() if s != "aws"))
+    share = {s: SEG.total[s] / mine for s in ("validation", "serialisation", "logic", "plumbing")}
+    return {
+        "route": route,
+        "function": fn_name,
+        "status": status,
+        "ours": sorted(ours),
+        "total_median": statistics.median(total),
+        "calls": calls,
+        "wru": wru,
+        "rru": rru,
+        "share": share,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--only", default="")
     parser.add_argument("--out", default="")
     args = parser.parse_args()
 
     from moto import mock_aws
 
+    from local.template import app
+
+    tpl = app()
+    targets: list[tuple[str, str]] = []
+    missing: list[str] = []
+    for fn in tpl.functions.values():
+        name = fn.code_uri.rstrip("/").rsplit("/", 1)[-1]
+        if not fn.routes or (args.only and name not in args.only.split(",")):
+            continue
+        if not (EVENTS / f"{name}.json").exists():
+            missing.append(name)
+            continue
+        targets.append((name, ", ".join(_route_key(r) for r in fn.routes)))
+
     with mock_aws():
-        from helpdesk import store
-        from helpdesk.models import CreateTicketRequest
-        from helpdesk.principal import Principal
-        from helpdesk.tickets import create_ticket
+        from helpdesk import attachments, aws, store
         from local.backend import create_resources
         from local.seed import seed_catalog
-        from local.template import app
 
-        create_resources(app(), None, "us-east-1", TABLE, BUCKET)
-        seed_catalog()
-        alice = Principal(user_id="bench-alice", name="Bench")
-        ticket = create_ticket(alice, CreateTicketRequest(subject="Bench", message="hello"))
-
-        def on_ticket(name: str) -> dict[str, Any]:
-            event = _customer(load_event(name))
-            event["pathParameters"] = {"ticket_id": ticket.id}
-            event["rawPath"] = event["rawPath"].replace("tkt_01jexample0000000000000000", ticket.id)
-            return event
-
-        routes: dict[str, Callable[[], dict[str, Any]]] = {
-            "GET /me": lambda: _customer(load_event("get_me")),
-            "GET /categories": lambda: _customer(load_event("list_categories")),
-            "GET /departments": lambda: _customer(load_event("list_departments")),
-            "GET /tickets": lambda: _customer(load_event("list_tickets")),
-            "GET /tickets/{id}": lambda: on_ticket("get_ticket"),
-            "POST /tickets": lambda: _customer(load_event("create_ticket")),
-            "POST /tickets/{id}/messages": lambda: on_ticket("reply_ticket"),
-            "POST /tickets/{id}/read": lambda: on_ticket("read_ticket"),
-        }
-        handlers = {
-            "GET /me": "get_me",
-            "GET /categories": "list_categories",
-            "GET /departments": "list_departments",
-            "GET /tickets": "list_tickets",
-            "GET /tickets/{id}": "get_ticket",
-            "POST /tickets": "create_ticket",
-            "POST /tickets/{id}/messages": "reply_ticket",
-            "POST /tickets/{id}/read": "read_ticket",
-        }
+        # Hooks on the session before any client exists: every client inherits them.
         clock = Clock()
-        client = store.client()
-        client.meta.events.register("provide-client-params.*.*", clock.before)
-        client.meta.events.register("after-call.*.*", clock.after)
-        rows = []
-        for route, make_event in routes.items():
-            handler = load_function(handlers[route]).lambda_handler
-            ctx = FakeContext()
-            event = make_event()
-            result = handler(copy.deepcopy(event), ctx)  # warm up (first call builds caches)
-            assert result["statusCode"] < 300, (route, result)
-            clock.calls.clear()
-            clock.wru = clock.rru = 0.0
-            handler(copy.deepcopy(event), ctx)
-            calls, wru, rru = list(clock.calls), clock.wru, clock.rru
-            ours, total = [], []
-            # moto's transactions are slow (it copies the table): writes get a tenth of the runs
-            for _ in range(args.n if route.startswith("GET") else max(20, args.n // 10)):
-                e = copy.deepcopy(event)
-                clock.inside = 0.0
-                t = time.perf_counter()
-                handler(e, ctx)
-                dt = time.perf_counter() - t
-                total.append(dt * 1000)
-                ours.append((dt - clock.inside) * 1000)
-            rows.append(
-                (
-                    route,
-                    statistics.median(ours),
-                    statistics.quantiles(ours, n=100)[98],
-                    statistics.median(total),
-                    calls,
-                    wru,
-                    rru,
-                )
-            )
+        store.client.cache_clear()
+        attachments.client.cache_clear()
+        aws.session().register("provide-client-params.*.*", clock.before)
+        aws.session().register("after-call.*.*", clock.after)
+        _instrument_powertools()
+        create_resources(tpl, None, "us-east-1", TABLE, BUCKET)
+        seed_catalog()
+        rows = [measure(name, route, args.n, clock) for name, route in sorted(targets)]
+
     lines = [
-        f"In-process, {args.n} invocations per route after one warm-up; moto in-process answers AWS calls,",
-        'and the time inside them is subtracted ("ours" = routing + validation + logic + serialisation).',
+        f"{args.n} stubbed invocations per route after two warm-ups (Python, in-process), "
+        "min/median/max of our time; shares from a further "
+        f"{max(20, args.n // 5)} timed invocations.",
         "",
-        "| route | ours median ms | ours p99 ms | with moto median ms | AWS calls per request | WRU | RRU |",
-        "|---|---:|---:|---:|---|---:|---:|",
+        "| route | function | status | ours min ms | ours median ms | ours max ms | "
+        "with botocore ms | validation | serialisation | route logic | routing + plumbing |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for route, med, p99, tot, calls, wru, rru in rows:
-        counted: dict[str, int] = {}
-        for c in calls:
-            counted[c] = counted.get(c, 0) + 1
-        desc = (
-            ", ".join(
-                f"{k.split(':')[1]}{' x' + str(v) if v > 1 else ''}" for k, v in counted.items()
-            )
-            or "none"
-        )
+    for r in rows:
+        o, s = r["ours"], r["share"]
         lines.append(
-            f"| {route} | {med:.2f} | {p99:.2f} | {tot:.2f} | {len(calls)}: {desc} | {wru:.0f} | {rru:.1f} |"
+            f"| {r['route']} | {r['function']} | {r['status']} | {o[0]:.2f} | "
+            f"{statistics.median(o):.2f} | {o[-1]:.2f} | {r['total_median']:.2f} | "
+            f"{s['validation']:.0%} | {s['serialisation']:.0%} | {s['logic']:.0%} | {s['plumbing']:.0%} |"
+        )
+    worst = max(rows, key=lambda r: statistics.median(r["ours"]))
+    over = [r["route"] for r in rows if statistics.median(r["ours"]) >= 2.0]
+    lines += [
+        "",
+        f"Slowest: **{worst['route']}** at **{statistics.median(worst['ours']):.2f} ms** median. "
+        + (
+            f"Over the 2 ms target: {', '.join(over)}."
+            if over
+            else "Every route is under the 2 ms target."
+        ),
+    ]
+    if missing:
+        lines.append(f"\nNot measured (no event in events/): {', '.join(missing)}.")
+    lines += [
+        "",
+        "### Round trips",
+        "",
+        "What one request makes, from botocore's event hooks (the recorded invocation). "
+        "WRU/RRU: DynamoDB request units (transactional writes 2 per started KB and item; "
+        "eventually consistent reads half a unit per 4 KB).",
+        "",
+        "| route | DynamoDB calls | S3 calls | calls | WRU | RRU |",
+        "|---|---|---|---:|---:|---:|",
+    ]
+    for r in rows:
+
+        def desc(service: str, calls: list[tuple[str, str]]) -> str:
+            counted: dict[str, int] = {}
+            for svc, op in calls:
+                if svc == service:
+                    counted[op] = counted.get(op, 0) + 1
+            return ", ".join(f"{op}{' x' + str(v) if v > 1 else ''}" for op, v in counted.items())
+
+        lines.append(
+            f"| {r['route']} | {desc('dynamodb', r['calls']) or '-'} | {desc('s3', r['calls']) or '-'} "
+            f"| {len(r['calls'])} | {r['wru']:.0f} | {r['rru']:.1f} |"
         )
     text = "\n".join(lines) + "\n"
     print(text)
@@ -192,7 +400,15 @@ def main() -> None:
     print(
         json.dumps(
             {
-                r[0]: {"ours_ms": round(r[1], 2), "calls": len(r[4]), "wru": r[5], "rru": r[6]}
+                r["route"]: {
+                    "function": r["function"],
+                    "ours_ms": round(statistics.median(r["ours"]), 3),
+                    "calls": len(r["calls"]),
+                    "wru": r["wru"],
+                    "rru": r["rru"],
+                    "s3_put": sum(1 for svc, op in r["calls"] if svc == "s3" and op in S3_PUT_TIER),
+                    "s3_get": sum(1 for svc, op in r["calls"] if svc == "s3" and op in S3_GET_TIER),
+                }
                 for r in rows
             }
         )

@@ -14,6 +14,7 @@ import argparse
 import importlib.util
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -115,6 +116,31 @@ def _add_errors(op: dict[str, Any], public: bool) -> None:
     op["responses"] = dict(sorted(responses.items()))
 
 
+def _link_creates(paths: dict[str, dict[str, Any]], schemas: dict[str, Any]) -> None:
+    """OpenAPI links from each create (POST P answering 201 with an `id`) to the operations on
+    P/{param}...: clients and schemathesis' stateful tests follow create -> get -> reply."""
+    for path, item in paths.items():
+        op = item.get("post")
+        created = ((op or {}).get("responses") or {}).get("201", {})
+        schema = created.get("content", {}).get("application/json", {}).get("schema", {})
+        ref = schema.get("$ref", "").rsplit("/", 1)[-1]
+        if "id" not in schemas.get(ref, {}).get("properties", {}):
+            continue
+        links: dict[str, Any] = {}
+        for target, target_item in sorted(paths.items()):
+            m = re.fullmatch(re.escape(path) + r"/\{(\w+)\}(/.*)?", target)
+            if not m:
+                continue
+            for method, target_op in sorted(target_item.items()):
+                links[target_op["operationId"]] = {
+                    "operationId": target_op["operationId"],
+                    "parameters": {m.group(1): "$response.body#/id"},
+                    "description": f"{method.upper()} {target} on what was just created",
+                }
+        if links:
+            created["links"] = links
+
+
 def build() -> dict[str, Any]:
     """The whole API's OpenAPI document, from the code."""
     os.environ.setdefault("TABLE_NAME", "openapi")
@@ -133,6 +159,8 @@ def build() -> dict[str, Any]:
         for path, item in doc.get("paths", {}).items():
             for method, op in item.items():
                 _add_errors(op, public)
+                # Powertools documents a body from the return type; a 204 has none by definition.
+                op.get("responses", {}).get("204", {}).pop("content", None)
                 if not public:
                     op["security"] = [{"bearerAuth": []}]
                 op["x-function"] = name
@@ -143,6 +171,7 @@ def build() -> dict[str, Any]:
             if key in schemas and schemas[key] != schema:
                 raise SystemExit(f"two different schemas are both called {key}: rename one")
             schemas[key] = schema
+    _link_creates(paths, schemas)
     return {
         "openapi": "3.1.0",
         "info": {

@@ -87,3 +87,39 @@ def test_operation_conforms_to_the_document(
         case.validate_response(response, checks=CHECKS)
 
     check()
+
+
+STATEFUL_EXAMPLES = 15  # scenarios; each a create followed by up to 3 linked calls
+
+
+def test_linked_operations_conform_statefully(runner: Runner, tokens: dict[str, str]) -> None:
+    # Given the document's links (create -> get / reply / close / ... on what was created)
+    schema = schemathesis.openapi.from_dict(document())
+    base = schema.as_state_machine()
+    linked_ok: list[str] = []
+
+    class Machine(base):  # type: ignore[valid-type,misc]
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            secured = bool(document()["paths"][case.path][case.method.lower()].get("security"))
+            headers = {"Authorization": f"Bearer {tokens[_role(case.path)]}"} if secured else {}
+            return {"base_url": runner.url, "headers": headers}
+
+        def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
+            case.validate_response(response, checks=CHECKS)
+            if "{" in case.path and response.status_code < 300:
+                linked_ok.append(f"{case.method} {case.path}")
+
+    # When schemathesis walks them, each step's response is checked like a single operation's
+    # Then no step fails the default checks
+    Machine.run(
+        settings=settings(
+            max_examples=STATEFUL_EXAMPLES,
+            stateful_step_count=4,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            phases=[Phase.generate],
+            database=None,
+        )
+    )
+    # And the links were followed: some call on a created object succeeded
+    assert linked_ok, "no linked call reached an object created earlier in the scenario"
