@@ -48,6 +48,8 @@ S3_METHODS = {
     "put_object",
     "copy_object",
     "delete_object",
+    "delete_objects",
+    "get_paginator",
 }
 # Powertools' DynamoDB idempotency store reads, writes, updates and deletes its records.
 IDEMPOTENCY = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}

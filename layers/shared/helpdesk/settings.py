@@ -80,7 +80,7 @@ class HousekeepingSettings(_Base):
 
 @lru_cache(maxsize=1)
 def housekeeping_settings() -> HousekeepingSettings:
-    return HousekeepingSettings()  # fields come from the environment
+    return HousekeepingSettings.from_environment()
 
 
 @lru_cache(maxsize=1)
