@@ -30,7 +30,7 @@ DYNAMODB = {
     "put_item": {"dynamodb:PutItem"},
     "update_item": {"dynamodb:UpdateItem"},
     "delete_item": {"dynamodb:DeleteItem"},
-    "batch_write_item": {"dynamodb:PutItem", "dynamodb:DeleteItem"},
+    "batch_write_item": {"dynamodb:BatchWriteItem"},
     "transact_get_items": {"dynamodb:GetItem"},
     "scan": {"dynamodb:Scan"},
 }
@@ -52,6 +52,13 @@ S3_METHODS = {
     "get_paginator",
 }
 # Powertools' DynamoDB idempotency store reads, writes, updates and deletes its records.
+# What Lambda's event source mapping reads a table's stream with (on the function's role).
+STREAM_READ = {
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+    "dynamodb:ListStreams",
+}
 IDEMPOTENCY = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
 
 Node = tuple[str, str]  # (module, top-level function), module "" for a function's app.py
@@ -206,6 +213,9 @@ def test_each_function_is_granted_only_what_its_code_can_do(tpl: App) -> None:
         ddb, s3 = _granted(fn.properties)
         actions, uses_s3 = code_actions(ROOT / fn.code_uri)
         # Then no DynamoDB grant is beyond the code, and S3 only where the code calls S3
+        events = (fn.properties.get("Events") or {}).values()
+        if any(e.get("Type") == "DynamoDB" for e in events):
+            actions |= STREAM_READ
         extra = ddb - actions
         if extra:
             too_much[name] = extra
