@@ -6,6 +6,7 @@ Pages call the same layer services as the API functions, so every rule is the sa
 from __future__ import annotations
 
 import hmac
+import logging
 import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -40,6 +41,7 @@ from helpdesk.models import (
 )
 from helpdesk.principal import Principal, Role
 
+log = logging.getLogger("web_console")
 HERE = Path(__file__).resolve().parent
 STAGE = os.environ.get("STAGE", "")
 DEV_SIGNIN = STAGE == "local"  # the development sign-in page exists only under the local runner
@@ -88,11 +90,11 @@ def current(request: Request) -> dict[str, Any] | None:
     return session.read(SECRET, request.cookies.get(session.COOKIE)) if SECRET else None
 
 
-def page(request: Request, name: str, status: int = 200, **ctx: Any) -> Response:
+def page(request: Request, name: str, http_status: int = 200, **ctx: Any) -> Response:
     data = current(request)
     p = session.principal(data) if data else None
     ctx |= {"me": p, "csrf": data["csrf"] if data else "", "dev_signin": DEV_SIGNIN}
-    return templates.TemplateResponse(request, name, ctx, status_code=status)
+    return templates.TemplateResponse(request, name, ctx, status_code=http_status)
 
 
 def problem_page(request: Request, code: str, status: int, title: str, detail: str) -> Response:
@@ -363,6 +365,7 @@ async def on_error(request: Request, exc: Exception) -> Response:
         return problem_page(request, "VALIDATION_FAILED", 422, "Validation failed", detail)
     if isinstance(exc, ValueError):
         return problem_page(request, "BAD_REQUEST", 400, "Bad request", str(exc))
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
     return problem_page(request, "INTERNAL_ERROR", 500, "Internal error", "Please try again.")
 
 
