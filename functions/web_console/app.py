@@ -24,8 +24,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-import console_session as session
 from helpdesk import attachments, catalog, desk, tickets
+from helpdesk import websession as session
 from helpdesk.domain import Status
 from helpdesk.errors import HelpdeskError
 from helpdesk.models import (

@@ -49,9 +49,7 @@ def browser() -> Iterator[Any]:
 
     # launch() gives Chromium a new empty profile directory of its own each time
     with sync_playwright() as pw:
-        b = pw.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=FLAGS, timeout=WAIT_MS
-        )
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS, timeout=WAIT_MS)
         yield b
         b.close()
 

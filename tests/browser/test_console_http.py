@@ -59,9 +59,7 @@ def test_a_form_post_without_the_csrf_token_is_refused(runner: Runner, user: str
 
     # When a form is posted without the token, and with a wrong one
     missing = client.post("/app/tickets/new", data={"subject": "x", "message": "y"})
-    wrong = client.post(
-        "/app/tickets/new", data={"csrf": "forged", "subject": "x", "message": "y"}
-    )
+    wrong = client.post("/app/tickets/new", data={"csrf": "forged", "subject": "x", "message": "y"})
 
     # Then both are refused with a readable page, and no ticket was opened
     for r in (missing, wrong):

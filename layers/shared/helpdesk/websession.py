@@ -1,4 +1,8 @@
-"""The console's session cookie: a signed, expiring record of who signed in."""
+"""The web console's session cookie: a signed, expiring record of who signed in.
+
+`issue` packs the principal (and a per-session CSRF token) into base64 JSON signed
+with HMAC-SHA256; `read` returns it only if the signature holds and it has not expired.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +33,7 @@ def _sign(secret: str, payload: str) -> str:
 
 
 def issue(secret: str, p: Principal, now: int | None = None) -> str:
+    """The cookie value for `p`, valid for MAX_AGE seconds."""
     issued = int(time.time()) if now is None else now
     data: dict[str, Any] = {
         "sub": p.user_id,
@@ -45,6 +50,7 @@ def issue(secret: str, p: Principal, now: int | None = None) -> str:
 
 
 def read(secret: str, cookie: str | None, now: int | None = None) -> dict[str, Any] | None:
+    """The session data, or None if the cookie is missing, forged, malformed or expired."""
     if not cookie or "." not in cookie:
         return None
     payload, signature = cookie.rsplit(".", 1)
@@ -60,6 +66,7 @@ def read(secret: str, cookie: str | None, now: int | None = None) -> dict[str, A
 
 
 def principal(data: dict[str, Any]) -> Principal:
+    """Rebuild the principal a session was issued for."""
     return Principal(
         user_id=str(data["sub"]),
         name=str(data.get("name") or ""),
