@@ -27,6 +27,11 @@ EXPECTED = {
         UPLOADS: {"s3:GetObject"},
         FILES: {"s3:PutObject", "s3:DeleteObjectVersion"},
     },
+    # the web console presigns uploads and links them (new ticket, reply); never downloads
+    "WebConsoleFunction": {
+        UPLOADS: {"s3:GetObject", "s3:PutObject"},
+        FILES: {"s3:PutObject", "s3:DeleteObjectVersion"},
+    },
 }
 
 
