@@ -24,7 +24,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from helpdesk import attachments, catalog, desk, tickets
+from helpdesk import attachments, catalog, desk, hosted_ui, tickets
 from helpdesk import websession as session
 from helpdesk.domain import Status
 from helpdesk.errors import HelpdeskError
@@ -40,14 +40,10 @@ from helpdesk.models import (
     StaffUpdateRequest,
 )
 from helpdesk.principal import Principal, Role
+from helpdesk.settings import console_settings
 
 log = logging.getLogger("web_console")
 HERE = Path(__file__).resolve().parent
-STAGE = os.environ.get("STAGE", "")
-DEV_SIGNIN = STAGE == "local"  # the development sign-in page exists only under the local runner
-# Production: a NoEcho template parameter (ConsoleSessionSecret); locally a fixed dev value.
-SECRET = os.environ.get("CONSOLE_SESSION_SECRET") or ("local-dev-secret" if DEV_SIGNIN else "")
-SECURE = not DEV_SIGNIN  # the local runner is plain http on 127.0.0.1
 UPLOAD_ORIGIN = os.environ.get("AWS_ENDPOINT_URL", "https://*.amazonaws.com")
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -87,13 +83,18 @@ class LongCacheStatic(StaticFiles):
 
 
 def current(request: Request) -> dict[str, Any] | None:
-    return session.read(SECRET, request.cookies.get(session.COOKIE)) if SECRET else None
+    secret = console_settings().secret
+    return session.read(secret, request.cookies.get(session.COOKIE)) if secret else None
 
 
 def page(request: Request, name: str, http_status: int = 200, **ctx: Any) -> Response:
     data = current(request)
     p = session.principal(data) if data else None
-    ctx |= {"me": p, "csrf": data["csrf"] if data else "", "dev_signin": DEV_SIGNIN}
+    ctx |= {
+        "me": p,
+        "csrf": data["csrf"] if data else "",
+        "dev_signin": console_settings().dev_signin,
+    }
     return templates.TemplateResponse(request, name, ctx, status_code=http_status)
 
 
@@ -141,11 +142,33 @@ async def home(request: Request) -> Response:
     return RedirectResponse("/app/queue" if p.is_staff else "/app/tickets", 303)
 
 
+def with_session(response: Response, p: Principal) -> Response:
+    cfg = console_settings()
+    response.set_cookie(
+        session.COOKIE,
+        session.issue(cfg.secret, p),
+        max_age=session.MAX_AGE,
+        path="/app",
+        httponly=True,
+        secure=not cfg.dev_signin,  # the local runner is plain http on 127.0.0.1
+        samesite="lax",
+    )
+    return response
+
+
 async def signin(request: Request) -> Response:
-    if not DEV_SIGNIN:
-        return problem_page(
-            request, "SIGNIN_UNAVAILABLE", 501, "Sign-in", "Use your organization's sign-in."
+    cfg = console_settings()
+    if not cfg.dev_signin:
+        if not (cfg.console_auth_domain and cfg.audience and cfg.secret):
+            return problem_page(
+                request, "SIGNIN_UNAVAILABLE", 501, "Sign-in", "Sign-in is not configured."
+            )
+        url, cookie = hosted_ui.start(cfg, callback_url(request))
+        response = RedirectResponse(url, 303)
+        response.set_cookie(
+            hosted_ui.COOKIE, cookie, max_age=600, path="/app", httponly=True, secure=True
         )
+        return response
     if request.method == "GET":
         return page(request, "signin.html")
     form = await request.form()
@@ -161,22 +184,34 @@ async def signin(request: Request) -> Response:
         roles=frozenset({Role(role)}),
         org_id=org,
     )
-    response = RedirectResponse("/app", 303)
-    response.set_cookie(
-        session.COOKIE,
-        session.issue(SECRET, p),
-        max_age=session.MAX_AGE,
-        path="/app",
-        httponly=True,
-        secure=SECURE,
-        samesite="lax",
-    )
+    return with_session(RedirectResponse("/app", 303), p)
+
+
+def callback_url(request: Request) -> str:
+    return f"{request.url.scheme}://{request.url.netloc}/app/callback"
+
+
+async def callback(request: Request) -> Response:
+    """The hosted UI's redirect: check state, exchange the code (PKCE), verify the ID token."""
+    cfg = console_settings()
+    try:
+        p = hosted_ui.finish(
+            cfg,
+            request.cookies.get(hosted_ui.COOKIE, ""),
+            request.query_params.get("state", ""),
+            request.query_params.get("code", ""),
+            callback_url(request),
+        )
+    except hosted_ui.SignInFailed as ex:
+        return problem_page(request, "SIGNIN_FAILED", 401, "Sign-in failed", str(ex))
+    response = with_session(RedirectResponse("/app", 303), p)
+    response.delete_cookie(hosted_ui.COOKIE, path="/app")
     return response
 
 
 async def signout(request: Request) -> Response:
     await checked(request)
-    response = RedirectResponse("/app/signin" if DEV_SIGNIN else "/app", 303)
+    response = RedirectResponse("/app/signin", 303)
     response.delete_cookie(session.COOKIE, path="/app")
     return response
 
@@ -380,6 +415,7 @@ def create_app() -> Starlette:
             Route("/app", home),
             Route("/app/signin", signin, methods=methods),
             Route("/app/signout", signout, methods=["POST"]),
+            Route("/app/callback", callback),
             Route("/app/tickets", my_tickets),
             Route("/app/tickets/new", new_ticket, methods=methods),
             Route("/app/tickets/{ticket_id}", ticket, methods=methods),
