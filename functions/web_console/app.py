@@ -9,6 +9,7 @@ import hmac
 import logging
 import os
 from collections.abc import Awaitable, Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +83,10 @@ class LongCacheStatic(StaticFiles):
         return response
 
 
+def go(path: str) -> Response:
+    return RedirectResponse(console_settings().base_path + path, 303)
+
+
 def current(request: Request) -> dict[str, Any] | None:
     secret = console_settings().secret
     return session.read(secret, request.cookies.get(session.COOKIE)) if secret else None
@@ -94,6 +99,7 @@ def page(request: Request, name: str, http_status: int = 200, **ctx: Any) -> Res
         "me": p,
         "csrf": data["csrf"] if data else "",
         "dev_signin": console_settings().dev_signin,
+        "base": console_settings().base_path,
     }
     return templates.TemplateResponse(request, name, ctx, status_code=http_status)
 
@@ -137,9 +143,9 @@ def pick(request: Request, *names: str) -> dict[str, str]:
 async def home(request: Request) -> Response:
     data = current(request)
     if data is None:
-        return RedirectResponse("/app/signin", 303)
+        return go("/app/signin")
     p = session.principal(data)
-    return RedirectResponse("/app/queue" if p.is_staff else "/app/tickets", 303)
+    return go("/app/queue" if p.is_staff else "/app/tickets")
 
 
 def with_session(response: Response, p: Principal) -> Response:
@@ -148,7 +154,7 @@ def with_session(response: Response, p: Principal) -> Response:
         session.COOKIE,
         session.issue(cfg.secret, p),
         max_age=session.MAX_AGE,
-        path="/app",
+        path=console_settings().base_path + "/app",
         httponly=True,
         secure=not cfg.dev_signin,  # the local runner is plain http on 127.0.0.1
         samesite="lax",
@@ -166,7 +172,12 @@ async def signin(request: Request) -> Response:
         url, cookie = hosted_ui.start(cfg, callback_url(request))
         response = RedirectResponse(url, 303)
         response.set_cookie(
-            hosted_ui.COOKIE, cookie, max_age=600, path="/app", httponly=True, secure=True
+            hosted_ui.COOKIE,
+            cookie,
+            max_age=600,
+            path=console_settings().base_path + "/app",
+            httponly=True,
+            secure=True,
         )
         return response
     if request.method == "GET":
@@ -184,11 +195,11 @@ async def signin(request: Request) -> Response:
         roles=frozenset({Role(role)}),
         org_id=org,
     )
-    return with_session(RedirectResponse("/app", 303), p)
+    return with_session(go("/app"), p)
 
 
 def callback_url(request: Request) -> str:
-    return f"{request.url.scheme}://{request.url.netloc}/app/callback"
+    return f"{request.url.scheme}://{request.url.netloc}{console_settings().base_path}/app/callback"
 
 
 async def callback(request: Request) -> Response:
@@ -204,15 +215,15 @@ async def callback(request: Request) -> Response:
         )
     except hosted_ui.SignInFailed as ex:
         return problem_page(request, "SIGNIN_FAILED", 401, "Sign-in failed", str(ex))
-    response = with_session(RedirectResponse("/app", 303), p)
-    response.delete_cookie(hosted_ui.COOKIE, path="/app")
+    response = with_session(go("/app"), p)
+    response.delete_cookie(hosted_ui.COOKIE, path=console_settings().base_path + "/app")
     return response
 
 
 async def signout(request: Request) -> Response:
     await checked(request)
-    response = RedirectResponse("/app/signin", 303)
-    response.delete_cookie(session.COOKIE, path="/app")
+    response = go("/app/signin")
+    response.delete_cookie(session.COOKIE, path=console_settings().base_path + "/app")
     return response
 
 
@@ -242,14 +253,14 @@ async def new_ticket(request: Request) -> Response:
         attachment_ids=ids(form.get("attachment_ids", "")),
     )
     ticket = tickets.create_ticket(p, req)
-    return RedirectResponse(f"/app/tickets/{ticket.id}", 303)
+    return go(f"/app/tickets/{ticket.id}")
 
 
 async def ticket(request: Request) -> Response:
     p, form = await checked(request)
     tid = request.path_params["ticket_id"]
     if p.is_staff:
-        return RedirectResponse(f"/app/queue/{tid}", 303)
+        return go(f"/app/queue/{tid}")
     if request.method == "POST":
         action = form.get("action")
         if action == "reply":
@@ -271,7 +282,7 @@ async def ticket(request: Request) -> Response:
                 tid,
                 RatingRequest(rating=form.get("rating", "0"), comment=form.get("comment") or None),
             )
-        return RedirectResponse(f"/app/tickets/{tid}", 303)
+        return go(f"/app/tickets/{tid}")
     shown = tickets.get_ticket(p, tid)
     tickets.mark_read(p, tid)
     return page(request, "ticket.html", t=shown)
@@ -339,7 +350,7 @@ async def staff_ticket(request: Request) -> Response:
             if "locked" in form:
                 fields["locked"] = form["locked"] == "true"
             desk.update(p, tid, StaffUpdateRequest.model_validate(fields), form.get("etag"))
-        return RedirectResponse(f"/app/queue/{tid}", 303)
+        return go(f"/app/queue/{tid}")
     shown = desk.get_ticket(p, tid)
     history = desk.events(p, tid, limit=50, cursor=None)
     return page(
@@ -376,7 +387,7 @@ async def admin(request: Request) -> Response:
             update(p, item, change)
         elif action == "delete":
             (catalog.delete_category if kind == "category" else catalog.delete_department)(p, item)
-        return RedirectResponse("/app/admin", 303)
+        return go("/app/admin")
     return page(
         request,
         "admin.html",
@@ -390,7 +401,7 @@ async def admin(request: Request) -> Response:
 
 async def on_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, SignInRequired):
-        return RedirectResponse("/app/signin", 303)
+        return go("/app/signin")
     if isinstance(exc, HelpdeskError):
         return problem_page(request, exc.code, exc.status, exc.title, exc.detail)
     if isinstance(exc, ValidationError):
@@ -438,4 +449,13 @@ def create_app() -> Starlette:
 
 
 app = create_app()
-lambda_handler = Mangum(app, lifespan="off")
+
+
+@cache
+def _adapter() -> Mangum:
+    # settings are read on the first event, not at import; the stage prefix is stripped here
+    return Mangum(app, lifespan="off", api_gateway_base_path=console_settings().base_path or "/")
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return _adapter()(event, context)

@@ -40,7 +40,9 @@ def chromium_missing() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running in this thread while it
+# is open, which would break in-process ASGI tests (mangum) later in the same worker.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     reason = chromium_missing()
     if reason:

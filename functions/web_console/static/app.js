@@ -28,7 +28,7 @@ document.querySelectorAll("[data-upload]").forEach(function (box) {
     ask.append("file_name", file.name);
     ask.append("content_type", file.type || "application/octet-stream");
     ask.append("size", String(file.size));
-    fetch("/app/attachments", { method: "POST", body: ask, credentials: "same-origin" })
+    fetch(box.dataset.upload, { method: "POST", body: ask, credentials: "same-origin" })
       .then(function (r) {
         if (!r.ok) return r.text().then(function () { throw new Error("refused (" + r.status + ")"); });
         return r.json();

@@ -49,6 +49,11 @@ class ConsoleSettings(_Base):
         return self.stage == "local"
 
     @property
+    def base_path(self) -> str:
+        # an HTTP API's named stage prefixes every path (https://host/<stage>/app)
+        return "" if self.dev_signin else f"/{self.stage}"
+
+    @property
     def secret(self) -> str:
         # under the local runner only, a fixed development key
         return self.console_session_secret or ("local-dev-secret" if self.dev_signin else "")
