@@ -77,9 +77,13 @@ $(SAM)/.installed:
 	@$(VENV)/bin/uv pip install -q -p $(SAM)/bin/python aws-sam-cli==1.170.0 && touch $@ || \
 		echo "make: aws-sam-cli could not be installed; sam validate skipped"
 
+CHROMIUM ?= /usr/bin/chromium
+
 test: install tools
 	$(PY) -m ruff check .
 	$(PY) -m mypy layers/shared/helpdesk functions local tests bench
+	@if [ -x "$(CHROMIUM)" ]; then echo "make: browser tests run in $(CHROMIUM)"; \
+		else echo "make: SKIPPING the browser tests (tests/browser): no Chromium at $(CHROMIUM); apt-get install -y chromium"; fi
 	$(PY) -m pytest -n 2 --dist loadgroup -q
 
 lint: install tools $(SAM)/.installed

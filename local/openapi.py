@@ -149,7 +149,8 @@ def build() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     schemas: dict[str, Any] = {"Problem": PROBLEM_SCHEMA}
     for name, fn in sorted(tpl.functions.items()):
-        routes = [r for r in fn.routes if r.path != "$default"]
+        # the web console serves HTML pages, not API operations: it is not in the document
+        routes = [r for r in fn.routes if r.path != "$default" and not r.html]
         if not routes:
             continue
         module = _load(ROOT / fn.code_uri, name)

@@ -15,6 +15,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
+CONSOLE_PREFIX = "/app"  # the web console's routes (functions/web_console)
 
 
 class _CfnLoader(yaml.SafeLoader):
@@ -49,6 +50,11 @@ class Route:
     path: str  # /tickets/{ticket_id}, or $default
     function: str  # logical id
     authorizer: str | None  # authorizer name, None for public routes
+
+    @property
+    def html(self) -> bool:
+        """A web console page (text/html, its own cookie sign-in), not a JSON API operation."""
+        return self.path == CONSOLE_PREFIX or self.path.startswith(CONSOLE_PREFIX + "/")
 
     @property
     def key(self) -> str:

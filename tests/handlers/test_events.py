@@ -54,6 +54,7 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "reopen_ticket": (404, 200),
     "reply_ticket": (404, 201),
     "route_not_found": (404, 404),
+    "web_console": (303, 303),  # no session cookie: to the sign-in page
 }
 
 

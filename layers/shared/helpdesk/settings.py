@@ -52,6 +52,32 @@ class AuthSettings(_Base):
         return self.jwks_url or self.issuer.rstrip("/") + "/.well-known/jwks.json"
 
 
+class ConsoleSettings(_Base):
+    """The web console: its session key and, in production, the Cognito hosted UI."""
+
+    stage: str = "dev"
+    console_session_secret: str = ""
+    # e.g. https://helpdesk.auth.us-east-1.amazoncognito.com (empty: no hosted-UI sign-in)
+    console_auth_domain: str = ""
+    issuer: str = ""
+    audience: str = ""  # the Cognito app client id (a public client: PKCE, no secret)
+    jwks_url: str = ""
+
+    @property
+    def dev_signin(self) -> bool:
+        return self.stage == "local"
+
+    @property
+    def base_path(self) -> str:
+        # an HTTP API's named stage prefixes every path (https://host/<stage>/app)
+        return "" if self.dev_signin else f"/{self.stage}"
+
+    @property
+    def secret(self) -> str:
+        # under the local runner only, a fixed development key
+        return self.console_session_secret or ("local-dev-secret" if self.dev_signin else "")
+
+
 DEFAULT_ATTACHMENT_TYPES = (
     "image/png,image/jpeg,image/webp,image/gif,application/pdf,text/plain,text/csv,application/zip"
 )
@@ -96,3 +122,8 @@ def table_settings() -> TableSettings:
 @lru_cache(maxsize=1)
 def auth_settings() -> AuthSettings:
     return AuthSettings.from_environment()
+
+
+@lru_cache(maxsize=1)
+def console_settings() -> ConsoleSettings:
+    return ConsoleSettings.from_environment()

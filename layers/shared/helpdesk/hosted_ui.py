@@ -1,0 +1,104 @@
+"""Cognito hosted UI sign-in for the web console: authorization code flow with PKCE.
+
+`start` builds the authorize URL and a short-lived signed cookie holding the state and
+the code verifier; `finish` checks the state, exchanges the code at the token endpoint
+(a public app client: the verifier is the proof, there is no client secret) and verifies
+the ID token with the same code the API's authorizer runs.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import urllib.error
+import urllib.request
+from urllib.parse import urlencode
+
+from helpdesk.auth import AuthFailure, verify_jwt
+from helpdesk.principal import Principal
+from helpdesk.settings import AuthSettings, ConsoleSettings
+
+COOKIE = "hd_pkce"
+TOKEN_TIMEOUT_SECONDS = 5
+
+
+class SignInFailed(Exception):
+    pass
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _sign(secret: str, text: str) -> str:
+    return _b64(hmac.new(secret.encode(), text.encode(), hashlib.sha256).digest())
+
+
+def start(cfg: ConsoleSettings, redirect_uri: str) -> tuple[str, str]:
+    """(the hosted UI's authorize URL, the value of the PKCE cookie to set)."""
+    verifier = secrets.token_urlsafe(48)
+    state = secrets.token_urlsafe(16)
+    challenge = _b64(hashlib.sha256(verifier.encode()).digest())
+    query = urlencode(
+        {
+            "response_type": "code",
+            "client_id": cfg.audience,
+            "redirect_uri": redirect_uri,
+            "scope": "openid email profile",
+            "state": state,
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        }
+    )
+    payload = f"{state}.{verifier}"
+    return (
+        f"{cfg.console_auth_domain.rstrip('/')}/oauth2/authorize?{query}",
+        f"{payload}.{_sign(cfg.secret, payload)}",
+    )
+
+
+def finish(
+    cfg: ConsoleSettings, cookie: str, state: str, code: str, redirect_uri: str
+) -> Principal:
+    """The principal the hosted UI signed in, or SignInFailed with a readable reason."""
+    parts = cookie.split(".")
+    if len(parts) != 3 or not hmac.compare_digest(
+        parts[2], _sign(cfg.secret, f"{parts[0]}.{parts[1]}")
+    ):
+        raise SignInFailed("The sign-in took too long or was started elsewhere; try again.")
+    expected_state, verifier = parts[0], parts[1]
+    if not state or not code or not hmac.compare_digest(state, expected_state):
+        raise SignInFailed("The sign-in answer does not match this browser; try again.")
+    body = urlencode(
+        {
+            "grant_type": "authorization_code",
+            "client_id": cfg.audience,
+            "code": code,
+            "redirect_uri": redirect_uri,
+            "code_verifier": verifier,
+        }
+    ).encode()
+    request = urllib.request.Request(
+        f"{cfg.console_auth_domain.rstrip('/')}/oauth2/token",
+        data=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TOKEN_TIMEOUT_SECONDS) as answer:  # noqa: S310 - https URL from configuration
+            tokens = json.loads(answer.read())
+    except (urllib.error.URLError, TimeoutError, ValueError) as ex:
+        raise SignInFailed("The sign-in service did not accept the code; try again.") from ex
+    id_token = tokens.get("id_token") if isinstance(tokens, dict) else None
+    if not isinstance(id_token, str):
+        raise SignInFailed("The sign-in service sent no ID token.")
+    try:
+        return verify_jwt(
+            id_token,
+            AuthSettings(issuer=cfg.issuer, audience=cfg.audience, jwks_url=cfg.jwks_url),
+        )
+    except AuthFailure as ex:
+        raise SignInFailed("The sign-in service's token did not verify.") from ex
