@@ -48,6 +48,8 @@ def runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env |= {"HELPDESK_LOCAL_DIR": str(state), "RUNNER_ACCESS_LOG": "0", "PYTHONPATH": f"{ROOT}"}
+    # No authorizer cache, so a revoked API token is refused on the next call.
+    env["HELPDESK_PARAM_AuthCacheSeconds"] = "0"
     log = (state / "runner.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "local.runner", "--port", str(port), "--concurrency", "4"],

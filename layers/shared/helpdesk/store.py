@@ -25,6 +25,7 @@ from botocore.exceptions import ClientError
 
 from helpdesk.domain import (
     OPEN_STATUSES,
+    ApiToken,
     Attachment,
     AttachmentStatus,
     Category,
@@ -746,4 +747,82 @@ def delete_catalog_entry(kind: str, entry_id: str) -> None:
     try:
         client().delete_item(TableName=_table(), Key=_key("CATALOG", f"{kind}#{entry_id}"))
     except ClientError as ex:
+        raise StoreError() from ex
+
+
+# ---------------------------------------------------------------- API tokens
+# TOKEN#<token id> / T holds one token; GSI1 (TOKENS#<owner> / <created>#<id>) lists an owner's.
+
+
+def _token_key(token_id: str) -> dict[str, Any]:
+    return _key(f"TOKEN#{token_id}", "T")
+
+
+def put_api_token(token: ApiToken) -> None:
+    data = {
+        "PK": f"TOKEN#{token.id}",
+        "SK": "T",
+        "kind": "api_token",
+        "GSI1PK": f"TOKENS#{token.owner_id}",
+        "GSI1SK": f"{token.created_at}#{token.id}",
+        **token.model_dump(mode="json"),
+    }
+    try:
+        client().put_item(
+            TableName=_table(), Item=_item(data), ConditionExpression="attribute_not_exists(PK)"
+        )
+    except ClientError as ex:
+        raise StoreError() from ex
+
+
+def get_api_token(token_id: str) -> ApiToken | None:
+    try:
+        out = client().get_item(TableName=_table(), Key=_token_key(token_id))
+    except ClientError as ex:
+        raise StoreError() from ex
+    return ApiToken.model_validate(_plain(out["Item"])) if "Item" in out else None
+
+
+def list_api_tokens(owner_id: str) -> list[ApiToken]:
+    """The owner's tokens, oldest first (one Query on GSI1; owners hold a bounded few)."""
+    items = _query_all(
+        IndexName="GSI1",
+        KeyConditionExpression="GSI1PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"TOKENS#{owner_id}"}},
+    )
+    return [ApiToken.model_validate(_plain(i)) for i in items]
+
+
+def delete_api_token(owner_id: str, token_id: str) -> bool:
+    """Delete the token if `owner_id` owns it; False if there is no such token of theirs."""
+    try:
+        client().delete_item(
+            TableName=_table(),
+            Key=_token_key(token_id),
+            ConditionExpression="owner_id = :owner",
+            ExpressionAttributeValues={":owner": {"S": owner_id}},
+        )
+    except ClientError as ex:
+        if ex.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            return False
+        raise StoreError() from ex
+    return True
+
+
+def touch_api_token(token_id: str, used_at: str, stale_before: str) -> None:
+    """Record a use, unless one was recorded since `stale_before` (at most one write a minute)."""
+    try:
+        client().update_item(
+            TableName=_table(),
+            Key=_token_key(token_id),
+            UpdateExpression="SET last_used_at = :at",
+            ConditionExpression=(
+                "attribute_exists(PK) AND "
+                "(attribute_not_exists(last_used_at) OR last_used_at < :stale)"
+            ),
+            ExpressionAttributeValues={":at": {"S": used_at}, ":stale": {"S": stale_before}},
+        )
+    except ClientError as ex:
+        if ex.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            return
         raise StoreError() from ex

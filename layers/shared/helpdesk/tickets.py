@@ -244,7 +244,9 @@ def _mutate(
     links: Sequence[store.AttachmentLink] = (),
 ) -> Ticket:
     """A change by the ticket's requester (anyone else: 404)."""
-    return mutate(ticket_id, change, messages, links, may_change=lambda t: t.requester_id == p.user_id)
+    return mutate(
+        ticket_id, change, messages, links, may_change=lambda t: t.requester_id == p.user_id
+    )
 
 
 def mutate(
