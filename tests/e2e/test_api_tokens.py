@@ -101,7 +101,9 @@ def test_read_scope_cannot_write_and_scopes_never_exceed_roles(runner: Runner, u
         token = api.post("/me/tokens", json={"name": "ro", "scopes": ["tickets:read"]}).json()
         # And a customer asking for the admin scope is refused
         assert_problem(
-            api.post("/me/tokens", json={"name": "x", "scopes": ["admin"]}), 422, "VALIDATION_FAILED"
+            api.post("/me/tokens", json={"name": "x", "scopes": ["admin"]}),
+            422,
+            "VALIDATION_FAILED",
         )
     with _bearer(runner, token["token"]) as by_token:
         # Then reading works and writing is a 403

@@ -53,6 +53,18 @@ class AttachmentSettings(_Base):
         )
 
 
+class RateLimitSettings(_Base):
+    """Per-caller write limits (template parameters WriteLimit and WriteWindowSeconds)."""
+
+    write_limit: int = 30
+    write_window_seconds: int = 60
+
+
+@lru_cache(maxsize=1)
+def rate_limit_settings() -> RateLimitSettings:
+    return RateLimitSettings()
+
+
 @lru_cache(maxsize=1)
 def attachment_settings() -> AttachmentSettings:
     return AttachmentSettings()  # fields come from the environment

@@ -826,3 +826,24 @@ def touch_api_token(token_id: str, used_at: str, stale_before: str) -> None:
         if ex.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
             return
         raise StoreError() from ex
+
+
+# ---------------------------------------------------------------- rate limits
+
+
+def hit_counter(name: str, window: int, expires_at: int) -> int:
+    """Add one to the fixed-window counter `RL#<name>` / `W#<window>` and return its count.
+
+    One UpdateItem (no read first); `ttl` lets DynamoDB drop spent windows."""
+    try:
+        out = client().update_item(
+            TableName=_table(),
+            Key=_key(f"RL#{name}", f"W#{window}"),
+            UpdateExpression="ADD hits :one SET #ttl = :ttl",
+            ExpressionAttributeNames={"#ttl": "ttl"},
+            ExpressionAttributeValues={":one": {"N": "1"}, ":ttl": {"N": str(expires_at)}},
+            ReturnValues="UPDATED_NEW",
+        )
+    except ClientError as ex:
+        raise StoreError() from ex
+    return int(out["Attributes"]["hits"]["N"])
