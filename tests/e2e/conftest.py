@@ -7,8 +7,8 @@ import subprocess
 import sys
 import time
 import uuid
-from contextlib import contextmanager
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
