@@ -67,10 +67,78 @@ def _serialize_moto_dynamodb() -> None:
     DynamoHandler.call_action = call_action  # type: ignore[method-assign]
 
 
+def cheap_moto_transactions() -> None:
+    """Make moto's TransactWriteItems cost what the transaction touches, not the table.
+
+    moto backs up every table a transaction names with `copy.deepcopy` before it
+    starts (to restore it if a condition fails): O(table) per write, so a local
+    table of a few thousand tickets makes every reply take seconds. Here the
+    backup is of the items the transaction names, restored the same way on
+    failure. Used by the embedded server and by the in-process test backend.
+    """
+    import copy
+
+    import moto.dynamodb.models as models
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.models.table import Table
+
+    original = DynamoDBBackend.transact_write_items
+    if getattr(original, "cheap", False):
+        return
+    skipping = threading.local()
+
+    class _Copy:
+        """moto's `copy` module, except that tables are not copied inside a transaction."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(copy, name)
+
+        @staticmethod
+        def deepcopy(x: Any, memo: dict[int, Any] | None = None) -> Any:
+            if isinstance(x, Table) and getattr(skipping, "on", False):
+                return x
+            return copy.deepcopy(x, memo)
+
+    models.copy = _Copy()  # type: ignore[attr-defined, assignment]
+
+    def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+        backups: list[tuple[Table, DynamoType, DynamoType | None, Any]] = []
+        for entry in transact_items:
+            try:
+                op_type, op = next(iter(entry.items()))
+                table = self.get_table(op["TableName"])
+                attrs = op["Item"] if op_type == "Put" else op["Key"]
+                hash_key = DynamoType(attrs[table.hash_key_attr])
+                range_key = DynamoType(attrs[table.range_key_attr]) if table.range_key_attr else None
+                old = table.get_item(hash_key, range_key)
+            except Exception:  # noqa: BLE001 - malformed: moto's own code reports it
+                continue
+            backups.append((table, hash_key, range_key, copy.deepcopy(old)))
+        skipping.on = True
+        try:
+            original(self, transact_items)
+        except Exception:
+            for table, hash_key, range_key, old in reversed(backups):
+                items: Any = table.items[hash_key] if range_key is not None else table.items
+                key = range_key if range_key is not None else hash_key
+                if old is None:
+                    items.pop(key, None)
+                else:
+                    items[key] = old
+            raise
+        finally:
+            skipping.on = False
+
+    transact_write_items.cheap = True  # type: ignore[attr-defined]
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
 def start_moto(port: int = 0) -> tuple[Any, str]:
     from moto.server import ThreadedMotoServer
 
     _serialize_moto_dynamodb()
+    cheap_moto_transactions()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     port = port or free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)

@@ -70,7 +70,9 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 def _problem(codes: list[str]) -> dict[str, Any]:
     return {
         "description": "Problem: " + ", ".join(sorted(set(codes))),
-        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        "content": {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        },
     }
 
 

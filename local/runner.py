@@ -231,7 +231,10 @@ class Gateway:
             "AWS::StackName": "helpdesk-local",
         }
         for name, param in (app.doc.get("Parameters") or {}).items():
-            if name not in refs and "Default" in param:
+            override = os.environ.get(f"HELPDESK_PARAM_{name}")
+            if override is not None:
+                refs[name] = override  # as `sam deploy --parameter-overrides` would
+            elif name not in refs and "Default" in param:
                 refs[name] = str(param["Default"])  # as `sam deploy` would take it
         for logical_id in app.resources("AWS::DynamoDB::Table"):
             refs[logical_id] = backend.table_name

@@ -48,9 +48,10 @@ def _clear_caches() -> None:
 def _mocked_aws() -> Iterator[None]:
     from moto import mock_aws
 
-    from local.backend import create_resources
+    from local.backend import cheap_moto_transactions, create_resources
     from local.template import app
 
+    cheap_moto_transactions()
     with mock_aws():
         _clear_caches()
         create_resources(app(), endpoint=None, region=REGION, table_name=TABLE, bucket_name=BUCKET)

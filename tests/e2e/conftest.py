@@ -8,6 +8,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -42,17 +43,15 @@ def _free_port() -> int:
     return free_port()
 
 
-@pytest.fixture(scope="session")
-def runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
-    yield from start_runner(tmp_path_factory)
-
-
-def start_runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
-    """A runner of its own (fresh moto), stopped when the generator is closed."""
-    state = tmp_path_factory.mktemp("runner-state")
+@contextmanager
+def start_runner(state: Path, **params: str) -> Iterator[Runner]:
+    """The local runner on a free port, `params` overriding template parameters."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env |= {"HELPDESK_LOCAL_DIR": str(state), "RUNNER_ACCESS_LOG": "0", "PYTHONPATH": f"{ROOT}"}
+    # No authorizer cache, so a revoked API token is refused on the next call.
+    env["HELPDESK_PARAM_AuthCacheSeconds"] = "0"
+    env |= {f"HELPDESK_PARAM_{k}": v for k, v in params.items()}
     log = (state / "runner.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "local.runner", "--port", str(port), "--concurrency", "4"],
@@ -63,23 +62,32 @@ def start_runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/.well-known/jwks.json", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            log.close()
-            raise RuntimeError("runner did not start:\n" + (state / "runner.log").read_text())
-        time.sleep(0.2)
-    yield Runner(url, state)
-    proc.terminate()
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        while True:
+            try:
+                if httpx.get(f"{url}/.well-known/jwks.json", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("runner did not start:\n" + (state / "runner.log").read_text())
+            time.sleep(0.2)
+        yield Runner(url, state)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
+    # Per-caller write limits are tested on a runner of their own (test_throttling); here
+    # they would only make unrelated tests depend on how many writes came before them.
+    with start_runner(tmp_path_factory.mktemp("runner-state"), WriteLimit="100000") as started:
+        yield started
 
 
 @pytest.fixture

@@ -30,8 +30,12 @@ def test_readme_walkthrough(runner: Runner) -> None:
     # Given the runner and the README's commands; When run in bash (with make for the token);
     env = {**os.environ, "HELPDESK_LOCAL_DIR": str(runner.state_dir)}
     out = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", script], cwd=ROOT, env=env, capture_output=True,
-        text=True, timeout=300,
+        ["bash", "-euo", "pipefail", "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     # Then every command succeeds and prints JSON documents, not errors.
     assert out.returncode == 0, out.stderr

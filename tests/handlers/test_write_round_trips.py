@@ -9,8 +9,10 @@ from tests.conftest import CallLog, call
 
 def test_writes_are_one_transaction(aws_calls: CallLog) -> None:
     call("create_ticket", body={"subject": "s", "message": "m"})
-    assert aws_calls.operations() == ["UpdateItem", "TransactWriteItems"]  # number, then the write
+    # the caller's write-rate counter, the ticket number, then the write
+    assert aws_calls.operations() == ["UpdateItem", "UpdateItem", "TransactWriteItems"]
     _, listing, _ = call("list_tickets", query={"limit": "1"})
     aws_calls.clear()
     call("reply_ticket", path={"ticket_id": listing["items"][0]["id"]}, body={"message": "more"})
-    assert aws_calls.operations() == ["GetItem", "TransactWriteItems"]
+    # the write-rate counter, the ticket (consistent read), then the write
+    assert aws_calls.operations() == ["UpdateItem", "GetItem", "TransactWriteItems"]

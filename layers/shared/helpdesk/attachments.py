@@ -28,7 +28,7 @@ from aws_lambda_powertools import Logger
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from helpdesk import store
+from helpdesk import ratelimit, store
 from helpdesk.aws import new_client
 from helpdesk.clock import iso, now
 from helpdesk.domain import Attachment, AttachmentRef, AttachmentStatus
@@ -163,6 +163,7 @@ def content_matches(content_type: str, head: bytes) -> bool:
 
 def request_upload(p: Principal, req: CreateAttachmentRequest) -> AttachmentUploadResponse:
     """Record a pending attachment owned by `p` and presign the POST that uploads it."""
+    ratelimit.check_write(p)
     settings = attachment_settings()
     if req.content_type not in settings.allowed_types:
         allowed = ", ".join(sorted(settings.allowed_types))

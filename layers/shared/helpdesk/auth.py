@@ -1,6 +1,7 @@
 """Bearer token verification for the Lambda authorizer.
 
-JWTs are checked against the issuer's JWKS (issuer, audience, expiry, and the
+A bearer token is either a personal API token (`hdk_...`, see `tokens.py`),
+looked up with one GetItem, or a JWT. JWTs are checked against the issuer's JWKS (issuer, audience, expiry, and the
 algorithm pinned to RS256); keys and verified results are cached in the warm
 authorizer. Failures are returned as a code, never raised to API Gateway
 (see `principal.py` for why).
@@ -16,6 +17,7 @@ from typing import Any
 
 import jwt
 
+from helpdesk import tokens
 from helpdesk.principal import Principal, parse_roles
 from helpdesk.settings import AuthSettings, auth_settings
 
@@ -80,6 +82,33 @@ def verify_jwt(token: str, settings: AuthSettings | None = None) -> Principal:
     return principal
 
 
+def verify_api_token(token: str, settings: AuthSettings | None = None) -> Principal:
+    """The owner (as the token narrows them) of a live API token, or AuthFailure.
+
+    Answers are cached for at most `auth_cache_seconds`, so a revoked token
+    stops working within that time (docs/api.md, "Authentication")."""
+    settings = settings or auth_settings()
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    cached = _verified.get(digest)
+    if cached and cached[0] > time.time():
+        _verified.move_to_end(digest)
+        principal = cached[1]
+    else:
+        found = tokens.verify_token(token)
+        if found is None:
+            raise AuthFailure("TOKEN_INVALID")
+        principal = found
+        until = time.time() + settings.auth_cache_seconds
+        if principal.expires_at is not None:
+            until = min(until, float(principal.expires_at))
+        _verified[digest] = (until, principal)
+        while len(_verified) > _CACHE_SIZE:
+            _verified.popitem(last=False)
+    if principal.expires_at is not None and principal.expires_at <= time.time():
+        raise AuthFailure("TOKEN_EXPIRED")
+    return principal
+
+
 def principal_from_claims(claims: dict[str, Any]) -> Principal:
     """Map OIDC claims (Cognito's names or plain ones) to our principal."""
     roles = claims.get("roles") or claims.get("cognito:groups")
@@ -97,7 +126,11 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
 def authorize(event: dict[str, Any]) -> dict[str, Any]:
     """The simple response of an HTTP API Lambda authorizer for `event`."""
     try:
-        principal = verify_jwt(bearer_token(event.get("headers")))
+        token = bearer_token(event.get("headers"))
+        if tokens.is_api_token(token):
+            principal = verify_api_token(token)
+        else:
+            principal = verify_jwt(token)
     except AuthFailure as failure:
         return {"isAuthorized": True, "context": {"auth_error": failure.code}}
     return {"isAuthorized": True, "context": principal.to_context()}

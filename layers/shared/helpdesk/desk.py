@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from helpdesk import attachments, lifecycle, store
+from helpdesk import attachments, lifecycle, ratelimit, store
 from helpdesk.clock import now_iso
 from helpdesk.domain import Message, Side, Status, Ticket
 from helpdesk.errors import (
@@ -283,6 +283,7 @@ def update(
 def reply(p: Principal, ticket_id: str, req: StaffReplyRequest) -> StaffReplyResponse:
     """A staff reply (first one moves open -> in_progress) or an internal note."""
     p.require_staff()
+    ratelimit.check_write(p)
     store.put_staff(p.user_id, p.name, p.email, sorted(p.roles))
     message_id = new_id("msg")
     plan = attachments.prepare_links(

@@ -181,3 +181,25 @@ class Department(BaseModel):
     name: str
     position: int = 0
     active: bool = True
+
+
+class ApiToken(BaseModel):
+    """A personal API token: only the SHA-256 of its secret is kept.
+
+    `roles` are the owner's roles when it was made, narrowed by its scopes; the
+    authorizer grants exactly these, so a token never outgrows its owner's grant.
+    """
+
+    id: str
+    owner_id: str
+    owner_name: str = ""
+    owner_email: str = ""
+    org_id: str | None = None
+    name: str
+    prefix: str
+    secret_hash: str
+    roles: list[str]
+    scopes: list[str]
+    created_at: str
+    expires_at: str | None = None
+    last_used_at: str | None = None

@@ -61,6 +61,14 @@ class ForbiddenError(HelpdeskError):
     code, status, title = "FORBIDDEN", 403, "You may not do this"
 
 
+class InsufficientScopeError(ForbiddenError):
+    code, title = "INSUFFICIENT_SCOPE", "The API token's scopes do not allow this"
+
+
+class TokenNotAllowedError(ForbiddenError):
+    code, title = "SESSION_REQUIRED", "Sign in (not an API token) to manage API tokens"
+
+
 # 404
 class NotFoundError(HelpdeskError):
     code, status, title = "NOT_FOUND", 404, "Not found"
@@ -84,6 +92,10 @@ class RequesterNotFoundError(NotFoundError):
 
 class CategoryNotFoundError(NotFoundError):
     code, title = "CATEGORY_NOT_FOUND", "Category not found"
+
+
+class ApiTokenNotFoundError(NotFoundError):
+    code, title = "TOKEN_NOT_FOUND", "API token not found"
 
 
 class DepartmentNotFoundError(NotFoundError):
@@ -239,3 +251,7 @@ class CategoryInUseError(ConflictError):
 
 class DepartmentInUseError(ConflictError):
     code, title = "DEPARTMENT_IN_USE", "The department has tickets: deactivate it"
+
+
+class TokenLimitReachedError(ConflictError):
+    code, title = "TOKEN_LIMIT_REACHED", "You have the most API tokens allowed; revoke one first"

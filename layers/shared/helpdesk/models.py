@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, EmailStr, Field, StringConstraints, model_validator
+from pydantic import (
+    AwareDatetime,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from helpdesk.domain import (
+    ApiToken,
     AttachmentRef,
     AttachmentStatus,
     BaseModel,
@@ -537,3 +545,50 @@ class MergeResponse(BaseModel):
     source: StaffTicketSummary
     target: StaffTicketSummary
     messages_moved: int
+
+
+# ---------------------------------------------------------------- API tokens
+
+ScopeName = Literal["tickets:read", "tickets:write", "admin"]
+
+
+class CreateApiTokenRequest(_Request):
+    name: Name
+    expires_at: AwareDatetime | None = Field(
+        default=None, description="When the token stops working (at most a year ahead); none: never"
+    )
+    scopes: list[ScopeName] | None = Field(
+        default=None,
+        max_length=3,
+        description="Narrow the token; default: tickets:read and tickets:write (plus admin for staff)",
+    )
+
+
+class ApiTokenResponse(BaseModel):
+    id: str
+    name: str
+    prefix: str = Field(description="The secret's first characters, to recognise it")
+    scopes: list[str]
+    created_at: str
+    last_used_at: str | None = Field(description="Updated at most once a minute")
+    expires_at: str | None
+
+    @classmethod
+    def of(cls, t: ApiToken) -> ApiTokenResponse:
+        return cls(
+            id=t.id,
+            name=t.name,
+            prefix=t.prefix,
+            scopes=t.scopes,
+            created_at=t.created_at,
+            last_used_at=t.last_used_at,
+            expires_at=t.expires_at,
+        )
+
+
+class CreatedApiTokenResponse(ApiTokenResponse):
+    token: str = Field(description="The secret: shown this once, store it now")
+
+
+class ApiTokenList(BaseModel):
+    items: list[ApiTokenResponse]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from helpdesk.errors import ForbiddenError, UnauthenticatedError
+from helpdesk.errors import ForbiddenError, InsufficientScopeError, UnauthenticatedError
 
 
 class Role(StrEnum):
@@ -26,6 +26,16 @@ class Role(StrEnum):
 STAFF_ROLES = frozenset({Role.AGENT, Role.ADMIN})
 
 
+class Scope(StrEnum):
+    TICKETS_READ = "tickets:read"
+    TICKETS_WRITE = "tickets:write"
+    ADMIN = "admin"
+
+
+# Methods a token with only tickets:read may use.
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 @dataclass(frozen=True)
 class Principal:
     user_id: str
@@ -34,6 +44,13 @@ class Principal:
     roles: frozenset[Role] = field(default_factory=lambda: frozenset({Role.CUSTOMER}))
     org_id: str | None = None
     expires_at: int | None = None
+    # Set when the caller used a personal API token (not a sign-in session).
+    token_id: str | None = None
+    scopes: frozenset[str] | None = None
+
+    @property
+    def via_token(self) -> bool:
+        return self.token_id is not None
 
     @property
     def is_staff(self) -> bool:
@@ -66,6 +83,9 @@ class Principal:
         }
         if self.expires_at is not None:
             ctx["expires_at"] = self.expires_at
+        if self.token_id is not None:
+            ctx["token_id"] = self.token_id
+            ctx["scopes"] = ",".join(sorted(self.scopes or ()))
         return ctx
 
 
@@ -88,6 +108,12 @@ def principal_from_event(event: dict[str, Any]) -> Principal:
     # The gateway may cache an authorizer answer longer than the token lives.
     if expires_at not in (None, "") and int(expires_at) < time.time():
         raise UnauthenticatedError(_AUTH_DETAILS["TOKEN_EXPIRED"], code="TOKEN_EXPIRED")
+    token_id = str(ctx["token_id"]) if ctx.get("token_id") else None
+    scopes = frozenset(filter(None, str(ctx.get("scopes") or "").split(","))) if token_id else None
+    if scopes is not None and Scope.TICKETS_WRITE not in scopes:
+        method = str(((event.get("requestContext") or {}).get("http") or {}).get("method", ""))
+        if method.upper() not in READ_METHODS:
+            raise InsufficientScopeError("This API token may only read (scope tickets:read)")
     return Principal(
         user_id=str(ctx["user_id"]),
         name=str(ctx.get("name") or ""),
@@ -95,6 +121,8 @@ def principal_from_event(event: dict[str, Any]) -> Principal:
         roles=parse_roles(ctx.get("roles")),
         org_id=str(ctx["org_id"]) if ctx.get("org_id") else None,
         expires_at=int(expires_at) if expires_at not in (None, "") else None,
+        token_id=token_id,
+        scopes=scopes,
     )
 
 

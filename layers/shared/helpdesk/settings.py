@@ -109,6 +109,18 @@ def housekeeping_settings() -> HousekeepingSettings:
     return HousekeepingSettings.from_environment()
 
 
+class RateLimitSettings(_Base):
+    """Per-caller write limits (template parameters WriteLimit and WriteWindowSeconds)."""
+
+    write_limit: int = 30
+    write_window_seconds: int = 60
+
+
+@lru_cache(maxsize=1)
+def rate_limit_settings() -> RateLimitSettings:
+    return RateLimitSettings.from_environment()
+
+
 @lru_cache(maxsize=1)
 def attachment_settings() -> AttachmentSettings:
     return AttachmentSettings.from_environment()

@@ -25,6 +25,7 @@ from botocore.exceptions import ClientError
 
 from helpdesk.domain import (
     OPEN_STATUSES,
+    ApiToken,
     Attachment,
     AttachmentStatus,
     Category,
@@ -943,7 +944,7 @@ def attachment_keys(attachment_ids: Iterable[str]) -> list[dict[str, Any]]:
 
 
 def user_space(user_id: str) -> tuple[list[dict[str, Any]], set[str]]:
-    """Every item under `PK=USER#<id>` (profile, API tokens, ...) and the emails they name.
+    """Every item of a user's own (`PK=USER#<id>`, his API tokens) and the emails they name.
 
     Items there may name a lookup item elsewhere in `lookup_pk`/`lookup_sk`
     (e.g. a token's hash lookup); those keys are returned too.
@@ -960,6 +961,8 @@ def user_space(user_id: str) -> tuple[list[dict[str, Any]], set[str]]:
         if "lookup_pk" in i and "lookup_sk" in i
     ]
     emails = {i["email"]["S"] for i in items if i.get("email", {}).get("S")}
+    # his API tokens (TOKEN#<id>, listed on GSI1 under TOKENS#<owner>)
+    keys += [_token_key(t.id) for t in list_api_tokens(user_id)]
     return keys, emails
 
 
@@ -986,3 +989,102 @@ def idempotency_keys_mentioning(text: str) -> list[dict[str, Any]]:
         ProjectionExpression="PK, SK",
     )
     return [_key(i["PK"]["S"], i["SK"]["S"]) for i in items]
+
+
+# ---------------------------------------------------------------- API tokens
+# TOKEN#<token id> / T holds one token; GSI1 (TOKENS#<owner> / <created>#<id>) lists an owner's.
+
+
+def _token_key(token_id: str) -> dict[str, Any]:
+    return _key(f"TOKEN#{token_id}", "T")
+
+
+def put_api_token(token: ApiToken) -> None:
+    data = {
+        "PK": f"TOKEN#{token.id}",
+        "SK": "T",
+        "kind": "api_token",
+        "GSI1PK": f"TOKENS#{token.owner_id}",
+        "GSI1SK": f"{token.created_at}#{token.id}",
+        **token.model_dump(mode="json"),
+    }
+    try:
+        client().put_item(
+            TableName=_table(), Item=_item(data), ConditionExpression="attribute_not_exists(PK)"
+        )
+    except ClientError as ex:
+        raise StoreError() from ex
+
+
+def get_api_token(token_id: str) -> ApiToken | None:
+    try:
+        out = client().get_item(TableName=_table(), Key=_token_key(token_id))
+    except ClientError as ex:
+        raise StoreError() from ex
+    return ApiToken.model_validate(_plain(out["Item"])) if "Item" in out else None
+
+
+def list_api_tokens(owner_id: str) -> list[ApiToken]:
+    """The owner's tokens, oldest first (one Query on GSI1; owners hold a bounded few)."""
+    items = _query_all(
+        IndexName="GSI1",
+        KeyConditionExpression="GSI1PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"TOKENS#{owner_id}"}},
+    )
+    return [ApiToken.model_validate(_plain(i)) for i in items]
+
+
+def delete_api_token(owner_id: str, token_id: str) -> bool:
+    """Delete the token if `owner_id` owns it; False if there is no such token of theirs."""
+    try:
+        client().delete_item(
+            TableName=_table(),
+            Key=_token_key(token_id),
+            ConditionExpression="owner_id = :owner",
+            ExpressionAttributeValues={":owner": {"S": owner_id}},
+        )
+    except ClientError as ex:
+        if ex.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            return False
+        raise StoreError() from ex
+    return True
+
+
+def touch_api_token(token_id: str, used_at: str, stale_before: str) -> None:
+    """Record a use, unless one was recorded since `stale_before` (at most one write a minute)."""
+    try:
+        client().update_item(
+            TableName=_table(),
+            Key=_token_key(token_id),
+            UpdateExpression="SET last_used_at = :at",
+            ConditionExpression=(
+                "attribute_exists(PK) AND "
+                "(attribute_not_exists(last_used_at) OR last_used_at < :stale)"
+            ),
+            ExpressionAttributeValues={":at": {"S": used_at}, ":stale": {"S": stale_before}},
+        )
+    except ClientError as ex:
+        if ex.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            return
+        raise StoreError() from ex
+
+
+# ---------------------------------------------------------------- rate limits
+
+
+def hit_counter(name: str, window: int, expires_at: int) -> int:
+    """Add one to the fixed-window counter `RL#<name>` / `W#<window>` and return its count.
+
+    One UpdateItem (no read first); `ttl` lets DynamoDB drop spent windows."""
+    try:
+        out = client().update_item(
+            TableName=_table(),
+            Key=_key(f"RL#{name}", f"W#{window}"),
+            UpdateExpression="ADD hits :one SET #ttl = :ttl",
+            ExpressionAttributeNames={"#ttl": "ttl"},
+            ExpressionAttributeValues={":one": {"N": "1"}, ":ttl": {"N": str(expires_at)}},
+            ReturnValues="UPDATED_NEW",
+        )
+    except ClientError as ex:
+        raise StoreError() from ex
+    return int(out["Attributes"]["hits"]["N"])

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from helpdesk import attachments, lifecycle, store
+from helpdesk import attachments, lifecycle, ratelimit, store
 from helpdesk.clock import now_iso
 from helpdesk.domain import (
     CUSTOMER_PRIORITIES,
@@ -75,6 +75,7 @@ def _check_catalog(req: CreateTicketRequest) -> None:
 
 def create_ticket(p: Principal, req: CreateTicketRequest) -> TicketResponse:
     """Open a ticket with its first message (one transaction) and return it."""
+    ratelimit.check_write(p)
     if req.priority not in CUSTOMER_PRIORITIES and not p.is_staff:
         raise PriorityNotAllowedError("Customers may choose low, normal or high")
     _check_catalog(req)
@@ -299,6 +300,7 @@ def mutate(
 
 def reply(p: Principal, ticket_id: str, req: ReplyRequest) -> tuple[MessageResponse, TicketSummary]:
     """A customer reply: message, status, counters and activity in one transaction."""
+    ratelimit.check_write(p)
     message_id = new_id("msg")
     plan = attachments.prepare_links(
         p, req.attachment_ids, ticket_id=ticket_id, message_id=message_id
