@@ -29,7 +29,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from local import devauth
 from local.backend import FAKE_CREDENTIALS, Backend, create_resources, start_moto
-from local.template import ROOT, App, Function, Route, resolve
+from local.template import ROOT, App, Function, Route, conditions, resolve
 from local.template import app as load_app
 
 REGION = "us-east-1"
@@ -240,6 +240,7 @@ class Gateway:
             refs[logical_id] = backend.table_name
         for logical_id in app.resources("AWS::S3::Bucket"):
             refs[logical_id] = backend.bucket_name
+        refs |= conditions(app.doc, refs)  # IssuerUrl is set: no user pool locally
         self.refs = refs
         self.pools = {
             name: Pool(fn, self.environment(fn), concurrency) for name, fn in app.functions.items()

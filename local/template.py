@@ -23,7 +23,7 @@ class _CfnLoader(yaml.SafeLoader):
 
 
 def _tag(loader: _CfnLoader, suffix: str, node: yaml.Node) -> Any:
-    name = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
+    name = suffix if suffix in ("Ref", "Condition") else f"Fn::{suffix}"
     if isinstance(node, yaml.ScalarNode):
         value: Any = loader.construct_scalar(node)
         if suffix == "GetAtt":
@@ -199,10 +199,37 @@ def resolve(value: Any, refs: dict[str, str]) -> Any:
         if name == "Fn::Sub":
             text = arg if isinstance(arg, str) else arg[0]
             return re.sub(r"\$\{([^}!]+)\}", lambda m: str(refs.get(m.group(1), "")), text)
-        if name == "Fn::If" or name.startswith("Fn::"):
+        if name == "Fn::If":
+            condition, if_true, if_false = arg
+            chosen = if_true if refs.get(f"Condition::{condition}") == "true" else if_false
+            return resolve(chosen, refs)
+        if name.startswith("Fn::"):
             return ""
     if isinstance(value, list):
         return [resolve(v, refs) for v in value]
     if isinstance(value, dict):
         return {k: resolve(v, refs) for k, v in value.items()}
     return value
+
+
+def conditions(doc: dict[str, Any], refs: dict[str, str]) -> dict[str, str]:
+    """The template's Conditions evaluated against `refs`, as `Condition::<name>` refs
+    ("true"/"false") for `resolve`'s `Fn::If` (Equals, Not, And, Or, Condition)."""
+    defined = doc.get("Conditions") or {}
+
+    def truth(expr: Any) -> bool:
+        ((name, arg),) = expr.items()
+        if name == "Fn::Equals":
+            left, right = (resolve(a, refs) for a in arg)
+            return str(left) == str(right)
+        if name == "Fn::Not":
+            return not truth(arg[0])
+        if name == "Fn::And":
+            return all(truth(a) for a in arg)
+        if name == "Fn::Or":
+            return any(truth(a) for a in arg)
+        if name == "Condition":
+            return truth(defined[arg])
+        raise ValueError(f"unsupported condition function {name}")
+
+    return {f"Condition::{name}": str(truth(expr)).lower() for name, expr in defined.items()}
