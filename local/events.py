@@ -41,6 +41,7 @@ SAMPLE_BODIES: dict[str, dict[str, Any]] = {
         "change": {"priority": "high"},
     },
     "POST /admin/requesters/{user_id}/erase": {"confirm": "alice"},
+    "POST /me/tokens": {"name": "CI pipeline", "scopes": ["tickets:read"]},
 }
 # Staff routes only an admin may call (the rest of /admin/* is for agents too).
 ADMIN_ONLY = (

@@ -39,12 +39,14 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "admin_update_ticket": (404, 200),
     "api_docs": (200, 200),
     "close_ticket": (404, 200),
+    "create_api_token": (201, 201),
     "create_attachment": (201, 201),
     "create_ticket": (201, 201),
     "delete_attachment": (404, 204),
     "get_attachment": (404, 200),
     "get_me": (200, 200),
     "get_ticket": (404, 200),
+    "list_api_tokens": (200, 200),
     "list_categories": (200, 200),
     "list_departments": (200, 200),
     "list_tickets": (200, 200),
@@ -53,6 +55,7 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "read_ticket": (404, 200),
     "reopen_ticket": (404, 200),
     "reply_ticket": (404, 201),
+    "revoke_api_token": (404, 204),
     "route_not_found": (404, 404),
     "web_console": (303, 303),  # no session cookie: to the sign-in page
 }
@@ -101,6 +104,9 @@ def _existing_id(name: str, event: dict[str, Any]) -> tuple[str, str] | None:
     if "user_id" in params:  # a requester with a ticket
         _ticket(params["user_id"])
         return None
+    if "token_id" in params:
+        _, token, _ = call("create_api_token", user=user, body={"name": "laptop"})
+        return "token_id", token["id"]
     if "category_id" in params:
         _, cat, _ = call("admin_create_category", user="adam", roles="admin", body={"name": "X"})
         return "category_id", cat["id"]
