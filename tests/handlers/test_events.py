@@ -39,20 +39,26 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "admin_update_ticket": (404, 200),
     "api_docs": (200, 200),
     "close_ticket": (404, 200),
+    "create_api_token": (201, 201),
     "create_attachment": (201, 201),
     "create_ticket": (201, 201),
     "delete_attachment": (404, 204),
     "get_attachment": (404, 200),
     "get_me": (200, 200),
     "get_ticket": (404, 200),
+    "list_api_tokens": (200, 200),
     "list_categories": (200, 200),
     "list_departments": (200, 200),
     "list_tickets": (200, 200),
     "openapi": (200, 200),
+    "public_create_ticket": (201, 201),
+    "public_get_ticket": (404, 404),  # no link secret: never found
+    "public_reply_ticket": (404, 404),
     "rate_ticket": (404, 200),
     "read_ticket": (404, 200),
     "reopen_ticket": (404, 200),
     "reply_ticket": (404, 201),
+    "revoke_api_token": (404, 404),  # the token the file names does not exist
     "route_not_found": (404, 404),
     "web_console": (303, 303),  # no session cookie: to the sign-in page
 }

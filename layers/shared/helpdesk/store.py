@@ -1072,6 +1072,37 @@ def touch_api_token(token_id: str, used_at: str, stale_before: str) -> None:
 # ---------------------------------------------------------------- rate limits
 
 
+# ---------------------------------------------------------------- guest links
+# GUESTLINK#<ticket id> / L: the SHA-256 of a public ticket's private link secret and
+# its guest requester; one item per ticket, read by key only.
+
+
+def put_guest_link(ticket_id: str, user_id: str, secret_hash: str) -> None:
+    data = {
+        "PK": f"GUESTLINK#{ticket_id}",
+        "SK": "L",
+        "kind": "guest_link",
+        "user_id": user_id,
+        "secret_hash": secret_hash,
+    }
+    try:
+        client().put_item(
+            TableName=_table(), Item=_item(data), ConditionExpression="attribute_not_exists(PK)"
+        )
+    except ClientError as ex:
+        raise StoreError() from ex
+
+
+def get_guest_link(ticket_id: str) -> tuple[str, str] | None:
+    """(user id, secret hash) of the ticket's guest link, or None."""
+    try:
+        out = client().get_item(TableName=_table(), Key=_key(f"GUESTLINK#{ticket_id}", "L"))
+    except ClientError as ex:
+        raise StoreError() from ex
+    item = out.get("Item")
+    return (str(item["user_id"]["S"]), str(item["secret_hash"]["S"])) if item else None
+
+
 def hit_counter(name: str, window: int, expires_at: int) -> int:
     """Add one to the fixed-window counter `RL#<name>` / `W#<window>` and return its count.
 
