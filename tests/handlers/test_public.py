@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from helpdesk import guests
+from helpdesk import guests, store
 from tests.conftest import call, invoke, make_event
+from tests.handlers.test_housekeeping import _ttl_removal
 
 pytestmark = pytest.mark.usefixtures("catalog")
 
@@ -61,8 +62,6 @@ def test_create_opens_a_guest_ticket_staff_see_flagged() -> None:
     assert view["requester"]["user_id"] == guests.guest_user_id("gail@example.com")
     assert "Acme" in view["messages"][0]["body"]
     # And the secret itself is not stored, only its hash
-    from helpdesk import store
-
     link = store.get_guest_link(body["id"])
     assert link is not None and body["token"] not in link[1]
 
@@ -156,8 +155,6 @@ def test_honeypot_is_refused_and_creates_nothing() -> None:
     status, body, _ = submit(website="http://spam.example")
     # Then 422 SPAM_SUSPECTED and no ticket for that guest
     assert status == 422 and body["code"] == "SPAM_SUSPECTED"
-    from helpdesk import store
-
     assert store.requester_ticket_ids(guests.guest_user_id(FORM["email"])) == []
 
 
@@ -185,3 +182,33 @@ def test_rate_limit_per_ip(monkeypatch: pytest.MonkeyPatch) -> None:
     assert status == 429 and body["code"] == "RATE_LIMITED"
     assert "retry-after" in headers
     assert submit(ip="192.0.2.1", email="p9@example.com")[0] == 201
+
+
+def test_erasing_a_guest_removes_the_private_link() -> None:
+    # Given a guest ticket
+    t = created()
+    user_id = guests.guest_user_id(FORM["email"])
+    # When an admin erases the guest
+    status, report, _ = call(
+        "admin_erase_requester",
+        user="adam",
+        roles="admin",
+        path={"user_id": user_id},
+        body={"confirm": user_id},
+    )
+    # Then the link no longer opens the (anonymized) ticket
+    assert status == 200, report
+    assert follow(t["id"], t["token"])[0] == 404
+
+
+def test_purging_a_guest_ticket_removes_its_link() -> None:
+    # Given a guest ticket an admin deleted
+    t = created()
+    status, body, _ = call(
+        "admin_delete_ticket", user="adam", roles="admin", path={"ticket_id": t["id"]}
+    )
+    assert status == 200, body
+    # When DynamoDB TTL removes it and the purge function runs
+    invoke("purge_deleted_tickets", _ttl_removal(t["id"]))
+    # Then its link item is gone too
+    assert store.get_guest_link(t["id"]) is None

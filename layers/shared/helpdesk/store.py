@@ -823,6 +823,8 @@ def purge_ticket(t: Ticket) -> int:
         for ref in _py(item.get("attachments", {"L": []})) or []:
             keys.append(_attachment_key(str(ref["id"])))
     keys.append(_key(f"NUMBER#{t.number}", "N"))
+    if t.guest:
+        keys.append(guest_link_key(t.id))
     delete_keys(keys)
     removed = len(keys)
     if t.deleted_at is not None:
@@ -1077,6 +1079,10 @@ def touch_api_token(token_id: str, used_at: str, stale_before: str) -> None:
 # its guest requester; one item per ticket, read by key only.
 
 
+def guest_link_key(ticket_id: str) -> dict[str, Any]:
+    return _key(f"GUESTLINK#{ticket_id}", "L")
+
+
 def put_guest_link(ticket_id: str, user_id: str, secret_hash: str) -> None:
     data = {
         "PK": f"GUESTLINK#{ticket_id}",
@@ -1096,7 +1102,7 @@ def put_guest_link(ticket_id: str, user_id: str, secret_hash: str) -> None:
 def get_guest_link(ticket_id: str) -> tuple[str, str] | None:
     """(user id, secret hash) of the ticket's guest link, or None."""
     try:
-        out = client().get_item(TableName=_table(), Key=_key(f"GUESTLINK#{ticket_id}", "L"))
+        out = client().get_item(TableName=_table(), Key=guest_link_key(ticket_id))
     except ClientError as ex:
         raise StoreError() from ex
     item = out.get("Item")
