@@ -61,6 +61,9 @@ def test_create_opens_a_guest_ticket_staff_see_flagged() -> None:
     assert view["requester"]["email"] == "gail@example.com"
     assert view["requester"]["user_id"] == guests.guest_user_id("gail@example.com")
     assert "Acme" in view["messages"][0]["body"]
+    # And the staff queue flags it
+    _, queue, _ = call("admin_list_tickets", **AGENT)
+    assert [i["guest"] for i in queue["items"] if i["id"] == body["id"]] == [True]
     # And the secret itself is not stored, only its hash
     link = store.get_guest_link(body["id"])
     assert link is not None and body["token"] not in link[1]
@@ -212,3 +215,14 @@ def test_purging_a_guest_ticket_removes_its_link() -> None:
     invoke("purge_deleted_tickets", _ttl_removal(t["id"]))
     # Then its link item is gone too
     assert store.get_guest_link(t["id"]) is None
+
+
+def test_a_guest_using_a_customers_address_does_not_take_over_the_lookup() -> None:
+    # Given a customer with an account and a ticket
+    status, mine, _ = call("create_ticket", user="gail", body={"subject": "s", "message": "m"})
+    assert status == 201
+    # When someone sends the form with that customer's address
+    created(email="gail@example.com")
+    # Then staff filtering by the address still find the customer's ticket only
+    _, found, _ = call("admin_list_tickets", **AGENT, query={"requester": "gail@example.com"})
+    assert [i["id"] for i in found["items"]] == [mine["id"]]

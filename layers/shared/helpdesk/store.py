@@ -750,7 +750,9 @@ def _profile_puts(t: Ticket) -> list[dict[str, Any]]:
         "guest": t.guest,
     }
     puts = [{"Put": {"TableName": _table(), "Item": _item(profile)}}]
-    if t.requester_email:
+    # a guest's address may be a customer's too (the form proves no ownership): the
+    # lookup stays the account's, and staff find guests by their guest_<hash> id
+    if t.requester_email and not t.guest:
         lookup = {"PK": f"EMAIL#{t.requester_email.lower()}", "SK": "U", "user_id": t.requester_id}
         puts.append({"Put": {"TableName": _table(), "Item": _item(lookup)}})
     return puts
