@@ -42,6 +42,15 @@ SAMPLE_BODIES: dict[str, dict[str, Any]] = {
     },
     "POST /admin/requesters/{user_id}/erase": {"confirm": "alice"},
     "POST /me/tokens": {"name": "CI pipeline", "scopes": ["tickets:read"]},
+    "POST /public/tickets": {
+        "first_name": "Gail",
+        "last_name": "Guest",
+        "email": "gail@example.com",
+        "company": "Acme",
+        "subject": "Where is my invoice?",
+        "message": "I ordered last week and have no invoice yet.",
+    },
+    "POST /public/tickets/{ticket_id}/messages": {"message": "Any news?"},
 }
 # Staff routes only an admin may call (the rest of /admin/* is for agents too).
 ADMIN_ONLY = (

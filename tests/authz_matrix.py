@@ -64,6 +64,14 @@ def public(status: int, **how: Any) -> Row:
 
 
 TICKET = {"subject": "Matrix", "message": "hello"}
+# "<email>" is a fresh address per call (the form is rate-limited per address)
+GUEST_FORM = {
+    "first_name": "Gail",
+    "last_name": "Guest",
+    "email": "<email>",
+    "subject": "Matrix",
+    "message": "hello",
+}
 
 # Customer routes: another customer gets 404 (never 403: that would confirm the
 # ticket exists); the organization's manager may read the org's tickets but only
@@ -131,6 +139,11 @@ MATRIX: dict[str, Row] = {
     ),
     # The web console signs in with its own session cookie, not a bearer token: without
     # one, everyone is sent to its sign-in page.
+    # The public contact form: no account; a guest ticket is followed with its private
+    # link secret only (without one, as here, every caller gets 404, never 401/403).
+    "POST /public/tickets": public(201, body=GUEST_FORM),
+    "GET /public/tickets/{ticket_id}": public(404),
+    "POST /public/tickets/{ticket_id}/messages": public(404, body={"message": "m"}),
     "GET /app": public(303),
     "ANY /app/{proxy+}": public(303, path="/app/tickets"),
 }

@@ -51,6 +51,9 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "list_departments": (200, 200),
     "list_tickets": (200, 200),
     "openapi": (200, 200),
+    "public_create_ticket": (201, 201),
+    "public_get_ticket": (404, 404),  # no link secret: never found
+    "public_reply_ticket": (404, 404),
     "rate_ticket": (404, 200),
     "read_ticket": (404, 200),
     "reopen_ticket": (404, 200),

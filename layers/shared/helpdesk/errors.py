@@ -175,6 +175,10 @@ class PriorityNotAllowedError(ValidationFailedError):
     code, title = "PRIORITY_NOT_ALLOWED", "This priority is reserved for staff"
 
 
+class SpamSuspectedError(ValidationFailedError):
+    code, title = "SPAM_SUSPECTED", "The form was filled in by a robot (honeypot field set)"
+
+
 class ErasureNotConfirmedError(ValidationFailedError):
     code, title = "ERASURE_NOT_CONFIRMED", "Erasure cannot be undone: confirm with the user id"
 

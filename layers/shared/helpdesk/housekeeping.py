@@ -116,11 +116,15 @@ def erase_requester(p: Principal, user_id: str, req: EraseRequest) -> ErasureRep
         lookups_deleted=0,
         idempotency_records_deleted=0,
     )
+    guest_links: list[dict[str, Any]] = []
     for ticket_id in ticket_ids:
         before = store.get_ticket(ticket_id)
         if before is None or before.requester_id != user_id:
             continue
         emails.add(before.requester_email)
+        if before.guest:
+            # the private link would still open the anonymized ticket
+            guest_links.append(store.guest_link_key(ticket_id))
         mutate(
             ticket_id,
             lambda t: lifecycle.anonymize(t, p.user_id, now_iso(), ERASED),
@@ -141,7 +145,9 @@ def erase_requester(p: Principal, user_id: str, req: EraseRequest) -> ErasureRep
         report.attachments_deleted += store.delete_keys(
             store.attachment_keys(redacted.attachment_ids)
         )
-    report.lookups_deleted = store.delete_keys(store.email_lookup_keys(emails, user_id))
+    report.lookups_deleted = store.delete_keys(
+        store.email_lookup_keys(emails, user_id) + guest_links
+    )
     report.profile_items_deleted = store.delete_keys(profile_keys)
     report.idempotency_records_deleted = store.delete_keys(
         store.idempotency_keys_mentioning(user_id)

@@ -180,12 +180,12 @@ def json_response(
 
 # Annotated parameters shared by routes (documented once in the OpenAPI output).
 def _params() -> Any:
-    from aws_lambda_powertools.event_handler.openapi.params import Header, Path
+    from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 
-    return Header, Path
+    return Header, Path, Query
 
 
-_Header, _Path = _params()
+_Header, _Path, _Query = _params()
 IdempotencyKey = Annotated[
     str | None,
     _Header(
@@ -193,6 +193,15 @@ IdempotencyKey = Annotated[
         description="Retries with the same key and body return the first answer (24 h)",
         max_length=255,
     ),
+]
+# a guest ticket's private link secret (header or, for links in e-mails, the query)
+LinkTokenHeader = Annotated[
+    str | None,
+    _Header(alias="x-ticket-token", description="The ticket's private link secret", max_length=200),
+]
+LinkToken = Annotated[
+    str | None,
+    _Query(description="The ticket's private link secret (or send X-Ticket-Token)", max_length=200),
 ]
 TicketId = Annotated[str, _Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
 AttachmentId = Annotated[str, _Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]

@@ -750,7 +750,9 @@ def _profile_puts(t: Ticket) -> list[dict[str, Any]]:
         "guest": t.guest,
     }
     puts = [{"Put": {"TableName": _table(), "Item": _item(profile)}}]
-    if t.requester_email:
+    # a guest's address may be a customer's too (the form proves no ownership): the
+    # lookup stays the account's, and staff find guests by their guest_<hash> id
+    if t.requester_email and not t.guest:
         lookup = {"PK": f"EMAIL#{t.requester_email.lower()}", "SK": "U", "user_id": t.requester_id}
         puts.append({"Put": {"TableName": _table(), "Item": _item(lookup)}})
     return puts
@@ -823,6 +825,8 @@ def purge_ticket(t: Ticket) -> int:
         for ref in _py(item.get("attachments", {"L": []})) or []:
             keys.append(_attachment_key(str(ref["id"])))
     keys.append(_key(f"NUMBER#{t.number}", "N"))
+    if t.guest:
+        keys.append(guest_link_key(t.id))
     delete_keys(keys)
     removed = len(keys)
     if t.deleted_at is not None:
@@ -1070,6 +1074,41 @@ def touch_api_token(token_id: str, used_at: str, stale_before: str) -> None:
 
 
 # ---------------------------------------------------------------- rate limits
+
+
+# ---------------------------------------------------------------- guest links
+# GUESTLINK#<ticket id> / L: the SHA-256 of a public ticket's private link secret and
+# its guest requester; one item per ticket, read by key only.
+
+
+def guest_link_key(ticket_id: str) -> dict[str, Any]:
+    return _key(f"GUESTLINK#{ticket_id}", "L")
+
+
+def put_guest_link(ticket_id: str, user_id: str, secret_hash: str) -> None:
+    data = {
+        "PK": f"GUESTLINK#{ticket_id}",
+        "SK": "L",
+        "kind": "guest_link",
+        "user_id": user_id,
+        "secret_hash": secret_hash,
+    }
+    try:
+        client().put_item(
+            TableName=_table(), Item=_item(data), ConditionExpression="attribute_not_exists(PK)"
+        )
+    except ClientError as ex:
+        raise StoreError() from ex
+
+
+def get_guest_link(ticket_id: str) -> tuple[str, str] | None:
+    """(user id, secret hash) of the ticket's guest link, or None."""
+    try:
+        out = client().get_item(TableName=_table(), Key=guest_link_key(ticket_id))
+    except ClientError as ex:
+        raise StoreError() from ex
+    item = out.get("Item")
+    return (str(item["user_id"]["S"]), str(item["secret_hash"]["S"])) if item else None
 
 
 def hit_counter(name: str, window: int, expires_at: int) -> int:

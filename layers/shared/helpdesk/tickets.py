@@ -73,8 +73,10 @@ def _check_catalog(req: CreateTicketRequest) -> None:
         raise InvalidDepartmentError(f"Unknown department {req.department_id}")
 
 
-def create_ticket(p: Principal, req: CreateTicketRequest) -> TicketResponse:
-    """Open a ticket with its first message (one transaction) and return it."""
+def create_ticket(p: Principal, req: CreateTicketRequest, *, guest: bool = False) -> TicketResponse:
+    """Open a ticket with its first message (one transaction) and return it.
+
+    `guest`: the requester has no account (the public contact form)."""
     ratelimit.check_write(p)
     if req.priority not in CUSTOMER_PRIORITIES and not p.is_staff:
         raise PriorityNotAllowedError("Customers may choose low, normal or high")
@@ -93,6 +95,7 @@ def create_ticket(p: Principal, req: CreateTicketRequest) -> TicketResponse:
         requester_name=p.name,
         requester_email=p.email,
         org_id=p.org_id,
+        guest=guest,
         category_id=req.category_id,
         sub_category_id=req.sub_category_id,
         department_id=req.department_id,

@@ -1,0 +1,88 @@
+"""The public contact form: tickets from people without an account.
+
+A guest is identified by their e-mail (user id `guest_<sha256 of it>`); the
+ticket is opened through `tickets` like any other, flagged `guest`. The
+answer carries a private link secret; only its SHA-256 is stored, on an item
+for that one ticket. A missing or wrong secret is a 404, like a ticket that
+does not exist.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from helpdesk import ratelimit, store, tickets
+from helpdesk.errors import SpamSuspectedError, TicketNotFoundError
+from helpdesk.models import (
+    CreateTicketRequest,
+    MessageResponse,
+    PublicTicketCreated,
+    PublicTicketRequest,
+    ReplyRequest,
+    TicketResponse,
+    TicketSummary,
+)
+from helpdesk.principal import Principal
+
+# The form is unauthenticated: these keep one address or one sender from flooding the desk.
+IP_LIMIT, IP_WINDOW_SECONDS = 20, 3600
+EMAIL_LIMIT, EMAIL_WINDOW_SECONDS = 5, 3600
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def guest_user_id(email: str) -> str:
+    """The guest identity for `email` (the same for every ticket from that address)."""
+    return f"guest_{_sha256(email.strip().lower())[:32]}"
+
+
+def create(req: PublicTicketRequest, source_ip: str) -> PublicTicketCreated:
+    """Open a guest ticket; rate-limited per source IP and per e-mail address."""
+    email = str(req.email).lower()
+    # counted before the honeypot so a robot is throttled as well as refused
+    ratelimit.check(f"PUB#IP#{source_ip}", IP_LIMIT, IP_WINDOW_SECONDS)
+    ratelimit.check(f"PUB#EMAIL#{_sha256(email)}", EMAIL_LIMIT, EMAIL_WINDOW_SECONDS)
+    if req.website:
+        raise SpamSuspectedError()
+    p = Principal(
+        user_id=guest_user_id(email), name=f"{req.first_name} {req.last_name}", email=email
+    )
+    body = req.message
+    extra = [f"{k}: {v}" for k, v in (("Phone", req.phone), ("Company", req.company)) if v]
+    if extra:
+        # the form's contact details travel with the first message, where staff read them
+        body = f"{body}\n\n---\n" + "\n".join(extra)
+    ticket = tickets.create_ticket(
+        p,
+        CreateTicketRequest(subject=req.subject, message=body, category_id=req.category_id),
+        guest=True,
+    )
+    secret = secrets.token_urlsafe(32)
+    store.put_guest_link(ticket.id, p.user_id, _sha256(secret))
+    return PublicTicketCreated(id=ticket.id, number=ticket.number, token=secret)
+
+
+def _guest(ticket_id: str, secret: str | None) -> Principal:
+    link = store.get_guest_link(ticket_id) if secret else None
+    if link is None or secret is None or not hmac.compare_digest(link[1], _sha256(secret)):
+        raise TicketNotFoundError()
+    ticket = store.get_ticket(ticket_id)
+    if ticket is None:
+        raise TicketNotFoundError()
+    return Principal(user_id=link[0], name=ticket.requester_name, email=ticket.requester_email)
+
+
+def get(ticket_id: str, secret: str | None) -> TicketResponse:
+    """The guest's ticket with its public thread (never internal notes)."""
+    return tickets.get_ticket(_guest(ticket_id, secret), ticket_id)
+
+
+def reply(
+    ticket_id: str, secret: str | None, req: ReplyRequest
+) -> tuple[MessageResponse, TicketSummary]:
+    """A reply by the guest, as a customer reply (a closed ticket: TicketClosedError)."""
+    return tickets.reply(_guest(ticket_id, secret), ticket_id, req)
