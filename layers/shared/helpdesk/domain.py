@@ -1,6 +1,9 @@
-"""The ticket domain: what a ticket, a message and an event are (storage- and HTTP-agnostic)."""
+"""The ticket domain: what a ticket, a message and an event are (storage- and HTTP-agnostic).
 
-from __future__ import annotations
+No `from __future__ import annotations` in the modules that define pydantic models
+(domain, models, settings): pydantic would evaluate every string annotation with
+`compile()` at import, about half of these modules' import time (docs/benchmarks.md).
+"""
 
 from enum import StrEnum
 from typing import Any

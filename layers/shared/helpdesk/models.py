@@ -1,7 +1,5 @@
 """Request and response models: the API contract (they feed the OpenAPI document)."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -114,7 +112,7 @@ class MeResponse(BaseModel):
     org_id: str | None
 
     @classmethod
-    def of(cls, p: Principal) -> MeResponse:
+    def of(cls, p: Principal) -> "MeResponse":
         return cls(
             user_id=p.user_id, name=p.name, email=p.email, roles=sorted(p.roles), org_id=p.org_id
         )
@@ -137,7 +135,7 @@ class MessageResponse(BaseModel):
     merged_from: int | None = Field(default=None, description="Merged from ticket #number")
 
     @classmethod
-    def of(cls, m: Message) -> MessageResponse:
+    def of(cls, m: Message) -> "MessageResponse":
         return cls(
             id=m.id,
             author_id=m.author_id,
@@ -178,7 +176,7 @@ class TicketSummary(BaseModel):
     rating_comment: str | None
 
     @classmethod
-    def of(cls, t: Ticket) -> TicketSummary:
+    def of(cls, t: Ticket) -> "TicketSummary":
         return cls.model_validate(t.model_dump())
 
 
@@ -200,7 +198,7 @@ class TicketResponse(TicketSummary):
     @classmethod
     def build(
         cls, t: Ticket, messages: list[Message], categories: dict[str, Category]
-    ) -> TicketResponse:
+    ) -> "TicketResponse":
         def ref(cid: str | None) -> CategoryRef | None:
             c = categories.get(cid) if cid else None
             return CategoryRef(id=c.id, name=c.name) if c else None
@@ -247,7 +245,7 @@ class DepartmentResponse(BaseModel):
     position: int
 
     @classmethod
-    def of(cls, d: Department) -> DepartmentResponse:
+    def of(cls, d: Department) -> "DepartmentResponse":
         return cls(id=d.id, name=d.name, position=d.position)
 
 
@@ -260,7 +258,7 @@ class ReplyResponse(BaseModel):
     ticket: TicketSummary
 
     @classmethod
-    def of(cls, message: MessageResponse, ticket: TicketSummary) -> ReplyResponse:
+    def of(cls, message: MessageResponse, ticket: TicketSummary) -> "ReplyResponse":
         return cls(message=message, ticket=ticket)
 
 
@@ -390,7 +388,7 @@ class StaffTicketSummary(TicketSummary):
     etag: str = Field(description="Send as If-Match to PATCH this ticket")
 
     @classmethod
-    def of(cls, t: Ticket) -> StaffTicketSummary:
+    def of(cls, t: Ticket) -> "StaffTicketSummary":
         return cls.model_validate(t.model_dump() | {"etag": etag(t)})
 
 
@@ -408,7 +406,7 @@ class StaffTicketResponse(StaffTicketSummary):
     attachments: list[AttachmentRef]
 
     @classmethod
-    def build(cls, t: Ticket, messages: list[Message]) -> StaffTicketResponse:
+    def build(cls, t: Ticket, messages: list[Message]) -> "StaffTicketResponse":
         data: dict[str, Any] = t.model_dump()
         return cls(
             **{
@@ -526,7 +524,7 @@ class BulkChange(_Request):
     tags_remove: list[Tag] = Field(default_factory=list, max_length=20)
 
     @model_validator(mode="after")
-    def _one_change(self) -> BulkChange:
+    def _one_change(self) -> "BulkChange":
         if not self.model_fields_set - {"tags_add", "tags_remove"} and not (
             self.tags_add or self.tags_remove
         ):
@@ -542,7 +540,7 @@ class BulkUpdateRequest(_Request):
     change: BulkChange
 
     @model_validator(mode="after")
-    def _unique(self) -> BulkUpdateRequest:
+    def _unique(self) -> "BulkUpdateRequest":
         if len(set(self.ticket_ids)) != len(self.ticket_ids):
             raise ValueError("ticket_ids must not repeat")
         return self
@@ -602,7 +600,7 @@ class ApiTokenResponse(BaseModel):
     expires_at: str | None
 
     @classmethod
-    def of(cls, t: ApiToken) -> ApiTokenResponse:
+    def of(cls, t: ApiToken) -> "ApiTokenResponse":
         return cls(
             id=t.id,
             name=t.name,

@@ -3,8 +3,6 @@
 Each model matches the `Environment` a function gets in template.yaml.
 """
 
-from __future__ import annotations
-
 import os
 from functools import lru_cache
 from typing import Any, Self
