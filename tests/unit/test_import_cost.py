@@ -8,6 +8,10 @@ about half the import time of `domain` and `models` (docs/benchmarks.md).
 import __future__
 
 import importlib
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from pydantic import BaseModel
@@ -22,3 +26,41 @@ def test_pydantic_modules_do_not_postpone_annotations(name: str) -> None:
         f"{name} uses `from __future__ import annotations`; its pydantic classes then "
         "compile every annotation string at import (cold start)"
     )
+
+
+# Heavy packages a function's import must not pull in unless its code needs them at once:
+# the whole of boto3 (the layer uses botocore clients), pyjwt and cryptography (only the
+# authorizer verifies JWTs at every call; the console imports them on sign-in only),
+# email-validator (built with the first EmailStr model), pydantic-settings (not used).
+HEAVY = {"boto3", "s3transfer", "jwt", "cryptography", "email_validator", "pydantic_settings"}
+NEEDS = {"authorizer": {"jwt", "cryptography"}}
+PROBE = "import sys, app; print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
+
+
+def _functions() -> list[str]:
+    from local.template import app as load_app
+
+    return sorted(Path(f.code_uri).name for f in load_app().functions.values())
+
+
+@pytest.mark.parametrize("function", _functions())
+def test_a_function_imports_no_heavy_package_it_does_not_need(function: str) -> None:
+    root = Path(__file__).resolve().parents[2]
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": str(root / "layers" / "shared"),
+        "TABLE_NAME": "t",
+        "BUCKET_NAME": "b",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        cwd=root / "functions" / function,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    loaded = set(out.stdout.split())
+    assert "app" in loaded
+    assert loaded & HEAVY <= NEEDS.get(function, set()), loaded & HEAVY

@@ -17,7 +17,6 @@ import urllib.error
 import urllib.request
 from urllib.parse import urlencode
 
-from helpdesk.auth import AuthFailure, verify_jwt
 from helpdesk.principal import Principal
 from helpdesk.settings import AuthSettings, ConsoleSettings
 
@@ -95,6 +94,10 @@ def finish(
     id_token = tokens.get("id_token") if isinstance(tokens, dict) else None
     if not isinstance(id_token, str):
         raise SignInFailed("The sign-in service sent no ID token.")
+    # Imported here, not at the top: pyjwt and cryptography are ~10% of the console's
+    # cold start and only this sign-in callback needs them (docs/benchmarks.md).
+    from helpdesk.auth import AuthFailure, verify_jwt
+
     try:
         return verify_jwt(
             id_token,
