@@ -107,4 +107,4 @@ bench: install
 	$(PY) -m bench.run
 
 clean:
-	rm -rf $(VENV) $(TOOLS) $(CHECKOV) $(SAM) .aws-sam .local .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) $(CHECKOV) $(SAM) .venv-runtime .aws-sam .local .pytest_cache .mypy_cache .ruff_cache

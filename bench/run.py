@@ -12,9 +12,11 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 from local.template import ROOT
 
@@ -33,8 +35,6 @@ PRICE = {
 # DynamoDB latency of ~5 ms per call in the same region (documented assumption).
 DDB_MS_PER_CALL = 5.0
 AUTHORIZER_MS = 2.0  # a cached token verification
-MEMORY_GB = 0.25
-AUTHORIZER_GB = 0.5
 S3_PUT_PER_M = 5.00  # S3 PUT, COPY, POST, LIST requests ($0.005 per 1,000)
 S3_GET_PER_M = 0.40  # S3 GET, HEAD and other requests ($0.0004 per 1,000); DELETE is free
 MIX = {  # a typical mix, per 100 requests: a customer portal and an agent desk
@@ -55,25 +55,97 @@ MIX = {  # a typical mix, per 100 requests: a customer portal and an agent desk
 
 COLD_NOTES = """The floor row is the house style with nothing of ours: the bare handler (boto3 +
 json) plus Powertools' resolver with validation, its Logger and one pydantic model. "x floor"
-is what our code adds on top of the framework. By `python -X importtime` (create_ticket
-against the floor, self times), what we add is ~10% of the import: the class bodies of our
-pydantic models (`models` ~35% of that, `domain` ~30%: validators are deferred with
-`defer_build`, but each class still collects and evaluates its annotated fields), the error
-classes, the pydantic types we use (`EmailStr`, `StringConstraints`), and our other modules
-(1-2 ms each).
+is what our code changes on top of the framework; it can be below 1 because our functions
+pause the garbage collector while they import and the floor does not.
 
-Done: botocore clients instead of boto3 (no s3transfer), models built on first use, no
-module-level work beyond resolvers and cached client factories, typed settings as plain
-deferred pydantic models instead of pydantic-settings (whose import, with its provider
-modules, was ~15% of a route's), pyjwt/cryptography only in the authorizer, email-validator
-only when an `EmailStr` model is first built.
+What keeps the import small:
+- `helpdesk.coldstart`, imported first by every app.py, pauses the garbage collector until
+  the handler is built, then freezes what the import built (`gc.freeze`) and turns it back
+  on. Nearly everything an import allocates lives as long as the container; the collector
+  was scanning that growing heap again and again (seen with `python -X importtime` as ~20 ms
+  of "self" time on whichever trivial module a full pass fell in). Measured with
+  `python -m bench.cold_start` before and after (2026-11-25, same machine): admin_get_ticket
+  254 -> 224 ms median, 1.85x -> 1.65x the bare handler.
+- No `from __future__ import annotations` in the modules that define pydantic models: with
+  it, pydantic evaluates every annotation string with `compile()` when a class is created
+  (~340 compiles, about half of `domain`'s and `models`' import; admin_get_ticket 318 -> 285 ms
+  by `python -X importtime`).
+- botocore clients instead of boto3 (no s3transfer); pydantic models built on first use
+  (`defer_build`); no module-level work beyond resolvers and cached client factories; typed
+  settings as plain deferred pydantic models instead of pydantic-settings; pyjwt and
+  cryptography only in the authorizer and, in the console, only on the sign-in callback;
+  email-validator only when an `EmailStr` model is first built.
+- `tests/unit/test_import_cost.py` imports every function in a fresh interpreter and fails
+  when one loads a heavy package it does not need, leaves the collector paused, imports
+  anything before `helpdesk.coldstart`, or when a model module postpones its annotations.
 
-Why the 1.5x target is not met: the floor itself, Powertools' event handler (its package
-imports every resolver it ships, the OpenAPI/validation middleware, data classes, jmespath)
-and pydantic, is most of the gap to the bare boto3 handler; our code on top of it is the
-small "x floor" above. Reaching 1.5x would mean leaving the house style (no Powertools
-resolver, or no pydantic validation); within it, the remaining lever is splitting `models`
-by area so a route builds only its own classes. The difference is paid once per container."""
+What is left, and why 1.5x is out of reach in the house style: the floor alone, Powertools'
+event handler (its package imports every resolver it ships, its Logger, Metrics and Tracer,
+the OpenAPI and validation middleware, data classes, jmespath) and pydantic, has measured
+1.62x-1.71x the bare handler in every run so far, on 3.11 and on 3.13. Our functions now
+import in about the floor's time or less; what remains of ours is the pydantic class bodies
+of `domain` and `models` (~18 ms of self time for admin_get_ticket with the collector
+paused). Reaching 1.5x would mean leaving the house style (no Powertools resolver, or no
+pydantic validation) and with it the OpenAPI document generated from the code; deferring
+those imports to the first request would only move the cost from the init phase into the
+first request. In production, Lambda SnapStart for Python (3.12+, published versions)
+restores an initialised snapshot instead of importing; it is not enabled here because it
+adds caching and restore charges and needs versions behind an alias. The import is paid
+once per container."""
+
+
+RUNTIME_VENV = ROOT / ".venv-runtime"
+
+
+def runtime_python() -> tuple[str, str | None]:
+    """(the template's Runtime, an interpreter of that version with the layer's requirements).
+
+    Looks for the runtime's `pythonX.Y` on PATH, then in pyenv's versions; builds
+    `.venv-runtime` with uv (the layer's requirements and the pinned boto3). None when this
+    machine has no such Python: the cold-start table is then measured only on the venv's."""
+    from local.template import load
+
+    runtime = str(load()["Globals"]["Function"]["Runtime"])  # e.g. python3.13
+    version = runtime.removeprefix("python")
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates = [
+        shutil.which(runtime),
+        *sorted(map(str, pyenv.glob(f"versions/{version}*/bin/{runtime}"))),
+    ]
+    found = next(
+        (
+            c
+            for c in candidates
+            if c and subprocess.run([c, "-c", "pass"], capture_output=True).returncode == 0
+        ),
+        None,
+    )
+    if found is None:
+        return runtime, None
+    uv = str(Path(sys.executable).parent / "uv")
+    python = RUNTIME_VENV / "bin" / "python"
+    if not python.exists():
+        subprocess.run([uv, "venv", "-q", "-p", found, str(RUNTIME_VENV)], check=True)
+    boto3 = next(
+        line.split("#")[0].strip()
+        for line in (ROOT / "requirements" / "dev.txt").read_text().splitlines()
+        if line.startswith("boto3==")
+    )
+    subprocess.run(
+        [
+            uv,
+            "pip",
+            "install",
+            "-q",
+            "-p",
+            str(python),
+            "-r",
+            str(ROOT / "layers" / "shared" / "requirements.txt"),
+            boto3,
+        ],
+        check=True,
+    )
+    return runtime, str(python)
 
 
 def run(module: str, *args: str) -> str:
@@ -89,26 +161,35 @@ def run(module: str, *args: str) -> str:
     return out.stdout
 
 
-def cost_table(warm: dict[str, dict[str, float]]) -> str:
+def authorizer_gb() -> float:
+    """The memory of the authorizer function, from template.yaml."""
+    from local.template import app as load_app
+
+    tpl = load_app()
+    auth = next(iter(tpl.authorizers.values()))
+    return tpl.functions[auth.function].memory / 1024
+
+
+def cost_table(warm: dict[str, dict[str, float]], auth_gb: float) -> str:
     lines = [
-        "| route | calls | WRU | RRU | S3 requests | assumed ms | Lambda $ | DynamoDB $ | S3 $ | "
-        "$ per million requests |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| route | MB | authorizer | calls | WRU | RRU | S3 requests | assumed ms | Lambda $ | "
+        "DynamoDB $ | S3 $ | $ per million requests |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     per_route: dict[str, float] = {}
     for route, w in warm.items():
-        public = route.startswith(("GET /openapi.json", "GET /docs", "$default"))
+        public = bool(w["public"])
         ms = w["ours_ms"] + DDB_MS_PER_CALL * w["calls"] + 1.0
-        auth_gb_ms = 0.0 if public else AUTHORIZER_GB * AUTHORIZER_MS
+        auth_gb_ms = 0.0 if public else auth_gb * AUTHORIZER_MS
         lam = PRICE["lambda_req_per_m"] * (1 if public else 2) + 1e6 * (
-            PRICE["lambda_gb_s_arm"] * (MEMORY_GB * ms + auth_gb_ms) / 1000
+            PRICE["lambda_gb_s_arm"] * (w["memory_mb"] / 1024 * ms + auth_gb_ms) / 1000
         )
         ddb = w["wru"] * PRICE["ddb_wru_per_m"] + w["rru"] * PRICE["ddb_rru_per_m"]
         s3 = w["s3_put"] * S3_PUT_PER_M + w["s3_get"] * S3_GET_PER_M
         total = PRICE["http_api_per_m"] + lam + ddb + s3
         per_route[route] = total
         lines.append(
-            f"| {route} | {w['calls']:.0f} | {w['wru']:.0f} | {w['rru']:.1f} | "
+            f"| {route} | {w['memory_mb']:.0f} | {'no' if public else 'yes'} | {w['calls']:.0f} | {w['wru']:.0f} | {w['rru']:.1f} | "
             f"{w['s3_put'] + w['s3_get']:.0f} | {ms:.1f} | {lam:.2f} | {ddb:.2f} | {s3:.2f} | "
             f"{total:.2f} |"
         )
@@ -144,11 +225,25 @@ def main() -> None:
     scale_runs = "3" if args.quick else "5"
     print("bench: cold starts ...", flush=True)
     cold = run("bench.cold_start", "--runs", runs)
+    runtime, runtime_py = runtime_python()
+    if runtime_py:
+        print(f"bench: cold starts on {runtime} ...", flush=True)
+        cold_runtime = run("bench.cold_start", "--runs", runs, "--python", runtime_py)
+        cold_runtime_text = (
+            f"The same measurement with the template's runtime, {runtime} (`.venv-runtime`, "
+            f"built by `make bench`; `python -m bench.cold_start --runs {runs} --python "
+            f".venv-runtime/bin/python`):\n\n" + cold_runtime.rsplit("\n{", 1)[0].strip()
+        )
+    else:
+        cold_runtime_text = (
+            f"No {runtime} interpreter on this machine: measured on the venv's Python only."
+        )
     print("bench: warm overhead and round trips ...", flush=True)
     warm_out = run("bench.warm", "--n", n)
     warm = json.loads(warm_out.strip().splitlines()[-1])
     print("bench: scale ...", flush=True)
     scale = run("bench.scale", "--sizes", sizes, "--runs", scale_runs)
+    auth_gb = authorizer_gb()
     cold_text = cold.rsplit("\n{", 1)[0]
     warm_text = warm_out.rsplit("\n{", 1)[0]
     doc = f"""# Benchmarks
@@ -163,6 +258,12 @@ numbers across runs. Raw outputs of the last run are in `bench/out/` (not commit
 Command: `python -m bench.cold_start --runs {runs}` (every function in template.yaml).
 
 {cold_text.strip()}
+
+### On the template's runtime
+
+{cold_runtime_text}
+
+### What keeps the import small, and what is left
 
 {COLD_NOTES}
 
@@ -197,11 +298,12 @@ latency grows with the table (it walks its items in Python); DynamoDB's does not
 AWS list prices (us-east-1): HTTP API ${PRICE["http_api_per_m"]:.2f}/M requests, Lambda
 ${PRICE["lambda_req_per_m"]:.2f}/M requests and ${PRICE["lambda_gb_s_arm"]}/GB-s (arm64), DynamoDB on-demand
 ${PRICE["ddb_wru_per_m"]}/M WRU and ${PRICE["ddb_rru_per_m"]}/M RRU. Each request is two Lambda
-invocations (the authorizer, {AUTHORIZER_GB * 1024:.0f} MB, ~{AUTHORIZER_MS:.0f} ms with a cached token; the
-route, {MEMORY_GB * 1024:.0f} MB). Assumed production duration: our measured code time plus
-{DDB_MS_PER_CALL:.0f} ms per DynamoDB call plus 1 ms. Free tiers are ignored.
+invocations where the route has the authorizer in front (the authorizer, {auth_gb * 1024:.0f} MB,
+~{AUTHORIZER_MS:.0f} ms with a cached token; public routes are one); each function's memory
+("MB") is its `MemorySize` in template.yaml. Assumed production duration: our measured code
+time plus {DDB_MS_PER_CALL:.0f} ms per DynamoDB call plus 1 ms. Free tiers are ignored.
 
-{cost_table(warm)}
+{cost_table(warm, auth_gb)}
 """
     OUT.write_text(doc)
     (RAW / "last.json").write_text(json.dumps(warm, indent=1))

@@ -1,5 +1,9 @@
 """POST /admin/tickets/bulk: one change on up to 100 tickets, reported per ticket."""
 
+import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while importing
+
+# isort: split
+
 from helpdesk import desk
 from helpdesk.errors import (
     AssigneeUnknownError,

@@ -1,5 +1,9 @@
 """POST /admin/departments: create a department (admin)."""
 
+import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while importing
+
+# isort: split
+
 from aws_lambda_powertools.event_handler import Response
 
 from helpdesk import catalog

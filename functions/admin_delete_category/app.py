@@ -1,5 +1,9 @@
 """DELETE /admin/categories/{category_id}: delete an unused category; one in use is 409 (admin)."""
 
+import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while importing
+
+# isort: split
+
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response

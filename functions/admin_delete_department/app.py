@@ -1,5 +1,9 @@
 """DELETE /admin/departments/{department_id}: delete an unused department; one in use is 409 (admin)."""
 
+import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while importing
+
+# isort: split
+
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response

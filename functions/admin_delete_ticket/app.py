@@ -1,5 +1,9 @@
 """DELETE /admin/tickets/{ticket_id}: soft delete (admin); purged after the retention window."""
 
+import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while importing
+
+# isort: split
+
 from helpdesk import housekeeping
 from helpdesk.errors import ConcurrentUpdateError, ForbiddenError, TicketNotFoundError
 from helpdesk.http import TicketId, current_principal, entrypoint, make_resolver, problem_responses

@@ -1,5 +1,9 @@
 """POST /admin/requesters/{user_id}/erase: remove a requester's personal data (admin)."""
 
+import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while importing
+
+# isort: split
+
 from helpdesk import housekeeping
 from helpdesk.errors import (
     ConcurrentUpdateError,

@@ -1,5 +1,9 @@
 """GET /admin/tickets/{ticket_id}: the ticket for staff, with internal notes and metrics."""
 
+import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while importing
+
+# isort: split
+
 from aws_lambda_powertools.event_handler import Response
 
 from helpdesk import desk

@@ -1,5 +1,9 @@
 """GET /admin/tickets/{ticket_id}/events: the ticket's ordered history."""
 
+import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while importing
+
+# isort: split
+
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query

@@ -1,5 +1,9 @@
 """GET /admin/tickets: the staff queue (filters, sorts, cursor, total)."""
 
+import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while importing
+
+# isort: split
+
 from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler.openapi.params import Query

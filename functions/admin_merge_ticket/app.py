@@ -1,5 +1,9 @@
 """POST /admin/tickets/{ticket_id}/merge: move this ticket's thread into another (staff)."""
 
+import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while importing
+
+# isort: split
+
 from helpdesk import housekeeping
 from helpdesk.errors import (
     ConcurrentUpdateError,

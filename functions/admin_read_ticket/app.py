@@ -1,5 +1,9 @@
 """POST /admin/tickets/{ticket_id}/read: the staff read marker."""
 
+import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while importing
+
+# isort: split
+
 from helpdesk import desk
 from helpdesk.errors import ConcurrentUpdateError, ForbiddenError, TicketNotFoundError
 from helpdesk.http import TicketId, current_principal, entrypoint, make_resolver, problem_responses

@@ -1,5 +1,9 @@
 """POST /admin/tickets/{ticket_id}/messages: a staff reply or an internal note."""
 
+import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while importing
+
+# isort: split
+
 from aws_lambda_powertools.event_handler import Response
 
 from helpdesk import desk

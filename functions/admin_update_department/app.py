@@ -1,5 +1,9 @@
 """PATCH /admin/departments/{department_id}: rename, reorder, (de)activate (admin)."""
 
+import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while importing
+
+# isort: split
+
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Path

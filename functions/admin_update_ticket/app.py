@@ -1,5 +1,9 @@
 """PATCH /admin/tickets/{ticket_id}: triage, assign, forward, tag, lock (If-Match required)."""
 
+import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while importing
+
+# isort: split
+
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response

@@ -1,5 +1,9 @@
 """GET /docs: Swagger UI over /openapi.json (the only function that serves the viewer)."""
 
+import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while importing
+
+# isort: split
+
 from aws_lambda_powertools.event_handler import Response
 
 from helpdesk.http import entrypoint, make_resolver

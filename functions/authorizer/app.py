@@ -5,6 +5,10 @@ It never answers isAuthorized=false: a refusal would be API Gateway's plain
 problem+json. Every handler refuses a request without an identity.
 """
 
+import helpdesk.coldstart  # first: no garbage collection while importing
+
+# isort: split
+
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -20,3 +24,6 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if "auth_error" in result["context"]:
         logger.info("token refused", extra={"code": result["context"]["auth_error"]})
     return result
+
+
+helpdesk.coldstart.resume()  # the handler is built: the init phase is over

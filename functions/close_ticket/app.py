@@ -1,5 +1,9 @@
 """POST /tickets/{ticket_id}/close: Close my ticket (closing a closed ticket is not an error)."""
 
+import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while importing
+
+# isort: split
+
 from helpdesk import tickets
 from helpdesk.errors import ConcurrentUpdateError, TicketNotFoundError
 from helpdesk.http import TicketId, current_principal, entrypoint, make_resolver, problem_responses

@@ -1,5 +1,9 @@
 """POST /me/tokens: make a personal API token (its secret is shown once)."""
 
+import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while importing
+
+# isort: split
+
 from aws_lambda_powertools.event_handler import Response
 
 from helpdesk import tokens

@@ -1,5 +1,9 @@
 """POST /attachments: ask for a presigned upload (the bytes go straight to S3)."""
 
+import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while importing
+
+# isort: split
+
 from aws_lambda_powertools.event_handler import Response
 
 from helpdesk import attachments

@@ -1,5 +1,9 @@
 """DELETE /attachments/{attachment_id}: the uploader removes an attachment not yet linked."""
 
+import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while importing
+
+# isort: split
+
 from aws_lambda_powertools.event_handler import Response
 
 from helpdesk import attachments

@@ -1,5 +1,9 @@
 """GET /attachments/{attachment_id}: metadata and a short-lived download URL (or a 302 to it)."""
 
+import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while importing
+
+# isort: split
+
 from aws_lambda_powertools.event_handler import Response
 
 from helpdesk import attachments

@@ -1,5 +1,9 @@
 """GET /me: who am I."""
 
+import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while importing
+
+# isort: split
+
 from helpdesk.http import current_principal, entrypoint, make_resolver
 from helpdesk.models import MeResponse
 

@@ -1,5 +1,9 @@
 """GET /tickets/{ticket_id}: one of my tickets with its public thread."""
 
+import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while importing
+
+# isort: split
+
 from aws_lambda_powertools.event_handler import Response
 
 from helpdesk import tickets

@@ -1,5 +1,9 @@
 """GET /me/tokens: the caller's personal API tokens (prefixes, never secrets)."""
 
+import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while importing
+
+# isort: split
+
 from helpdesk import tokens
 from helpdesk.http import current_principal, entrypoint, make_resolver
 from helpdesk.models import ApiTokenList

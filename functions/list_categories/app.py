@@ -1,5 +1,9 @@
 """GET /categories: active categories with their sub-categories."""
 
+import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while importing
+
+# isort: split
+
 from helpdesk import catalog
 from helpdesk.http import entrypoint, make_resolver
 from helpdesk.models import CategoryList

@@ -1,5 +1,9 @@
 """GET /tickets: my tickets (or my organization's), newest activity first."""
 
+import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while importing
+
+# isort: split
+
 from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler.openapi.params import Query

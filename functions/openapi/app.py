@@ -1,5 +1,9 @@
 """GET /openapi.json: the API's OpenAPI 3.1 document (generated from the code, shipped in the layer)."""
 
+import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while importing
+
+# isort: split
+
 from importlib.resources import files
 
 from aws_lambda_powertools.event_handler import Response

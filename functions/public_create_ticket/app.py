@@ -1,5 +1,9 @@
 """POST /public/tickets: the public contact form (no account; rate-limited per IP and e-mail)."""
 
+import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while importing
+
+# isort: split
+
 from aws_lambda_powertools.event_handler import Response
 
 from helpdesk import guests

@@ -1,5 +1,9 @@
 """GET /public/tickets/{ticket_id}: a guest follows their ticket with its private link secret."""
 
+import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while importing
+
+# isort: split
+
 from aws_lambda_powertools.event_handler import Response
 
 from helpdesk import guests

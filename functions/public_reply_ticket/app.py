@@ -1,5 +1,9 @@
 """POST /public/tickets/{ticket_id}/messages: a guest replies with their private link secret."""
 
+import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while importing
+
+# isort: split
+
 from aws_lambda_powertools.event_handler import Response
 
 from helpdesk import guests

@@ -1,5 +1,9 @@
 """PUT /tickets/{ticket_id}/rating: rate a resolved or closed ticket (changeable for 7 days)."""
 
+import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while importing
+
+# isort: split
+
 from helpdesk import tickets
 from helpdesk.errors import ConcurrentUpdateError, RatingNotAllowedError, TicketNotFoundError
 from helpdesk.http import TicketId, current_principal, entrypoint, make_resolver, problem_responses

@@ -1,5 +1,9 @@
 """POST /tickets/{ticket_id}/read: Mark my ticket read up to now."""
 
+import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while importing
+
+# isort: split
+
 from helpdesk import tickets
 from helpdesk.errors import ConcurrentUpdateError, TicketNotFoundError
 from helpdesk.http import TicketId, current_principal, entrypoint, make_resolver, problem_responses

@@ -1,5 +1,9 @@
 """POST /tickets/{ticket_id}/messages: reply to one of my tickets."""
 
+import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while importing
+
+# isort: split
+
 from aws_lambda_powertools.event_handler import Response
 
 from helpdesk import tickets

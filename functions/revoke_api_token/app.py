@@ -1,5 +1,9 @@
 """DELETE /me/tokens/{token_id}: revoke one of the caller's API tokens."""
 
+import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while importing
+
+# isort: split
+
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response

@@ -5,6 +5,10 @@ Pages call the same layer services as the API functions, so every rule is the sa
 
 from __future__ import annotations
 
+import helpdesk.coldstart  # first: no garbage collection while importing
+
+# isort: split
+
 import hmac
 import logging
 import os
@@ -459,3 +463,6 @@ def _adapter() -> Mangum:
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return _adapter()(event, context)
+
+
+helpdesk.coldstart.resume()  # the handler is built: the init phase is over

@@ -7,6 +7,7 @@ about half the import time of `domain` and `models` (docs/benchmarks.md).
 
 import __future__
 
+import ast
 import importlib
 import os
 import subprocess
@@ -34,7 +35,11 @@ def test_pydantic_modules_do_not_postpone_annotations(name: str) -> None:
 # email-validator (built with the first EmailStr model), pydantic-settings (not used).
 HEAVY = {"boto3", "s3transfer", "jwt", "cryptography", "email_validator", "pydantic_settings"}
 NEEDS = {"authorizer": {"jwt", "cryptography"}}
-PROBE = "import sys, app; print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
+PROBE = (
+    "import gc, sys, app\n"
+    "print('gc-on' if gc.isenabled() else 'gc-off', end=' ')\n"
+    "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
+)
 
 
 def _functions() -> list[str]:
@@ -63,4 +68,21 @@ def test_a_function_imports_no_heavy_package_it_does_not_need(function: str) -> 
     )
     loaded = set(out.stdout.split())
     assert "app" in loaded
+    assert "gc-on" in loaded, "the import left garbage collection paused (coldstart.resume)"
     assert loaded & HEAVY <= NEEDS.get(function, set()), loaded & HEAVY
+
+
+@pytest.mark.parametrize("function", _functions())
+def test_a_function_pauses_garbage_collection_before_anything_else(function: str) -> None:
+    """`import helpdesk.coldstart` comes before every other import of the handler module."""
+    root = Path(__file__).resolve().parents[2]
+    tree = ast.parse((root / "functions" / function / "app.py").read_text())
+    imports = [
+        node
+        for node in tree.body
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        if not (isinstance(node, ast.ImportFrom) and node.module == "__future__")
+    ]
+    first = imports[0]
+    assert isinstance(first, ast.Import), ast.unparse(first)
+    assert [a.name for a in first.names] == ["helpdesk.coldstart"], ast.unparse(first)

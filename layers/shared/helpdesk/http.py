@@ -166,6 +166,11 @@ def entrypoint(app: APIGatewayHttpResolver, *, public: bool = False) -> LambdaHa
         set_lambda_context(context)
         return app.resolve(event, context)
 
+    # The handler is built: the function's init phase is over. (Imported here, not at the
+    # top: importing `coldstart` pauses the collector, which only an app.py may ask for.)
+    from helpdesk.coldstart import resume
+
+    resume()
     return lambda_handler
 
 

@@ -1,0 +1,29 @@
+"""The init phase of a function: garbage collection paused while its handler imports.
+
+Importing a handler (Powertools, pydantic, botocore, our models) allocates a few hundred
+thousand long-lived objects and almost no garbage, yet CPython's collector keeps running
+passes over the growing heap while it happens. Every function's `app.py` imports this
+module first, which pauses the collector; `resume()` ends the pause once the handler is
+built (`http.entrypoint` calls it; handlers without it call it themselves). It freezes what
+the import built first (`gc.freeze`: moved to the permanent generation), or turning the
+collector back on would scan every one of those objects at the next allocation. Later
+collections skip them too. Measured in docs/benchmarks.md; a test checks both ends for
+every function.
+"""
+
+import gc
+
+_paused = gc.isenabled()
+gc.disable()
+
+
+def resume() -> None:
+    """End of the init phase: collect garbage as usual from here on.
+
+    Only the first call after the pause freezes: a process that loads several functions
+    (the tests) freezes once, not at every load."""
+    global _paused
+    if _paused:
+        _paused = False
+        gc.freeze()
+        gc.enable()
