@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+from typing import Any
 
 import pytest
 
@@ -16,7 +17,7 @@ from tests.e2e.conftest import Runner
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
 
-def documents(text: str) -> list[dict[str, object]]:
+def documents(text: str) -> list[dict[str, Any]]:
     docs, decoder, text = [], json.JSONDecoder(), text.strip()
     while text:
         if text[0] != "{":
@@ -52,9 +53,28 @@ def test_api_guide_examples(runner: Runner) -> None:
         "TICKET_NOT_FOUND",
         "TICKET_CLOSED",
         "TICKET_NOT_FOUND",
+        "PRECONDITION_FAILED",  # the staff desk: a stale If-Match
+        "FORBIDDEN",  # housekeeping: an agent may not delete
+        "TICKET_NOT_FOUND",  # a deleted ticket, for its requester
+        "TICKET_NOT_FOUND",  # the public form: a wrong link secret
+        "SPAM_SUSPECTED",  # the honeypot
     ], codes
     retried = [d for d in docs if d.get("subject") == "Invoice 4711 is wrong"]
     assert len(retried) == 2 and retried[0]["id"] == retried[1]["id"]
     assert "204" in out.stdout  # the presigned upload
     attached = [d for d in docs if d.get("subject") == "Screenshot"]
-    assert attached and attached[0]["attachments"][0]["file_name"] == "shot.png"  # type: ignore[index]
+    assert attached and attached[0]["attachments"][0]["file_name"] == "shot.png"
+    # the internal note is echoed to the agent once and never shown in Alice's view
+    assert out.stdout.count("check the warranty") == 1
+    by_ref = [
+        d
+        for d in docs
+        if "items" in d and any(i.get("subject") == "Printer jams" for i in d["items"])
+    ]
+    assert by_ref, "the external_ref filter found the ticket"
+    merged = [d for d in docs if "messages_moved" in d]
+    assert merged and merged[0]["messages_moved"] >= 1
+    created = [d for d in docs if "token" in d and "number" in d]
+    assert len(created) == 1  # the public form's answer, with its secret
+    followed = [d for d in docs if d.get("subject") == "Do you ship to Norway?" and "messages" in d]
+    assert followed, "the visitor read the ticket with the link secret"
