@@ -27,9 +27,7 @@ def test_template_routes_and_document_operations_are_the_same(document: dict[str
     documented = {
         (method.upper(), path) for path, item in document["paths"].items() for method in item
     }
-    routed = {
-        (r.method, r.path) for r in load_app().routes if r.path != "$default" and not r.html
-    }
+    routed = {(r.method, r.path) for r in load_app().routes if r.path != "$default" and not r.html}
     assert routed - documented == set(), "routes missing from the OpenAPI document"
     assert documented - routed == set(), "documented operations with no route in template.yaml"
 

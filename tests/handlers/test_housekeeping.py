@@ -335,7 +335,6 @@ def _all_s3_bytes() -> list[tuple[str, bytes]]:
 def test_erasure_leaves_no_personal_data_in_the_table_or_the_bucket() -> None:
     import json
 
-
     # Given zelda's tickets: one with an attachment, replies, a staff note and a rating,
     # one sent with an Idempotency-Key, one soft-deleted; an API token of hers;
     # and dora's ticket, which must stay whole

@@ -66,7 +66,7 @@ def test_create_opens_a_guest_ticket_staff_see_flagged() -> None:
     assert [i["guest"] for i in queue["items"] if i["id"] == body["id"]] == [True]
     # And the secret itself is not stored, only its hash
     link = store.get_guest_link(body["id"])
-    assert link is not None and body["token"] not in link[1]
+    assert link is not None and body["token"] not in link.secret_hash
 
 
 def test_invalid_email_is_422() -> None:
@@ -226,3 +226,34 @@ def test_a_guest_using_a_customers_address_does_not_take_over_the_lookup() -> No
     # Then staff filtering by the address still find the customer's ticket only
     _, found, _ = call("admin_list_tickets", **AGENT, query={"requester": "gail@example.com"})
     assert [i["id"] for i in found["items"]] == [mine["id"]]
+
+
+def test_a_link_without_the_guests_name_still_works() -> None:
+    # Given a guest link as links were first written (user id and secret hash only)
+    from helpdesk import store
+
+    body = created()
+    client = store.client()
+    key = store.guest_link_key(body["id"])
+    client.update_item(
+        TableName=store._table(),
+        Key=key,
+        UpdateExpression="REMOVE #n, email",
+        ExpressionAttributeNames={"#n": "name"},
+    )
+    link = store.get_guest_link(body["id"])
+    assert link is not None and link.email == ""
+    # When the guest follows it / Then the ticket shows, the guest named from the ticket
+    status, view, _ = call(
+        "public_get_ticket",
+        path={"ticket_id": body["id"]},
+        headers={"X-Ticket-Token": body["token"]},
+    )
+    assert status == 200, view
+    status, reply, _ = call(
+        "public_reply_ticket",
+        path={"ticket_id": body["id"]},
+        headers={"X-Ticket-Token": body["token"]},
+        body={"message": "Still there?"},
+    )
+    assert status == 201 and reply["message"]["author_name"] == "Gail Guest", reply

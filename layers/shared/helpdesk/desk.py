@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from helpdesk import attachments, lifecycle, ratelimit, store
 from helpdesk.clock import now_iso
-from helpdesk.domain import Message, Side, Status, Ticket
+from helpdesk.domain import Category, Department, Message, Side, Status, Ticket
 from helpdesk.errors import (
     AssigneeUnknownError,
     BadRequestError,
@@ -226,10 +226,14 @@ def _version_from(if_match: str | None, ticket_id: str) -> int:
     return int(version)
 
 
-def _check_refs(fields: dict[str, Any], ticket_category: str | None) -> None:
-    if not {"category_id", "sub_category_id", "department_id"} & fields.keys():
+REF_FIELDS = {"category_id", "sub_category_id", "department_id"}
+Catalog = tuple[list[Category], list[Department]]
+
+
+def _check_refs(fields: dict[str, Any], ticket_category: str | None, catalog: Catalog) -> None:
+    if not REF_FIELDS & fields.keys():
         return
-    categories, departments = store.list_catalog()
+    categories, departments = catalog
     cats = {c.id: c for c in categories if c.active}
     cat_id = fields.get("category_id", ticket_category)
     if "category_id" in fields and cat_id is not None:
@@ -241,6 +245,11 @@ def _check_refs(fields: dict[str, Any], ticket_category: str | None) -> None:
     dep = fields.get("department_id")
     if dep is not None and dep not in {d.id for d in departments if d.active}:
         raise InvalidDepartmentError(f"Unknown department {dep}")
+
+
+def _member(p: Principal) -> store.StaffMember:
+    """The caller's staff directory entry, refreshed by every staff write."""
+    return store.StaffMember(p.user_id, p.name, p.email, tuple(sorted(p.roles)))
 
 
 def update(
@@ -266,16 +275,18 @@ def update(
     for key in ("status", "priority", "locked"):
         if key in fields and fields[key] is None:
             raise ValidationFailedError(f"{key} cannot be null")
-    store.put_staff(p.user_id, p.name, p.email, sorted(p.roles))
-    ticket_now = store.get_ticket(ticket_id)
-    _check_refs(fields, ticket_now.category_id if ticket_now else None)
-    updated = mutate(
-        ticket_id,
-        lambda t: lifecycle.staff_update(
+    # The catalog is read only when a reference changes; the references are checked
+    # against the ticket mutate reads (no read of the ticket of our own).
+    catalog = store.list_catalog() if REF_FIELDS & fields.keys() else ([], [])
+
+    def change(t: Ticket) -> Outcome:
+        _check_refs(fields, t.category_id, catalog)
+        return lifecycle.staff_update(
             t, p.user_id, now_iso(), fields, forward_note=req.forward_note
-        ),
-        may_change=_not_deleted,
-        expect_version=version,
+        )
+
+    updated = mutate(
+        ticket_id, change, may_change=_not_deleted, expect_version=version, staff=_member(p)
     )
     return StaffTicketSummary.of(updated)
 
@@ -284,7 +295,6 @@ def reply(p: Principal, ticket_id: str, req: StaffReplyRequest) -> StaffReplyRes
     """A staff reply (first one moves open -> in_progress) or an internal note."""
     p.require_staff()
     ratelimit.check_write(p)
-    store.put_staff(p.user_id, p.name, p.email, sorted(p.roles))
     message_id = new_id("msg")
     plan = attachments.prepare_links(
         p, req.attachment_ids, ticket_id=ticket_id, message_id=message_id, internal=req.internal
@@ -314,7 +324,12 @@ def reply(p: Principal, ticket_id: str, req: StaffReplyRequest) -> StaffReplyRes
 
     with attachments.linking(plan):
         ticket = mutate(
-            ticket_id, change, lambda _: [holder["m"]], plan.links, may_change=_not_deleted
+            ticket_id,
+            change,
+            lambda _: [holder["m"]],
+            plan.links,
+            may_change=_not_deleted,
+            staff=_member(p),
         )
     return StaffReplyResponse(
         message=MessageResponse.of(holder["m"]), ticket=StaffTicketSummary.of(ticket)
@@ -350,8 +365,8 @@ def bulk_update(p: Principal, req: BulkUpdateRequest) -> BulkUpdateResponse:
         if assignee != p.user_id and store.get_staff(assignee) is None:
             raise AssigneeUnknownError(f"{assignee} is not a known agent")
         fields["assignee_id"] = assignee
-    _check_refs(fields, None)
-    store.put_staff(p.user_id, p.name, p.email, sorted(p.roles))
+    _check_refs(fields, None, store.list_catalog() if REF_FIELDS & fields.keys() else ([], []))
+    store.put_staff(_member(p))
     add = {t.lower() for t in change.tags_add}
     remove = {t.lower() for t in change.tags_remove}
 

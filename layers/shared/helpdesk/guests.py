@@ -56,24 +56,27 @@ def create(req: PublicTicketRequest, source_ip: str) -> PublicTicketCreated:
     if extra:
         # the form's contact details travel with the first message, where staff read them
         body = f"{body}\n\n---\n" + "\n".join(extra)
+    secret = secrets.token_urlsafe(32)
     ticket = tickets.create_ticket(
         p,
         CreateTicketRequest(subject=req.subject, message=body, category_id=req.category_id),
-        guest=True,
+        guest_link=store.GuestLink(p.user_id, _sha256(secret), p.name, email),
     )
-    secret = secrets.token_urlsafe(32)
-    store.put_guest_link(ticket.id, p.user_id, _sha256(secret))
     return PublicTicketCreated(id=ticket.id, number=ticket.number, token=secret)
 
 
 def _guest(ticket_id: str, secret: str | None) -> Principal:
+    """The guest a valid link secret stands for (one GetItem: the link names the guest)."""
     link = store.get_guest_link(ticket_id) if secret else None
-    if link is None or secret is None or not hmac.compare_digest(link[1], _sha256(secret)):
+    if link is None or secret is None or not hmac.compare_digest(link.secret_hash, _sha256(secret)):
         raise TicketNotFoundError()
+    if link.email:
+        return Principal(user_id=link.user_id, name=link.name, email=link.email)
+    # a link written before links carried the guest's name and e-mail
     ticket = store.get_ticket(ticket_id)
     if ticket is None:
         raise TicketNotFoundError()
-    return Principal(user_id=link[0], name=ticket.requester_name, email=ticket.requester_email)
+    return Principal(user_id=link.user_id, name=ticket.requester_name, email=ticket.requester_email)
 
 
 def get(ticket_id: str, secret: str | None) -> TicketResponse:

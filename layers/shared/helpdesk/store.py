@@ -324,14 +324,17 @@ def create_ticket(
     first: Message,
     events: Iterable[TicketEvent],
     links: Sequence[AttachmentLink] = (),
+    guest_link: GuestLink | None = None,
 ) -> None:
-    """Ticket, first message, events, number lookup, entries, counters and links: one transaction."""
+    """Ticket, first message, events, number lookup, entries, counters, the guest link (public
+    form) and attachment links: one transaction."""
     number = _put_new({"PK": f"NUMBER#{ticket.number}", "SK": "N", "ticket_id": ticket.id})
     writes = (
         _ticket_writes(None, ticket)
         + [number, _message_put(first)]
         + [_event_put(e) for e in events]
         + _profile_puts(ticket)
+        + ([_guest_link_put(ticket.id, guest_link)] if guest_link else [])
     )
     _transact(writes + [_link_update(k) for k in links], links_at=len(writes))
 
@@ -342,17 +345,20 @@ def save_ticket(
     events: Iterable[TicketEvent],
     messages: Iterable[Message] = (),
     links: Sequence[AttachmentLink] = (),
+    staff: StaffMember | None = None,
 ) -> None:
     """Write a ticket change; ConcurrentUpdateError if the ticket moved on since `old` was read.
 
     `links` (from `attachments.prepare_links`) mark attachments as belonging to a
     message in the same transaction; a link whose attachment is no longer
     pending and the caller's cancels it all (AttachmentAlreadyAttachedError).
+    `staff` refreshes the acting staff member's directory entry in the same transaction.
     """
     writes = (
         _ticket_writes(old, new)
         + [_message_put(m) for m in messages]
         + [_event_put(e) for e in events]
+        + ([_staff_put(staff)] if staff else [])
     )
     _transact(writes + [_link_update(k) for k in links], links_at=len(writes))
 
@@ -767,19 +773,34 @@ def user_id_by_email(email: str) -> str | None:
     return str(item["user_id"]["S"]) if item else None
 
 
-def put_staff(user_id: str, name: str, email: str, roles: Sequence[str]) -> None:
-    """Record a staff member in the directory (assignees must be in it)."""
+@dataclass(frozen=True)
+class StaffMember:
+    """An entry of the staff directory (assignees must be in it)."""
+
+    user_id: str
+    name: str
+    email: str
+    roles: tuple[str, ...]
+
+
+def _staff_put(member: StaffMember) -> dict[str, Any]:
     data = {
         "PK": "STAFF",
-        "SK": f"U#{user_id}",
+        "SK": f"U#{member.user_id}",
         "kind": "staff",
-        "user_id": user_id,
-        "name": name,
-        "email": email,
-        "roles": sorted(roles),
+        "user_id": member.user_id,
+        "name": member.name,
+        "email": member.email,
+        "roles": sorted(member.roles),
     }
+    return {"Put": {"TableName": _table(), "Item": _item(data)}}
+
+
+def put_staff(member: StaffMember) -> None:
+    """Record a staff member in the directory (or pass it to `save_ticket`, which writes it
+    in the ticket's transaction: one round trip fewer)."""
     try:
-        client().put_item(TableName=_table(), Item=_item(data))
+        client().put_item(**_staff_put(member)["Put"])
     except ClientError as ex:
         raise StoreError() from ex
 
@@ -1085,30 +1106,47 @@ def guest_link_key(ticket_id: str) -> dict[str, Any]:
     return _key(f"GUESTLINK#{ticket_id}", "L")
 
 
-def put_guest_link(ticket_id: str, user_id: str, secret_hash: str) -> None:
-    data = {
-        "PK": f"GUESTLINK#{ticket_id}",
-        "SK": "L",
-        "kind": "guest_link",
-        "user_id": user_id,
-        "secret_hash": secret_hash,
-    }
-    try:
-        client().put_item(
-            TableName=_table(), Item=_item(data), ConditionExpression="attribute_not_exists(PK)"
-        )
-    except ClientError as ex:
-        raise StoreError() from ex
+@dataclass(frozen=True)
+class GuestLink:
+    """A guest ticket's private link: the guest (id, name and e-mail, so following the
+    link needs no read of the ticket) and the hash of the link secret."""
+
+    user_id: str
+    secret_hash: str
+    name: str
+    email: str
 
 
-def get_guest_link(ticket_id: str) -> tuple[str, str] | None:
-    """(user id, secret hash) of the ticket's guest link, or None."""
+def _guest_link_put(ticket_id: str, link: GuestLink) -> dict[str, Any]:
+    return _put_new(
+        {
+            "PK": f"GUESTLINK#{ticket_id}",
+            "SK": "L",
+            "kind": "guest_link",
+            "user_id": link.user_id,
+            "secret_hash": link.secret_hash,
+            "name": link.name,
+            "email": link.email,
+        }
+    )
+
+
+def get_guest_link(ticket_id: str) -> GuestLink | None:
+    """The ticket's guest link, or None."""
     try:
         out = client().get_item(TableName=_table(), Key=guest_link_key(ticket_id))
     except ClientError as ex:
         raise StoreError() from ex
     item = out.get("Item")
-    return (str(item["user_id"]["S"]), str(item["secret_hash"]["S"])) if item else None
+    if not item:
+        return None
+    data = _plain(item)
+    return GuestLink(
+        user_id=str(data["user_id"]),
+        secret_hash=str(data["secret_hash"]),
+        name=str(data.get("name", "")),
+        email=str(data.get("email", "")),
+    )
 
 
 def hit_counter(name: str, window: int, expires_at: int) -> int:

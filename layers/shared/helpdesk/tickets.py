@@ -73,11 +73,16 @@ def _check_catalog(req: CreateTicketRequest) -> None:
         raise InvalidDepartmentError(f"Unknown department {req.department_id}")
 
 
-def create_ticket(p: Principal, req: CreateTicketRequest, *, guest: bool = False) -> TicketResponse:
+def create_ticket(
+    p: Principal, req: CreateTicketRequest, *, guest_link: store.GuestLink | None = None
+) -> TicketResponse:
     """Open a ticket with its first message (one transaction) and return it.
 
-    `guest`: the requester has no account (the public contact form)."""
-    ratelimit.check_write(p)
+    `guest_link`: the requester has no account (the public contact form); the ticket's
+    private link is written in the same transaction. Guests are limited by the form's
+    per-IP and per-e-mail limits instead of the per-caller write limit."""
+    if guest_link is None:
+        ratelimit.check_write(p)
     if req.priority not in CUSTOMER_PRIORITIES and not p.is_staff:
         raise PriorityNotAllowedError("Customers may choose low, normal or high")
     _check_catalog(req)
@@ -95,7 +100,7 @@ def create_ticket(p: Principal, req: CreateTicketRequest, *, guest: bool = False
         requester_name=p.name,
         requester_email=p.email,
         org_id=p.org_id,
-        guest=guest,
+        guest=guest_link is not None,
         category_id=req.category_id,
         sub_category_id=req.sub_category_id,
         department_id=req.department_id,
@@ -118,7 +123,7 @@ def create_ticket(p: Principal, req: CreateTicketRequest, *, guest: bool = False
     with attachments.linking(plan):
         for attempt in range(MAX_UPDATE_ATTEMPTS):
             try:
-                store.create_ticket(out.ticket, first, out.events, plan.links)
+                store.create_ticket(out.ticket, first, out.events, plan.links, guest_link)
                 break
             except ConcurrentUpdateError:
                 # a transaction conflict on a shared list counter: the new ticket is
@@ -278,11 +283,13 @@ def mutate(
     *,
     may_change: Callable[[Ticket], bool],
     expect_version: int | None = None,
+    staff: store.StaffMember | None = None,
 ) -> Ticket:
     """Read, apply `change`, write with a version check; on a race, read again and retry.
 
     With `expect_version` (an If-Match), a ticket at another version is not retried:
-    PreconditionFailedError (412).
+    PreconditionFailedError (412). `staff` is written in the same transaction (the
+    acting staff member's directory entry).
     """
     for attempt in range(MAX_UPDATE_ATTEMPTS):
         ticket = store.get_ticket(ticket_id)
@@ -294,7 +301,9 @@ def mutate(
         if not out.changed:
             return ticket
         try:
-            store.save_ticket(ticket, out.ticket, out.events, messages(out.ticket), links)
+            store.save_ticket(
+                ticket, out.ticket, out.events, messages(out.ticket), links, staff=staff
+            )
             return out.ticket
         except ConcurrentUpdateError:
             time.sleep(random.uniform(0, 0.02 * 2**attempt))
