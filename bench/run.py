@@ -148,6 +148,25 @@ def runtime_python() -> tuple[str, str | None]:
     return runtime, str(python)
 
 
+ROUND_TRIP_NOTES = """Against the target (reads: 1 call, 2 where a total is returned; writes: 1 transaction plus
+what idempotency needs):
+- Reads are one Query or GetItem; a list with a total is the page's Query and its counter's
+  GetItem. Following a guest link is the link's GetItem and the thread's Query.
+- A ticket write is the ticket's GetItem and one TransactWriteItems: the transaction is
+  conditioned on the version that read returned (optimistic concurrency: DynamoDB cannot
+  compute a ticket's next state for us). Staff writes carry the caller's staff directory
+  entry inside that transaction; the public form carries the ticket's private link.
+- Beyond that, and not idempotency: creates, replies and uploads count against a rate limit
+  (one UpdateItem in `ratelimit`; the public form counts per IP and per address instead of
+  per caller); a new ticket takes its number from an atomic counter (one UpdateItem: a
+  transaction cannot return a value it computed); an `Idempotency-Key` adds Powertools'
+  record writes (not in these events). A PATCH that changes a category or department reads
+  the catalog (one Query) first.
+- Rare admin operations make more: deleting a category or department checks it is unused; a
+  merge copies the source thread with BatchWriteItem before its transaction; erasure walks
+  the requester's tickets. Each access pattern is listed in docs/design.md."""
+
+
 def run(module: str, *args: str) -> str:
     env = {**os.environ, "PYTHONPATH": f"{ROOT / 'layers' / 'shared'}:{ROOT}"}
     out = subprocess.run(
@@ -281,6 +300,8 @@ response validation/serialisation, route logic = the route function and the laye
 route matching, response building).
 
 {warm_text.strip()}
+
+{ROUND_TRIP_NOTES}
 
 ## Scale
 
