@@ -16,7 +16,7 @@ from typing import Any
 
 from helpdesk import attachments, lifecycle, store
 from helpdesk.clock import now, now_iso
-from helpdesk.domain import Message, Ticket
+from helpdesk.domain import Ticket
 from helpdesk.errors import (
     ConcurrentUpdateError,
     ErasureNotConfirmedError,
@@ -185,9 +185,12 @@ def merge(p: Principal, source_id: str, req: MergeRequest) -> MergeResponse:
     if req.force and not p.is_admin:
         raise ForbiddenError("Only administrators may force a merge")
     for attempt in range(MAX_UPDATE_ATTEMPTS):
-        source = store.get_ticket(source_id)
-        if source is None or source.deleted_at is not None:
+        # the source and its thread in one (consistent) Query: the version the
+        # transaction below is conditioned on, and the messages to copy
+        thread = store.get_thread(source_id, include_notes=True)
+        if thread is None or thread.ticket.deleted_at is not None:
             raise TicketNotFoundError()
+        source = thread.ticket
         target = store.get_ticket(req.target_id)
         if target is None:
             raise MergeTargetNotFoundError()
@@ -198,13 +201,9 @@ def merge(p: Principal, source_id: str, req: MergeRequest) -> MergeResponse:
                 messages_moved=0,
             )
         _mergeable(source, target, req.force)
-        thread = store.get_thread(source.id, include_notes=True)
-        messages = thread.messages if thread else []
         copies = [
-            Message.model_validate(
-                m.model_dump() | {"ticket_id": target.id, "merged_from": source.number}
-            )
-            for m in messages
+            m.model_copy(update={"ticket_id": target.id, "merged_from": source.number})
+            for m in thread.messages
         ]
         store.copy_messages(copies)
         now = now_iso()

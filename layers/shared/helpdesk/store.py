@@ -219,8 +219,9 @@ def _ticket_data(t: Ticket) -> dict[str, Any]:
     return t.model_dump(mode="json")
 
 
-def _entry_item(lk: str, t: Ticket) -> dict[str, Any]:
-    data: dict[str, Any] = {"PK": f"L#{lk}", "SK": _entry_sk(t), "kind": "entry", **_ticket_data(t)}
+def _entry_item(lk: str, t: Ticket, fields: dict[str, Any]) -> dict[str, Any]:
+    """A list entry: `fields` is the ticket's attribute map, converted once for all its lists."""
+    data: dict[str, Any] = {"PK": f"L#{lk}", "SK": _entry_sk(t), "kind": "entry"}
     if lk.startswith("Q"):
         # staff lists also sort by creation and by last update (sync clients)
         data |= {
@@ -229,7 +230,7 @@ def _entry_item(lk: str, t: Ticket) -> dict[str, Any]:
             "GSI2PK": f"L#{lk}",
             "GSI2SK": f"{t.updated_at}#{t.id}",
         }
-    return {"Put": {"TableName": _table(), "Item": _item(data)}}
+    return {"Put": {"TableName": _table(), "Item": fields | _item(data)}}
 
 
 def _counter_update(lk: str, delta: int) -> dict[str, Any]:
@@ -245,9 +246,10 @@ def _counter_update(lk: str, delta: int) -> dict[str, Any]:
 
 def _ticket_writes(old: Ticket | None, new: Ticket) -> list[dict[str, Any]]:
     """The ticket item (version-checked), its list entries and the list counters."""
-    data = {"PK": _ticket_pk(new.id), "SK": TICKET_SK, "kind": "ticket", **_ticket_data(new)}
+    fields = _item(_ticket_data(new))  # shared by the ticket item and every list entry
+    keys = {"PK": _ticket_pk(new.id), "SK": TICKET_SK, "kind": "ticket", "ttl": new.purge_at}
     # A deleted ticket's item expires (DynamoDB TTL); the stream purger removes the rest.
-    item = _item(data | {"ttl": new.purge_at})
+    item = fields | _item(keys)
     put: dict[str, Any] = {"TableName": _table(), "Item": item}
     if old is None:
         put["ConditionExpression"] = "attribute_not_exists(PK)"
@@ -263,7 +265,7 @@ def _ticket_writes(old: Ticket | None, new: Ticket) -> list[dict[str, Any]]:
             writes.append(
                 {"Delete": {"TableName": _table(), "Key": _key(f"L#{lk}", _entry_sk(old))}}
             )
-    writes += [_entry_item(lk, new) for lk in sorted(new_keys)]
+    writes += [_entry_item(lk, new, fields) for lk in sorted(new_keys)]
     writes += [_counter_update(lk, +1) for lk in sorted(new_keys - old_keys)]
     writes += [_counter_update(lk, -1) for lk in sorted(old_keys - new_keys)]
     return writes
