@@ -84,9 +84,15 @@ def start_runner(state: Path, **params: str) -> Iterator[Runner]:
 
 @pytest.fixture(scope="session")
 def runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
-    # Per-caller write limits are tested on a runner of their own (test_throttling); here
-    # they would only make unrelated tests depend on how many writes came before them.
-    with start_runner(tmp_path_factory.mktemp("runner-state"), WriteLimit="100000") as started:
+    # Per-caller write limits are tested on a runner of their own (test_throttling), the
+    # public form's in tests/handlers/test_public.py; here they would only make unrelated
+    # tests (all from 127.0.0.1) depend on how many writes came before them.
+    with start_runner(
+        tmp_path_factory.mktemp("runner-state"),
+        WriteLimit="100000",
+        PublicFormIpLimit="100000",
+        PublicFormEmailLimit="100000",
+    ) as started:
         yield started
 
 

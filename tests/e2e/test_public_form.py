@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.e2e.conftest import Runner
+from tests.e2e.conftest import Runner, start_runner
 from tests.e2e.test_foundation import assert_problem
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
@@ -51,3 +52,23 @@ def test_guest_opens_follows_and_replies_without_an_account(runner: Runner) -> N
         # And without the secret the ticket does not exist
         assert_problem(anon.get(path), 404, "TICKET_NOT_FOUND")
         assert_problem(anon.get(path, params={"token": "wrong"}), 404, "TICKET_NOT_FOUND")
+
+
+def test_the_form_limits_are_template_parameters(tmp_path: Path) -> None:
+    # Given a runner started with PublicFormIpLimit=1 (as `sam deploy --parameter-overrides`)
+    with start_runner(tmp_path, PublicFormIpLimit="1") as limited:
+        with httpx.Client(base_url=limited.url, timeout=30) as anon:
+            form = {
+                "first_name": "Ida",
+                "last_name": "Ip",
+                "email": "ida@example.com",
+                "subject": "Limits",
+                "message": "One per IP",
+            }
+            # When one IP sends a second form
+            assert anon.post("/public/tickets", json=form).status_code == 201
+            second = anon.post("/public/tickets", json=form | {"email": "ida2@example.com"})
+    # Then it is refused with 429 and the form's policy
+    assert second.status_code == 429, second.text
+    assert second.json()["code"] == "RATE_LIMITED"
+    assert second.headers["ratelimit-policy"] == "1;w=3600"

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 from helpdesk import guests, store
+from helpdesk.settings import public_form_settings
 from tests.conftest import call, invoke, make_event
 from tests.handlers.test_housekeeping import _ttl_removal
 
@@ -161,9 +163,22 @@ def test_honeypot_is_refused_and_creates_nothing() -> None:
     assert store.requester_ticket_ids(guests.guest_user_id(FORM["email"])) == []
 
 
-def test_rate_limit_per_email(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Given a limit of 2 forms per e-mail address
-    monkeypatch.setattr(guests, "EMAIL_LIMIT", 2)
+@pytest.fixture
+def limits(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
+    """Set the form's limits as the template would (environment), for one test."""
+
+    def set_limits(**env: int) -> None:
+        for name, value in env.items():
+            monkeypatch.setenv(name, str(value))
+        public_form_settings.cache_clear()
+
+    yield set_limits
+    public_form_settings.cache_clear()
+
+
+def test_rate_limit_per_email(limits: Callable[..., None]) -> None:
+    # Given a limit of 2 forms per e-mail address (template parameter PublicFormEmailLimit)
+    limits(PUBLIC_FORM_EMAIL_LIMIT=2)
     # When a third comes from the same address (other IPs)
     for i in range(2):
         assert submit(ip=f"203.0.113.{i}")[0] == 201
@@ -174,9 +189,9 @@ def test_rate_limit_per_email(monkeypatch: pytest.MonkeyPatch) -> None:
     assert submit(ip="203.0.113.9", email="fresh@example.com")[0] == 201
 
 
-def test_rate_limit_per_ip(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Given a limit of 2 forms per source IP
-    monkeypatch.setattr(guests, "IP_LIMIT", 2)
+def test_rate_limit_per_ip(limits: Callable[..., None]) -> None:
+    # Given a limit of 2 forms per source IP (template parameter PublicFormIpLimit)
+    limits(PUBLIC_FORM_IP_LIMIT=2)
     # When a third comes from the same IP (other addresses)
     for i in range(2):
         assert submit(email=f"p{i}@example.com")[0] == 201
@@ -185,6 +200,32 @@ def test_rate_limit_per_ip(monkeypatch: pytest.MonkeyPatch) -> None:
     assert status == 429 and body["code"] == "RATE_LIMITED"
     assert "retry-after" in headers
     assert submit(ip="192.0.2.1", email="p9@example.com")[0] == 201
+
+
+def test_the_window_is_a_parameter_too(limits: Callable[..., None]) -> None:
+    # Given one form per address per 60 s (PublicFormWindowSeconds)
+    limits(PUBLIC_FORM_EMAIL_LIMIT=1, PUBLIC_FORM_WINDOW_SECONDS=60)
+    assert submit(email="w@example.com")[0] == 201
+    # When a second comes at once / Then it waits for the rest of that minute at most
+    status, _, headers = submit(email="w@example.com")
+    assert status == 429 and 1 <= int(headers["retry-after"]) <= 60
+    assert headers["ratelimit-policy"] == "1;w=60"
+
+
+def test_guests_do_not_count_against_the_per_caller_write_limit(
+    monkeypatch: pytest.MonkeyPatch, limits: Callable[..., None]
+) -> None:
+    # Given a per-caller write limit of 1 (WriteLimit) and the form's own limits
+    from helpdesk.settings import rate_limit_settings
+
+    monkeypatch.setenv("WRITE_LIMIT", "1")
+    rate_limit_settings.cache_clear()
+    try:
+        # When one address sends two forms / Then both are taken (its limit is 5)
+        assert submit(email="two@example.com")[0] == 201
+        assert submit(email="two@example.com")[0] == 201
+    finally:
+        rate_limit_settings.cache_clear()
 
 
 def test_erasing_a_guest_removes_the_private_link() -> None:

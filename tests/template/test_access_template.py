@@ -49,3 +49,21 @@ def test_stage_is_throttled(tpl: App) -> None:
     ((_, api),) = tpl.resources("AWS::Serverless::HttpApi").items()
     route = api["Properties"]["DefaultRouteSettings"]
     assert route["ThrottlingBurstLimit"] > 0 and route["ThrottlingRateLimit"] > 0
+
+
+def test_the_public_form_gets_its_own_limits(tpl: App) -> None:
+    from helpdesk.settings import PublicFormSettings
+
+    env = tpl.functions["PublicCreateTicketFunction"].environment
+    # Then the form's limits come from their parameters, and the per-caller write limit
+    # (which guests do not count against) is not passed
+    assert env == {
+        "PUBLIC_FORM_IP_LIMIT": {"Ref": "PublicFormIpLimit"},
+        "PUBLIC_FORM_EMAIL_LIMIT": {"Ref": "PublicFormEmailLimit"},
+        "PUBLIC_FORM_WINDOW_SECONDS": {"Ref": "PublicFormWindowSeconds"},
+    } | {k: v for k, v in env.items() if not k.startswith(("PUBLIC_FORM_", "WRITE_"))}
+    params = tpl.doc["Parameters"]
+    defaults = PublicFormSettings()
+    assert int(params["PublicFormIpLimit"]["Default"]) == defaults.public_form_ip_limit
+    assert int(params["PublicFormEmailLimit"]["Default"]) == defaults.public_form_email_limit
+    assert int(params["PublicFormWindowSeconds"]["Default"]) == defaults.public_form_window_seconds

@@ -25,10 +25,7 @@ from helpdesk.models import (
     TicketSummary,
 )
 from helpdesk.principal import Principal
-
-# The form is unauthenticated: these keep one address or one sender from flooding the desk.
-IP_LIMIT, IP_WINDOW_SECONDS = 20, 3600
-EMAIL_LIMIT, EMAIL_WINDOW_SECONDS = 5, 3600
+from helpdesk.settings import public_form_settings
 
 
 def _sha256(text: str) -> str:
@@ -43,9 +40,12 @@ def guest_user_id(email: str) -> str:
 def create(req: PublicTicketRequest, source_ip: str) -> PublicTicketCreated:
     """Open a guest ticket; rate-limited per source IP and per e-mail address."""
     email = str(req.email).lower()
-    # counted before the honeypot so a robot is throttled as well as refused
-    ratelimit.check(f"PUB#IP#{source_ip}", IP_LIMIT, IP_WINDOW_SECONDS)
-    ratelimit.check(f"PUB#EMAIL#{_sha256(email)}", EMAIL_LIMIT, EMAIL_WINDOW_SECONDS)
+    # The form is unauthenticated: these keep one address or one sender from flooding the
+    # desk. Counted before the honeypot so a robot is throttled as well as refused.
+    limits = public_form_settings()
+    window = limits.public_form_window_seconds
+    ratelimit.check(f"PUB#IP#{source_ip}", limits.public_form_ip_limit, window)
+    ratelimit.check(f"PUB#EMAIL#{_sha256(email)}", limits.public_form_email_limit, window)
     if req.website:
         raise SpamSuspectedError()
     p = Principal(

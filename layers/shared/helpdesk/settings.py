@@ -119,6 +119,20 @@ def rate_limit_settings() -> RateLimitSettings:
     return RateLimitSettings.from_environment()
 
 
+class PublicFormSettings(_Base):
+    """The public contact form's limits (template parameters PublicFormIpLimit,
+    PublicFormEmailLimit and PublicFormWindowSeconds)."""
+
+    public_form_ip_limit: int = 20
+    public_form_email_limit: int = 5
+    public_form_window_seconds: int = 3600
+
+
+@lru_cache(maxsize=1)
+def public_form_settings() -> PublicFormSettings:
+    return PublicFormSettings.from_environment()
+
+
 @lru_cache(maxsize=1)
 def attachment_settings() -> AttachmentSettings:
     return AttachmentSettings.from_environment()
