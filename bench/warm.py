@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import dataclasses
 import functools
 import json
 import os
@@ -224,6 +225,13 @@ def _prepare(fn_name: str, event: dict[str, Any]) -> dict[str, Any]:
             created = guests.create(form, "198.51.100.7")
             new = created.id
             headers["x-ticket-token"] = created.token
+        elif key == "user_id":  # erasure: a requester of her own with one ticket
+            requester = dataclasses.replace(
+                customer, user_id=f"erase-{fn_name}", email=f"erase.{fn_name}@example.com"
+            )
+            tickets.create_ticket(requester, CreateTicketRequest(subject="Bench", message="hi"))
+            new = requester.user_id
+            event["body"] = json.dumps({"confirm": new})
         elif key == "token_id":
             owner = principal_from_event(event)
             new = tokens.create_token(owner, CreateApiTokenRequest(name="bench")).id

@@ -9,14 +9,19 @@ region and credentials come from the environment as boto3 would take them
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from botocore.config import Config
-from botocore.session import Session, get_session
+if TYPE_CHECKING:
+    from botocore.config import Config
+    from botocore.session import Session
 
 
 @lru_cache(maxsize=1)
 def session() -> Session:
+    """The botocore session (its session and client machinery load here, with the first
+    client, in every function alike; docs/benchmarks.md measures import and clients)."""
+    from botocore.session import get_session
+
     return get_session()
 
 
