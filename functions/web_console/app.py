@@ -12,6 +12,7 @@ import helpdesk.coldstart  # first: no garbage collection while importing
 import hmac
 import logging
 import os
+import re
 from collections.abc import Awaitable, Callable
 from functools import cache
 from pathlib import Path
@@ -32,7 +33,7 @@ from starlette.templating import Jinja2Templates
 from helpdesk import attachments, catalog, desk, hosted_ui, tickets
 from helpdesk import websession as session
 from helpdesk.domain import Status
-from helpdesk.errors import HelpdeskError
+from helpdesk.errors import AttachmentNotFoundError, HelpdeskError
 from helpdesk.models import (
     CatalogUpdateRequest,
     CategoryCreateRequest,
@@ -63,6 +64,9 @@ templates = Jinja2Templates(
     )
 )
 Handler = Callable[[Request], Awaitable[Response]]
+# the API's AttachmentId: anything else is no file (a 404 page, never a store error)
+ATTACHMENT_ID = re.compile(r"[A-Za-z0-9_\-]{1,64}")
+SCOPES = ("mine", "organization")  # GET /tickets?scope=
 
 
 class SecurityHeaders(BaseHTTPMiddleware):
@@ -237,11 +241,26 @@ async def signout(request: Request) -> Response:
 async def my_tickets(request: Request) -> Response:
     p, _ = await checked(request)
     status = request.query_params.get("status") or None
-    filters = tickets.ListFilters(statuses=(Status(status),) if status else ())
+    scope = request.query_params.get("scope") or "mine"
+    if scope not in SCOPES:
+        return problem_page(
+            request, "VALIDATION_FAILED", 422, "Validation failed", "scope: mine or organization"
+        )
+    # the layer refuses the organization view (403) to anyone but an org manager, as the API
+    filters = tickets.ListFilters(
+        statuses=(Status(status),) if status else (), organization=scope == "organization"
+    )
     result = tickets.list_tickets(
         p, filters, limit=20, cursor=request.query_params.get("cursor") or None
     )
-    return page(request, "tickets.html", result=result, status=status or "", statuses=list(Status))
+    return page(
+        request,
+        "tickets.html",
+        result=result,
+        status=status or "",
+        scope=scope,
+        statuses=list(Status),
+    )
 
 
 async def new_ticket(request: Request) -> Response:
@@ -301,6 +320,15 @@ async def upload(request: Request) -> Response:
         size=form.get("size", "0"),
     )
     return JSONResponse(attachments.request_upload(p, req).model_dump(mode="json"), 201)
+
+
+async def download(request: Request) -> Response:
+    # the layer call GET /attachments/{id} makes: its visibility rule, its presigned URL
+    p, _ = await checked(request)
+    attachment_id = request.path_params["attachment_id"]
+    if not ATTACHMENT_ID.fullmatch(attachment_id):
+        raise AttachmentNotFoundError()
+    return RedirectResponse(attachments.describe(p, attachment_id).download_url, 303)
 
 
 # ------------------------------------------------------------------ agent
@@ -392,12 +420,8 @@ async def admin(request: Request) -> Response:
         elif action == "delete":
             (catalog.delete_category if kind == "category" else catalog.delete_department)(p, item)
         return go("/app/admin")
-    return page(
-        request,
-        "admin.html",
-        categories=catalog.active_categories().items,
-        departments=catalog.active_departments().items,
-    )
+    categories, departments = catalog.all_entries(p)
+    return page(request, "admin.html", categories=categories, departments=departments)
 
 
 # ------------------------------------------------------------------ errors
@@ -435,6 +459,7 @@ def create_app() -> Starlette:
             Route("/app/tickets/new", new_ticket, methods=methods),
             Route("/app/tickets/{ticket_id}", ticket, methods=methods),
             Route("/app/attachments", upload, methods=["POST"]),
+            Route("/app/attachments/{attachment_id}", download),
             Route("/app/queue", queue),
             Route("/app/queue/{ticket_id}", staff_ticket, methods=methods),
             Route("/app/admin", admin, methods=methods),

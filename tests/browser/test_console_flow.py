@@ -69,6 +69,14 @@ def test_customer_and_agent_work_a_ticket(
     assert customer.inner_text("h1 .subject") == subject
     assert "photo.png" in customer.inner_text(".thread")
 
+    # When the customer follows the file's link (with the page's session cookie)
+    link = customer.locator(".thread a[data-download]", has_text="photo.png")
+    download = customer.request.get(f"{runner.url}{link.get_attribute('href')}")
+
+    # Then it redirects to the stored file, served as an attachment
+    assert download.ok and download.body() == png()
+    assert download.headers["content-disposition"].startswith("attachment;")
+
     # Given an agent
     agent = sign_in(browser, runner, f"agent{user}", "agent")
     agent.wait_for_url("**/app/queue")

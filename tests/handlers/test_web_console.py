@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterator
+from functools import cache
+from typing import Any
+from urllib.parse import unquote, urlencode, urlsplit
 
 import pytest
 
+from helpdesk import websession as session
+from helpdesk.principal import Principal, Role
 from helpdesk.settings import console_settings
-from tests.conftest import invoke, load_event
+from tests.conftest import BUCKET, invoke, load_event
 
 
 @pytest.fixture
@@ -67,3 +73,256 @@ def test_hosted_ui_sign_in_redirects_with_pkce(
     (cookie,) = result["cookies"]
     assert cookie.startswith("hd_pkce=") and "HttpOnly" in cookie and "Secure" in cookie
     assert "Path=/dev/app" in cookie
+
+
+# ------------------------------------------------------------------ signed-in pages
+
+SECRET = "x" * 32
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(200))
+
+
+def who(user: str, role: str = "customer", org: str | None = None) -> Principal:
+    return Principal(
+        user_id=user,
+        name=user.capitalize(),
+        email=f"{user}@example.com",
+        roles=frozenset({Role(role)}),
+        org_id=org,
+    )
+
+
+def console(
+    p: Principal | None,
+    path: str,
+    *,
+    method: str = "GET",
+    query: str = "",
+    form: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The console's answer to a browser request on stage "dev", signed in as `p`."""
+    event = copy.deepcopy(load_event("web_console"))
+    event["rawPath"] = event["requestContext"]["http"]["path"] = f"/dev{path}"
+    event["requestContext"]["http"]["method"] = method
+    event["routeKey"] = event["requestContext"]["routeKey"] = "ANY /app/{proxy+}"
+    event["rawQueryString"] = query
+    if p is not None:
+        event["cookies"] = [f"{session.COOKIE}={cookie_of(p)}"]
+    if form is not None:
+        event["body"] = urlencode(form)
+        event["headers"]["content-type"] = "application/x-www-form-urlencoded"
+    return invoke("web_console", event)
+
+
+@cache
+def cookie_of(p: Principal) -> str:
+    # one session per user, as a browser keeps it (each sign-in draws a new CSRF token)
+    return session.issue(SECRET, p)
+
+
+def csrf_for(p: Principal) -> str:
+    # the token the session cookie carries (what every form of that session holds)
+    data = session.read(SECRET, cookie_of(p))
+    assert data is not None
+    return str(data["csrf"])
+
+
+def uploaded(p: Principal, file_name: str = "screen.png") -> str:
+    """A pending attachment of `p`, its bytes stored as the browser's presigned POST would."""
+    from helpdesk import attachments
+    from helpdesk.models import CreateAttachmentRequest
+
+    req = CreateAttachmentRequest(file_name=file_name, content_type="image/png", size=len(PNG))
+    grant = attachments.request_upload(p, req)
+    attachments.client().put_object(
+        Bucket=BUCKET, Key=grant.upload.fields["key"], Body=PNG, ContentType="image/png"
+    )
+    return grant.id
+
+
+def open_ticket(p: Principal, subject: str, attachment_ids: list[str] | None = None) -> str:
+    from helpdesk import tickets
+    from helpdesk.models import CreateTicketRequest
+
+    req = CreateTicketRequest(
+        subject=subject, message="Please help", attachment_ids=attachment_ids or []
+    )
+    return tickets.create_ticket(p, req).id
+
+
+ALICE = who("alice", org="acme")
+BOB = who("bob", org="acme")
+CAROL = who("carol", org="globex")
+MIA = who("mia", "org_manager", org="acme")
+AGENT = who("agnes", "agent")
+ADMIN = who("otto", "admin")
+
+
+def test_customer_downloads_own_attachment_from_the_thread(aws: None, deployed: None) -> None:
+    from helpdesk import store
+
+    # Given Alice's ticket with a file attached
+    file_id = uploaded(ALICE)
+    ticket_id = open_ticket(ALICE, "Screen broken", [file_id])
+
+    # When she opens the thread and follows the file's link
+    thread = console(ALICE, f"/app/tickets/{ticket_id}")
+    link = f'href="/dev/app/attachments/{file_id}"'
+    result = console(ALICE, f"/app/attachments/{file_id}")
+
+    # Then the thread links the file, and the link answers 303 to a presigned URL of its object
+    assert thread["statusCode"] == 200 and link in thread["body"]
+    assert result["statusCode"] == 303, result["body"]
+    attachment = store.get_attachment(file_id)
+    assert attachment is not None and attachment.key.startswith("files/")
+    url = urlsplit(result["headers"]["location"])
+    assert unquote(url.path).endswith(f"/{BUCKET}/{attachment.key}") or (
+        url.netloc.startswith(f"{BUCKET}.") and unquote(url.path) == f"/{attachment.key}"
+    )
+    assert "Signature" in url.query or "X-Amz-Signature" in url.query
+    assert result["headers"]["cache-control"] == "no-store"
+
+
+def test_another_customer_gets_the_not_found_page(aws: None, deployed: None) -> None:
+    # Given Alice's ticket with a file attached
+    file_id = uploaded(ALICE)
+    open_ticket(ALICE, "Screen broken", [file_id])
+
+    # When Carol (another customer) and a signed-out browser ask for it, or for a malformed id
+    carol = console(CAROL, f"/app/attachments/{file_id}")
+    anonymous = console(None, f"/app/attachments/{file_id}")
+    malformed = console(ALICE, "/app/attachments/" + "a" * 65)
+
+    # Then Carol sees the console's 404 page, the anonymous browser is sent to sign in
+    assert carol["statusCode"] == 404 and "ATTACHMENT_NOT_FOUND" in carol["body"]
+    assert "location" not in carol["headers"]
+    assert anonymous["statusCode"] == 303
+    assert anonymous["headers"]["location"] == "/dev/app/signin"
+    assert malformed["statusCode"] == 404 and "ATTACHMENT_NOT_FOUND" in malformed["body"]
+
+
+def test_a_file_on_an_internal_note_is_staff_only(aws: None, deployed: None) -> None:
+    from helpdesk import desk
+    from helpdesk.models import StaffReplyRequest
+
+    # Given an agent's internal note with a file on Alice's ticket
+    ticket_id = open_ticket(ALICE, "Screen broken")
+    note_file = uploaded(AGENT, "diagnosis.png")
+    desk.reply(
+        AGENT,
+        ticket_id,
+        StaffReplyRequest(message="Known fault", internal=True, attachment_ids=[note_file]),
+    )
+
+    # When Alice and the agent ask for the file, and the agent opens the staff ticket page
+    alice = console(ALICE, f"/app/attachments/{note_file}")
+    agent = console(AGENT, f"/app/attachments/{note_file}")
+    staff_page = console(AGENT, f"/app/queue/{ticket_id}")
+
+    # Then Alice gets the 404 page, the agent the download, and the staff page links it
+    assert alice["statusCode"] == 404 and "ATTACHMENT_NOT_FOUND" in alice["body"]
+    assert agent["statusCode"] == 303
+    assert "diagnosis.png" in unquote(agent["headers"]["location"])
+    assert staff_page["statusCode"] == 200
+    assert f'href="/dev/app/attachments/{note_file}"' in staff_page["body"]
+    # And Alice's thread shows neither the note nor its link
+    thread = console(ALICE, f"/app/tickets/{ticket_id}")["body"]
+    assert note_file not in thread and "Known fault" not in thread
+
+
+def test_org_manager_switches_to_the_organization_tickets(aws: None, deployed: None) -> None:
+    # Given tickets of Alice and Bob (organization acme) and of Carol (globex)
+    open_ticket(ALICE, "Alice printer")
+    open_ticket(BOB, "Bob laptop")
+    open_ticket(CAROL, "Carol phone")
+    open_ticket(MIA, "Mia badge")
+
+    # When acme's org manager opens "My tickets", then switches to "my organization"
+    mine = console(MIA, "/app/tickets")
+    org = console(MIA, "/app/tickets", query="scope=organization")
+
+    # Then the first is her own tickets with a switch, the second all of acme's and no more
+    assert mine["statusCode"] == 200
+    assert 'data-scope="organization"' in mine["body"]
+    assert "Mia badge" in mine["body"] and "Alice printer" not in mine["body"]
+    assert org["statusCode"] == 200, org["body"]
+    for subject in ("Alice printer", "Bob laptop", "Mia badge"):
+        assert subject in org["body"]
+    assert "Carol phone" not in org["body"]
+    assert 'data-scope="mine"' in org["body"]
+    assert 'name="scope" value="organization"' in org["body"]  # the status filter keeps it
+
+
+def test_a_plain_customer_forging_the_scope_sees_no_one_elses_tickets(
+    aws: None, deployed: None
+) -> None:
+    # Given Alice and Bob in the same organization, each with a ticket; Alice is no manager
+    open_ticket(ALICE, "Alice printer")
+    open_ticket(BOB, "Bob laptop")
+
+    # When Alice opens her list, and then forges ?scope=organization (and a nonsense scope)
+    mine = console(ALICE, "/app/tickets")
+    forged = console(ALICE, "/app/tickets", query="scope=organization")
+    nonsense = console(ALICE, "/app/tickets", query="scope=everyone")
+
+    # Then she has no switch, and the forged view is the API's 403 (FORBIDDEN), not Bob's ticket
+    assert mine["statusCode"] == 200 and "data-scope" not in mine["body"]
+    assert "Alice printer" in mine["body"] and "Bob laptop" not in mine["body"]
+    assert forged["statusCode"] == 403 and "FORBIDDEN" in forged["body"]
+    assert "Bob laptop" not in forged["body"]
+    assert nonsense["statusCode"] == 422 and "Bob laptop" not in nonsense["body"]
+
+
+def test_admin_reactivates_a_deactivated_catalog_entry(aws: None, deployed: None) -> None:
+    from helpdesk import catalog, store
+    from helpdesk.models import CatalogUpdateRequest, CategoryCreateRequest, DepartmentCreateRequest
+
+    # Given a deactivated category and a deactivated department
+    cat = catalog.create_category(ADMIN, CategoryCreateRequest(name="Legacy printers"))
+    dep = catalog.create_department(ADMIN, DepartmentCreateRequest(name="Night shift"))
+    catalog.update_category(ADMIN, cat.id, CatalogUpdateRequest(active=False))
+    catalog.update_department(ADMIN, dep.id, CatalogUpdateRequest(active=False))
+
+    # When the admin opens the admin page
+    before = console(ADMIN, "/app/admin")
+
+    # Then both are listed, marked inactive, each with a Reactivate action
+    assert before["statusCode"] == 200
+    for entry in (cat, dep):
+        row = re.search(
+            rf'<li class="inactive[^"]*" data-id="{entry.id}">(.*?)</li>', before["body"], re.S
+        )
+        assert row, f"{entry.name} is not listed as inactive"
+        assert 'value="activate">Reactivate' in row.group(1) and entry.name in row.group(1)
+        assert 'value="deactivate"' not in row.group(1)
+
+    # When an agent posts the reactivation (with a valid token of their own session)
+    refused = console(
+        AGENT,
+        "/app/admin",
+        method="POST",
+        form={"csrf": csrf_for(AGENT), "kind": "category", "action": "activate", "id": cat.id},
+    )
+
+    # Then it is refused and the category stays inactive
+    assert refused["statusCode"] == 403 and "FORBIDDEN" in refused["body"]
+    stored = store.get_category(cat.id)
+    assert stored is not None and not stored.active
+
+    # When the admin reactivates both
+    for kind, entry in (("category", cat), ("department", dep)):
+        done = console(
+            ADMIN,
+            "/app/admin",
+            method="POST",
+            form={"csrf": csrf_for(ADMIN), "kind": kind, "action": "activate", "id": entry.id},
+        )
+        assert done["statusCode"] == 303, done["body"]
+
+    # Then both are active again, offered to customers, and the page offers Deactivate again
+    stored_cat, stored_dep = store.get_category(cat.id), store.get_department(dep.id)
+    assert stored_cat is not None and stored_cat.active
+    assert stored_dep is not None and stored_dep.active
+    assert cat.id in [c.id for c in catalog.active_categories().items]
+    after = console(ADMIN, "/app/admin")["body"]
+    row = re.search(rf'<li class="" data-id="{cat.id}">(.*?)</li>', after, re.S)
+    assert row and 'value="deactivate">Deactivate' in row.group(1)

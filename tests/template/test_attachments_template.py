@@ -38,10 +38,11 @@ EXPECTED = {
         "${AttachmentsBucket.Arn}": {"s3:ListBucketVersions"},
         FILES: {"s3:DeleteObjectVersion"},
     },
-    # the web console presigns uploads and links them (new ticket, reply); never downloads
+    # the web console presigns uploads, links them (new ticket, reply) and presigns the
+    # downloads of linked files from the thread
     "WebConsoleFunction": {
         UPLOADS: {"s3:GetObject", "s3:PutObject"},
-        FILES: {"s3:PutObject", "s3:DeleteObjectVersion"},
+        FILES: {"s3:GetObject", "s3:PutObject", "s3:DeleteObjectVersion"},
     },
 }
 

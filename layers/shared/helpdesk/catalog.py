@@ -65,6 +65,22 @@ def _entry(c: Category | Department) -> CatalogEntry:
     )
 
 
+def all_entries(p: Principal) -> tuple[list[CatalogEntry], list[CatalogEntry]]:
+    """Every category (each top-level one followed by its sub-categories) and department,
+    inactive ones included, in display order: the admin's view, one Query."""
+    p.require_admin()
+    categories, departments = store.list_catalog()
+    order = sorted(categories, key=lambda c: (c.position, c.name))
+    cats = [
+        _entry(e)
+        for top in order
+        if top.parent_id is None
+        for e in [top, *(s for s in order if s.parent_id == top.id)]
+    ]
+    deps = [_entry(d) for d in sorted(departments, key=lambda d: (d.position, d.name))]
+    return cats, deps
+
+
 def create_category(p: Principal, req: CategoryCreateRequest) -> CatalogEntry:
     """A new (sub-)category; a sub-category's parent must be an existing top-level category."""
     p.require_admin()
