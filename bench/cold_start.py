@@ -24,13 +24,6 @@ from pathlib import Path
 from local.template import ROOT
 from local.template import app as load_app
 
-PROBE = (
-    "import resource, sys, time\n"
-    "t = time.perf_counter()\n"
-    "import app\n"
-    "dt = time.perf_counter() - t\n"
-    "print(dt * 1000, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
-)
 # The same import, then the AWS clients the function's policies say it uses, created as
 # its code creates them on the first request (the baseline and the floor: boto3's DynamoDB
 # client). Import alone is the issue's measure; with clients is what a cold request pays.
@@ -47,6 +40,7 @@ PROBE_CLIENTS = (
     "dt = time.perf_counter() - t\n"
     "print(dt * 1000, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
 )
+PROBE = PROBE_CLIENTS.format(clients="")  # the import alone
 BASELINE = ROOT / "bench" / "baseline"
 FLOOR = ROOT / "bench" / "floor"
 BASE = "(baseline: boto3 + json)"
@@ -54,16 +48,6 @@ HOUSE = "(floor: boto3 + Powertools resolver + pydantic)"
 
 
 TARGET = 1.5  # the issue's target: worst function within 1.5x the bare handler
-
-
-def services(properties: dict[str, object]) -> list[str]:
-    """The AWS services a function's IAM policies grant actions on (dynamodb, s3)."""
-    found: set[str] = set()
-    for policy in properties.get("Policies") or []:  # type: ignore[attr-defined]
-        for stmt in policy.get("Statement", []) if isinstance(policy, dict) else []:
-            actions = stmt["Action"] if isinstance(stmt["Action"], list) else [stmt["Action"]]
-            found |= {a.split(":")[0] for a in actions} & {"dynamodb", "s3"}
-    return sorted(found)
 
 
 def measure(
@@ -109,7 +93,10 @@ def main() -> None:
     dirs |= {name: ROOT / f.code_uri for name, f in sorted(functions.items())}
     clients = {BASE: CLIENTS["boto3"], HOUSE: CLIENTS["boto3"]}
     clients |= {
-        name: "".join(CLIENTS[svc] for svc in services(f.properties))
+        name: "".join(
+            CLIENTS[svc]
+            for svc in sorted({a.split(":")[0] for a in f.actions} & {"dynamodb", "s3"})
+        )
         for name, f in functions.items()
     }
     probes = {name: PROBE_CLIENTS.format(clients=clients[name]) for name in dirs}

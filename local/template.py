@@ -89,6 +89,25 @@ class Function:
     routes: list[Route] = field(default_factory=list)
     properties: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def statements(self) -> list[dict[str, Any]]:
+        """The IAM statements of the function's inline policies (SAM policy templates,
+        which this template does not use, are not expanded)."""
+        out: list[dict[str, Any]] = []
+        for policy in self.properties.get("Policies") or []:
+            if isinstance(policy, dict):
+                out += policy.get("Statement", [])
+        return out
+
+    @property
+    def actions(self) -> set[str]:
+        """Every IAM action the function is granted (`dynamodb:GetItem`, `s3:PutObject`, ...)."""
+        return {
+            a
+            for s in self.statements
+            for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+        }
+
 
 @dataclass
 class Authorizer:

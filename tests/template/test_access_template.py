@@ -24,8 +24,7 @@ def test_authorizer_reads_tokens_and_caches_at_most_five_minutes(tpl: App) -> No
     from helpdesk.settings import AuthSettings
 
     fn = tpl.functions["AuthorizerFunction"]
-    actions = {a for p in fn.properties["Policies"] for s in p["Statement"] for a in s["Action"]}
-    assert actions == {"dynamodb:GetItem", "dynamodb:UpdateItem"}
+    assert fn.actions == {"dynamodb:GetItem", "dynamodb:UpdateItem"}
     assert fn.environment["AUTH_CACHE_SECONDS"] == {"Ref": "AuthCacheSeconds"}
     param = tpl.doc["Parameters"]["AuthCacheSeconds"]
     assert int(param["MaxValue"]) <= 300

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from local.template import App
+from local.template import App, Function
 from local.template import app as load_app
 
 UPLOADS = "${AttachmentsBucket.Arn}/uploads/*"
@@ -58,23 +58,18 @@ def _bucket(tpl: App) -> dict[str, Any]:
     return props
 
 
-def _s3_grants(props: dict[str, Any]) -> dict[str, set[str]]:
+def _s3_grants(fn: Function) -> dict[str, set[str]]:
     """prefix resource -> S3 actions granted on it."""
     grants: dict[str, set[str]] = {}
-    for policy in props.get("Policies") or []:
-        if not isinstance(policy, dict):
+    for stmt in fn.statements:
+        actions = {a for a in stmt["Action"] if a.startswith("s3:")}
+        if not actions:
             continue
-        for stmt in policy.get("Statement", []):
-            actions = {a for a in stmt["Action"] if a.startswith("s3:")}
-            if not actions:
-                continue
-            resources = (
-                stmt["Resource"] if isinstance(stmt["Resource"], list) else [stmt["Resource"]]
-            )
-            for res in resources:
-                key = res.get("Fn::Sub") if isinstance(res, dict) else None
-                assert isinstance(key, str), f"S3 grant on {json.dumps(res)}: use a prefix ARN"
-                grants.setdefault(key, set()).update(actions)
+        resources = stmt["Resource"] if isinstance(stmt["Resource"], list) else [stmt["Resource"]]
+        for res in resources:
+            key = res.get("Fn::Sub") if isinstance(res, dict) else None
+            assert isinstance(key, str), f"S3 grant on {json.dumps(res)}: use a prefix ARN"
+            grants.setdefault(key, set()).update(actions)
     return grants
 
 
@@ -125,7 +120,7 @@ def test_insecure_transport_is_denied(tpl: App) -> None:
 def test_only_attachment_functions_reach_s3_and_only_their_prefixes(tpl: App) -> None:
     with_s3 = {}
     for name, fn in tpl.functions.items():
-        grants = _s3_grants(fn.properties)
+        grants = _s3_grants(fn)
         has_env = "BUCKET_NAME" in fn.environment
         assert bool(grants) == has_env, f"{name}: BUCKET_NAME without S3 access or vice versa"
         if grants:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from local.template import App
+from local.template import App, Function
 from local.template import app as load_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -177,16 +177,11 @@ def code_actions(fn_dir: Path) -> tuple[set[str], bool]:
     return actions, bool(methods & S3_METHODS)
 
 
-def _granted(props: dict[str, object]) -> tuple[set[str], set[str]]:
-    ddb: set[str] = set()
-    s3: set[str] = set()
-    for policy in props.get("Policies") or []:  # type: ignore[attr-defined]
-        if isinstance(policy, dict):
-            for stmt in policy.get("Statement", []):
-                actions = stmt["Action"] if isinstance(stmt["Action"], list) else [stmt["Action"]]
-                ddb |= {a for a in actions if a.startswith("dynamodb:")}
-                s3 |= {a for a in actions if a.startswith("s3:")}
-    return ddb, s3
+def _granted(fn: Function) -> tuple[set[str], set[str]]:
+    actions = fn.actions
+    return {a for a in actions if a.startswith("dynamodb:")}, {
+        a for a in actions if a.startswith("s3:")
+    }
 
 
 @pytest.fixture(scope="module")
@@ -210,7 +205,7 @@ def test_each_function_is_granted_only_what_its_code_can_do(tpl: App) -> None:
     # Given every function in the template and the AWS calls its code can reach
     too_much: dict[str, set[str]] = {}
     for name, fn in tpl.functions.items():
-        ddb, s3 = _granted(fn.properties)
+        ddb, s3 = _granted(fn)
         actions, uses_s3 = code_actions(ROOT / fn.code_uri)
         # Then no DynamoDB grant is beyond the code, and S3 only where the code calls S3
         events = (fn.properties.get("Events") or {}).values()
@@ -226,6 +221,6 @@ def test_each_function_is_granted_only_what_its_code_can_do(tpl: App) -> None:
 def test_action_names_are_exact(tpl: App) -> None:
     # IAM actions are exact names here: a pattern would grant what the code never asked for.
     for name, fn in tpl.functions.items():
-        ddb, s3 = _granted(fn.properties)
+        ddb, s3 = _granted(fn)
         for action in ddb | s3:
             assert re.fullmatch(r"(dynamodb|s3):[A-Z][A-Za-z]+", action), f"{name}: {action}"

@@ -165,14 +165,6 @@ def _function_modules(fn_dir: Path) -> set[str]:
     return mods
 
 
-def _statements(props: dict[str, Any]) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    for policy in props.get("Policies") or []:
-        if isinstance(policy, dict):
-            out += policy.get("Statement", [])
-    return out
-
-
 def _resource_text(stmt: dict[str, Any]) -> str:
     return json.dumps(stmt.get("Resource"))
 
@@ -180,7 +172,7 @@ def _resource_text(stmt: dict[str, Any]) -> str:
 def test_policies_are_least_privilege(tpl: App) -> None:
     for name, fn in tpl.functions.items():
         uses_table = "helpdesk.store" in _function_modules(ROOT / fn.code_uri)
-        statements = _statements(fn.properties)
+        statements = fn.statements
         table_actions = {a for s in statements for a in s["Action"] if a.startswith("dynamodb:")}
         for s in statements:
             assert s["Effect"] == "Allow"
