@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TypeVar
+
 from helpdesk import store
 from helpdesk.domain import Category, Department
 from helpdesk.errors import (
@@ -25,11 +28,18 @@ from helpdesk.models import (
 )
 from helpdesk.principal import Principal
 
+E = TypeVar("E", Category, Department)
+
+
+def _in_order(entries: Iterable[E]) -> list[E]:
+    """Display order: by position, then by name."""
+    return sorted(entries, key=lambda e: (e.position, e.name))
+
 
 def active_categories() -> CategoryList:
     """Active top-level categories in display order, each with its active sub-categories."""
     categories, _ = store.list_catalog()
-    active = sorted((c for c in categories if c.active), key=lambda c: (c.position, c.name))
+    active = _in_order(c for c in categories if c.active)
     return CategoryList(
         items=[
             CategoryResponse(
@@ -48,7 +58,7 @@ def active_categories() -> CategoryList:
 
 def active_departments() -> DepartmentList:
     _, departments = store.list_catalog()
-    active = sorted((d for d in departments if d.active), key=lambda d: (d.position, d.name))
+    active = _in_order(d for d in departments if d.active)
     return DepartmentList(items=[DepartmentResponse.of(d) for d in active])
 
 
@@ -70,14 +80,14 @@ def all_entries(p: Principal) -> tuple[list[CatalogEntry], list[CatalogEntry]]:
     inactive ones included, in display order: the admin's view, one Query."""
     p.require_admin()
     categories, departments = store.list_catalog()
-    order = sorted(categories, key=lambda c: (c.position, c.name))
+    order = _in_order(categories)
     cats = [
         _entry(e)
         for top in order
         if top.parent_id is None
         for e in [top, *(s for s in order if s.parent_id == top.id)]
     ]
-    deps = [_entry(d) for d in sorted(departments, key=lambda d: (d.position, d.name))]
+    deps = [_entry(d) for d in _in_order(departments)]
     return cats, deps
 
 

@@ -230,6 +230,12 @@ REF_FIELDS = {"category_id", "sub_category_id", "department_id"}
 Catalog = tuple[list[Category], list[Department]]
 
 
+def _catalog_for(fields: dict[str, Any]) -> Catalog:
+    """The catalog when a change names a category, sub-category or department (one Query);
+    otherwise nothing to check against, and no read."""
+    return store.list_catalog() if REF_FIELDS & fields.keys() else ([], [])
+
+
 def _check_refs(fields: dict[str, Any], ticket_category: str | None, catalog: Catalog) -> None:
     if not REF_FIELDS & fields.keys():
         return
@@ -277,7 +283,7 @@ def update(
             raise ValidationFailedError(f"{key} cannot be null")
     # The catalog is read only when a reference changes; the references are checked
     # against the ticket mutate reads (no read of the ticket of our own).
-    catalog = store.list_catalog() if REF_FIELDS & fields.keys() else ([], [])
+    catalog = _catalog_for(fields)
 
     def change(t: Ticket) -> Outcome:
         _check_refs(fields, t.category_id, catalog)
@@ -365,7 +371,7 @@ def bulk_update(p: Principal, req: BulkUpdateRequest) -> BulkUpdateResponse:
         if assignee != p.user_id and store.get_staff(assignee) is None:
             raise AssigneeUnknownError(f"{assignee} is not a known agent")
         fields["assignee_id"] = assignee
-    _check_refs(fields, None, store.list_catalog() if REF_FIELDS & fields.keys() else ([], []))
+    _check_refs(fields, None, _catalog_for(fields))
     store.put_staff(_member(p))
     add = {t.lower() for t in change.tags_add}
     remove = {t.lower() for t in change.tags_remove}
