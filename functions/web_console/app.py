@@ -34,6 +34,7 @@ from helpdesk import attachments, catalog, desk, hosted_ui, tickets
 from helpdesk import websession as session
 from helpdesk.domain import Status
 from helpdesk.errors import AttachmentNotFoundError, HelpdeskError
+from helpdesk.ids import ID_MAX_LENGTH, ID_PATTERN
 from helpdesk.models import (
     CatalogUpdateRequest,
     CategoryCreateRequest,
@@ -64,8 +65,8 @@ templates = Jinja2Templates(
     )
 )
 Handler = Callable[[Request], Awaitable[Response]]
-# the API's AttachmentId: anything else is no file (a 404 page, never a store error)
-ATTACHMENT_ID = re.compile(r"[A-Za-z0-9_\-]{1,64}")
+# the API's id rule: anything else is no file (a 404 page, never a store error)
+ID = re.compile(ID_PATTERN)
 SCOPES = ("mine", "organization")  # GET /tickets?scope=
 
 
@@ -326,7 +327,7 @@ async def download(request: Request) -> Response:
     # the layer call GET /attachments/{id} makes: its visibility rule, its presigned URL
     p, _ = await checked(request)
     attachment_id = request.path_params["attachment_id"]
-    if not ATTACHMENT_ID.fullmatch(attachment_id):
+    if len(attachment_id) > ID_MAX_LENGTH or not ID.fullmatch(attachment_id):
         raise AttachmentNotFoundError()
     return RedirectResponse(attachments.describe(p, attachment_id).download_url, 303)
 

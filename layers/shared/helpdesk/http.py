@@ -26,6 +26,7 @@ from helpdesk.errors import (
     ValidationFailedError,
 )
 from helpdesk.idempotency import set_lambda_context
+from helpdesk.ids import ID_MAX_LENGTH, ID_PATTERN
 from helpdesk.principal import Principal, principal_from_event
 
 PROBLEM_JSON = "application/problem+json"
@@ -208,8 +209,8 @@ LinkToken = Annotated[
     str | None,
     _Query(description="The ticket's private link secret (or send X-Ticket-Token)", max_length=200),
 ]
-TicketId = Annotated[str, _Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
-AttachmentId = Annotated[str, _Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
+TicketId = Annotated[str, _Path(min_length=1, max_length=ID_MAX_LENGTH, pattern=ID_PATTERN)]
+AttachmentId = Annotated[str, _Path(min_length=1, max_length=ID_MAX_LENGTH, pattern=ID_PATTERN)]
 # a token's `sub`: Cognito UUIDs, "auth0|...", e-mail-like subjects
 UserId = Annotated[str, _Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-|:.@]+$")]
 

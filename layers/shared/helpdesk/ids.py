@@ -13,6 +13,11 @@ from helpdesk.errors import InvalidCursorError
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower-case
 
+# What an id sent by a client may be (tickets, attachments, catalog entries, ...): the API's
+# path and body models and the web console check the same rule.
+ID_PATTERN = r"^[A-Za-z0-9_\-]+$"
+ID_MAX_LENGTH = 64
+
 
 def new_id(prefix: str) -> str:
     """A sortable, unguessable id: prefix_ + 48-bit ms time + 80 random bits (ULID layout)."""

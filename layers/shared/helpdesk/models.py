@@ -23,11 +23,12 @@ from helpdesk.domain import (
     Status,
     Ticket,
 )
+from helpdesk.ids import ID_MAX_LENGTH, ID_PATTERN
 from helpdesk.principal import Principal
 
 Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 Body = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
-Id = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
+Id = Annotated[str, StringConstraints(min_length=1, max_length=ID_MAX_LENGTH, pattern=ID_PATTERN)]
 
 
 class _Request(BaseModel):
