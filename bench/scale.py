@@ -97,7 +97,7 @@ def main() -> None:
     rows = []
     with mock_aws():
         from helpdesk import store
-        from helpdesk.models import CreateTicketRequest
+        from helpdesk.models.tickets import CreateTicketRequest
         from helpdesk.principal import Principal
         from helpdesk.tickets import ListFilters, create_ticket, list_tickets
         from local.backend import create_resources

@@ -185,14 +185,11 @@ def _route_key(route: Any) -> str:
 def _prepare(fn_name: str, event: dict[str, Any]) -> dict[str, Any]:
     """The event with its path naming fresh objects that the route can act on."""
     from helpdesk import attachments, catalog, guests, tickets, tokens
-    from helpdesk.models import (
-        CategoryCreateRequest,
-        CreateApiTokenRequest,
-        CreateAttachmentRequest,
-        CreateTicketRequest,
-        DepartmentCreateRequest,
-        PublicTicketRequest,
-    )
+    from helpdesk.models.account import CreateApiTokenRequest
+    from helpdesk.models.attachments import CreateAttachmentRequest
+    from helpdesk.models.catalog import CategoryCreateRequest, DepartmentCreateRequest
+    from helpdesk.models.public import PublicTicketRequest
+    from helpdesk.models.tickets import CreateTicketRequest
     from helpdesk.principal import principal_from_event
 
     event = copy.deepcopy(event)

@@ -19,7 +19,7 @@ from helpdesk.http import (
     problem_responses,
 )
 from helpdesk.idempotency import run_once
-from helpdesk.models import BulkUpdateRequest, BulkUpdateResponse
+from helpdesk.models.staff import BulkUpdateRequest, BulkUpdateResponse
 
 app = make_resolver()
 

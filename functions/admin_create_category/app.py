@@ -15,7 +15,7 @@ from helpdesk.http import (
     make_resolver,
     problem_responses,
 )
-from helpdesk.models import CatalogEntry, CategoryCreateRequest
+from helpdesk.models.catalog import CatalogEntry, CategoryCreateRequest
 
 app = make_resolver()
 

@@ -15,7 +15,7 @@ from helpdesk.http import (
     make_resolver,
     problem_responses,
 )
-from helpdesk.models import CatalogEntry, DepartmentCreateRequest
+from helpdesk.models.catalog import CatalogEntry, DepartmentCreateRequest
 
 app = make_resolver()
 

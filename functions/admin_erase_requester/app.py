@@ -18,7 +18,7 @@ from helpdesk.http import (
     make_resolver,
     problem_responses,
 )
-from helpdesk.models import EraseRequest, ErasureReport
+from helpdesk.models.housekeeping import EraseRequest, ErasureReport
 
 app = make_resolver()
 

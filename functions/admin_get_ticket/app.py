@@ -16,7 +16,7 @@ from helpdesk.http import (
     make_resolver,
     problem_responses,
 )
-from helpdesk.models import StaffTicketResponse
+from helpdesk.models.staff import StaffTicketResponse
 
 app = make_resolver()
 

@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from helpdesk import desk
 from helpdesk.errors import ForbiddenError, InvalidCursorError, TicketNotFoundError
 from helpdesk.http import TicketId, current_principal, entrypoint, make_resolver, problem_responses
-from helpdesk.models import EventList
+from helpdesk.models.staff import EventList
 
 app = make_resolver()
 

@@ -12,7 +12,8 @@ from helpdesk import desk
 from helpdesk.domain import Priority
 from helpdesk.errors import ForbiddenError, InvalidCursorError, UnsupportedFilterError
 from helpdesk.http import current_principal, entrypoint, make_resolver, problem_responses
-from helpdesk.models import StaffTicketList, parse_statuses
+from helpdesk.models.staff import StaffTicketList
+from helpdesk.models.tickets import parse_statuses
 
 app = make_resolver()
 Text = Annotated[str | None, Query(max_length=254)]

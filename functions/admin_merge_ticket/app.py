@@ -13,7 +13,7 @@ from helpdesk.errors import (
     TicketNotFoundError,
 )
 from helpdesk.http import TicketId, current_principal, entrypoint, make_resolver, problem_responses
-from helpdesk.models import MergeRequest, MergeResponse
+from helpdesk.models.housekeeping import MergeRequest, MergeResponse
 
 app = make_resolver()
 

@@ -7,7 +7,7 @@ import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while imp
 from helpdesk import desk
 from helpdesk.errors import ConcurrentUpdateError, ForbiddenError, TicketNotFoundError
 from helpdesk.http import TicketId, current_principal, entrypoint, make_resolver, problem_responses
-from helpdesk.models import StaffTicketSummary
+from helpdesk.models.staff import StaffTicketSummary
 
 app = make_resolver()
 

@@ -24,7 +24,7 @@ from helpdesk.http import (
     problem_responses,
 )
 from helpdesk.idempotency import run_once
-from helpdesk.models import StaffReplyRequest, StaffReplyResponse
+from helpdesk.models.staff import StaffReplyRequest, StaffReplyResponse
 
 app = make_resolver()
 

@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from helpdesk import catalog
 from helpdesk.errors import DepartmentNotFoundError, ForbiddenError
 from helpdesk.http import current_principal, entrypoint, make_resolver, problem_responses
-from helpdesk.models import CatalogEntry, CatalogUpdateRequest
+from helpdesk.models.catalog import CatalogEntry, CatalogUpdateRequest
 
 app = make_resolver()
 EntryId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]

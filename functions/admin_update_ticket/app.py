@@ -28,7 +28,7 @@ from helpdesk.http import (
     make_resolver,
     problem_responses,
 )
-from helpdesk.models import StaffTicketSummary, StaffUpdateRequest
+from helpdesk.models.staff import StaffTicketSummary, StaffUpdateRequest
 
 app = make_resolver()
 

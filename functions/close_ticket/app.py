@@ -7,7 +7,7 @@ import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while imp
 from helpdesk import tickets
 from helpdesk.errors import ConcurrentUpdateError, TicketNotFoundError
 from helpdesk.http import TicketId, current_principal, entrypoint, make_resolver, problem_responses
-from helpdesk.models import TicketSummary
+from helpdesk.models.tickets import TicketSummary
 
 app = make_resolver()
 

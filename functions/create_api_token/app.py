@@ -15,7 +15,7 @@ from helpdesk.http import (
     make_resolver,
     problem_responses,
 )
-from helpdesk.models import CreateApiTokenRequest, CreatedApiTokenResponse
+from helpdesk.models.account import CreateApiTokenRequest, CreatedApiTokenResponse
 
 app = make_resolver()
 

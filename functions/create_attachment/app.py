@@ -15,7 +15,7 @@ from helpdesk.http import (
     make_resolver,
     problem_responses,
 )
-from helpdesk.models import AttachmentUploadResponse, CreateAttachmentRequest
+from helpdesk.models.attachments import AttachmentUploadResponse, CreateAttachmentRequest
 
 app = make_resolver()
 

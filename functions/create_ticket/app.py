@@ -18,7 +18,7 @@ from helpdesk.http import (
     problem_responses,
 )
 from helpdesk.idempotency import run_once
-from helpdesk.models import CreateTicketRequest, TicketResponse
+from helpdesk.models.tickets import CreateTicketRequest, TicketResponse
 
 app = make_resolver()
 

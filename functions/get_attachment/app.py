@@ -16,7 +16,7 @@ from helpdesk.http import (
     make_resolver,
     problem_responses,
 )
-from helpdesk.models import AttachmentResponse
+from helpdesk.models.attachments import AttachmentResponse
 
 app = make_resolver()
 

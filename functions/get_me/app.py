@@ -5,7 +5,7 @@ import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while imp
 # isort: split
 
 from helpdesk.http import current_principal, entrypoint, make_resolver
-from helpdesk.models import MeResponse
+from helpdesk.models.account import MeResponse
 
 app = make_resolver()
 

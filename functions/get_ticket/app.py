@@ -16,7 +16,7 @@ from helpdesk.http import (
     make_resolver,
     problem_responses,
 )
-from helpdesk.models import TicketResponse
+from helpdesk.models.tickets import TicketResponse
 
 app = make_resolver()
 

@@ -6,7 +6,7 @@ import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while imp
 
 from helpdesk import tokens
 from helpdesk.http import current_principal, entrypoint, make_resolver
-from helpdesk.models import ApiTokenList
+from helpdesk.models.account import ApiTokenList
 
 app = make_resolver()
 

@@ -6,7 +6,7 @@ import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while imp
 
 from helpdesk import catalog
 from helpdesk.http import entrypoint, make_resolver
-from helpdesk.models import DepartmentList
+from helpdesk.models.catalog import DepartmentList
 
 app = make_resolver()
 

@@ -12,7 +12,7 @@ from helpdesk import tickets
 from helpdesk.domain import Priority
 from helpdesk.errors import ForbiddenError, InvalidCursorError, UnsupportedFilterError
 from helpdesk.http import current_principal, entrypoint, make_resolver, problem_responses
-from helpdesk.models import TicketList, parse_statuses
+from helpdesk.models.tickets import TicketList, parse_statuses
 
 app = make_resolver()
 

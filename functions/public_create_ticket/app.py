@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler import Response
 from helpdesk import guests
 from helpdesk.errors import InvalidCategoryError, RateLimitedError, SpamSuspectedError
 from helpdesk.http import entrypoint, json_response, make_resolver, problem_responses
-from helpdesk.models import PublicTicketCreated, PublicTicketRequest
+from helpdesk.models.public import PublicTicketCreated, PublicTicketRequest
 
 app = make_resolver()
 

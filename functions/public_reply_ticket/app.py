@@ -22,7 +22,7 @@ from helpdesk.http import (
     make_resolver,
     problem_responses,
 )
-from helpdesk.models import ReplyRequest, ReplyResponse
+from helpdesk.models.tickets import ReplyRequest, ReplyResponse
 
 app = make_resolver()
 

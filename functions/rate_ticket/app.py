@@ -7,7 +7,7 @@ import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while imp
 from helpdesk import tickets
 from helpdesk.errors import ConcurrentUpdateError, RatingNotAllowedError, TicketNotFoundError
 from helpdesk.http import TicketId, current_principal, entrypoint, make_resolver, problem_responses
-from helpdesk.models import RatingRequest, TicketSummary
+from helpdesk.models.tickets import RatingRequest, TicketSummary
 
 app = make_resolver()
 

@@ -19,7 +19,7 @@ from helpdesk.http import (
     problem_responses,
 )
 from helpdesk.idempotency import run_once
-from helpdesk.models import ReplyRequest, ReplyResponse
+from helpdesk.models.tickets import ReplyRequest, ReplyResponse
 
 app = make_resolver()
 

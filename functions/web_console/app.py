@@ -30,22 +30,13 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from helpdesk import attachments, catalog, desk, hosted_ui, tickets
+from helpdesk import attachments, catalog, hosted_ui, tickets
 from helpdesk import websession as session
 from helpdesk.domain import Status
 from helpdesk.errors import AttachmentNotFoundError, HelpdeskError
 from helpdesk.ids import ID_MAX_LENGTH, ID_PATTERN
-from helpdesk.models import (
-    CatalogUpdateRequest,
-    CategoryCreateRequest,
-    CreateAttachmentRequest,
-    CreateTicketRequest,
-    DepartmentCreateRequest,
-    RatingRequest,
-    ReplyRequest,
-    StaffReplyRequest,
-    StaffUpdateRequest,
-)
+from helpdesk.models.attachments import CreateAttachmentRequest
+from helpdesk.models.tickets import CreateTicketRequest, RatingRequest, ReplyRequest
 from helpdesk.principal import Principal, Role
 from helpdesk.settings import console_settings
 
@@ -336,6 +327,8 @@ async def download(request: Request) -> Response:
 
 
 async def queue(request: Request) -> Response:
+    from helpdesk import desk  # staff pages only: customers' cold starts skip the desk
+
     p, _ = await checked(request)
     q = pick(request, "status", "priority", "assignee", "department_id", "tag")
     f = desk.QueueFilters(
@@ -357,6 +350,9 @@ async def queue(request: Request) -> Response:
 
 
 async def staff_ticket(request: Request) -> Response:
+    from helpdesk import desk
+    from helpdesk.models.staff import StaffReplyRequest, StaffUpdateRequest
+
     p, form = await checked(request)
     tid = request.path_params["ticket_id"]
     if request.method == "POST":
@@ -401,6 +397,12 @@ async def staff_ticket(request: Request) -> Response:
 
 
 async def admin(request: Request) -> Response:
+    from helpdesk.models.catalog import (
+        CatalogUpdateRequest,
+        CategoryCreateRequest,
+        DepartmentCreateRequest,
+    )
+
     p, form = await checked(request)
     p.require_admin()
     if request.method == "POST":

@@ -129,7 +129,7 @@ def csrf_for(p: Principal) -> str:
 def uploaded(p: Principal, file_name: str = "screen.png") -> str:
     """A pending attachment of `p`, its bytes stored as the browser's presigned POST would."""
     from helpdesk import attachments
-    from helpdesk.models import CreateAttachmentRequest
+    from helpdesk.models.attachments import CreateAttachmentRequest
 
     req = CreateAttachmentRequest(file_name=file_name, content_type="image/png", size=len(PNG))
     grant = attachments.request_upload(p, req)
@@ -141,7 +141,7 @@ def uploaded(p: Principal, file_name: str = "screen.png") -> str:
 
 def open_ticket(p: Principal, subject: str, attachment_ids: list[str] | None = None) -> str:
     from helpdesk import tickets
-    from helpdesk.models import CreateTicketRequest
+    from helpdesk.models.tickets import CreateTicketRequest
 
     req = CreateTicketRequest(
         subject=subject, message="Please help", attachment_ids=attachment_ids or []
@@ -202,7 +202,7 @@ def test_another_customer_gets_the_not_found_page(aws: None, deployed: None) -> 
 
 def test_a_file_on_an_internal_note_is_staff_only(aws: None, deployed: None) -> None:
     from helpdesk import desk
-    from helpdesk.models import StaffReplyRequest
+    from helpdesk.models.staff import StaffReplyRequest
 
     # Given an agent's internal note with a file on Alice's ticket
     ticket_id = open_ticket(ALICE, "Screen broken")
@@ -274,7 +274,11 @@ def test_a_plain_customer_forging_the_scope_sees_no_one_elses_tickets(
 
 def test_admin_reactivates_a_deactivated_catalog_entry(aws: None, deployed: None) -> None:
     from helpdesk import catalog, store
-    from helpdesk.models import CatalogUpdateRequest, CategoryCreateRequest, DepartmentCreateRequest
+    from helpdesk.models.catalog import (
+        CatalogUpdateRequest,
+        CategoryCreateRequest,
+        DepartmentCreateRequest,
+    )
 
     # Given a deactivated category and a deactivated department
     cat = catalog.create_category(ADMIN, CategoryCreateRequest(name="Legacy printers"))

@@ -18,7 +18,15 @@ import pytest
 from pydantic import BaseModel
 
 
-@pytest.mark.parametrize("name", ["helpdesk.domain", "helpdesk.models", "helpdesk.settings"])
+def _model_modules() -> list[str]:
+    import pkgutil
+
+    import helpdesk.models
+
+    return [f"helpdesk.models.{m.name}" for m in pkgutil.iter_modules(helpdesk.models.__path__)]
+
+
+@pytest.mark.parametrize("name", ["helpdesk.domain", "helpdesk.settings", *_model_modules()])
 def test_pydantic_modules_do_not_postpone_annotations(name: str) -> None:
     module = importlib.import_module(name)
     models = [v for v in vars(module).values() if isinstance(v, type) and issubclass(v, BaseModel)]
@@ -38,6 +46,15 @@ NEEDS = {"authorizer": {"jwt", "cryptography"}}
 # botocore's session and client machinery load with the first client (helpdesk.aws), in
 # every function alike, so the import measures the same thing for all of them.
 LAZY_MODULES = {"botocore.session", "botocore.client"}
+# The staff desk's modules: only staff functions (routes under /admin/, and those without a
+# route: the purge) load them; customers', visitors' and the console's cold starts skip
+# them (the console imports them in its staff pages).
+STAFF_ONLY = {
+    "helpdesk.desk",
+    "helpdesk.housekeeping",
+    "helpdesk.models.staff",
+    "helpdesk.models.housekeeping",
+}
 PROBE = (
     "import gc, sys, app\n"
     "print('gc-on' if gc.isenabled() else 'gc-off', end=' ')\n"
@@ -49,6 +66,16 @@ def _functions() -> list[str]:
     from local.template import app as load_app
 
     return sorted(Path(f.code_uri).name for f in load_app().functions.values())
+
+
+def _staff_functions() -> set[str]:
+    from local.template import app as load_app
+
+    return {
+        Path(f.code_uri).name
+        for f in load_app().functions.values()
+        if not f.routes or all(r.path.startswith("/admin/") for r in f.routes)
+    }
 
 
 @pytest.mark.parametrize("function", _functions())
@@ -74,6 +101,8 @@ def test_a_function_imports_no_heavy_package_it_does_not_need(function: str) -> 
     assert "gc-on" in loaded, "the import left garbage collection paused (coldstart.resume)"
     assert loaded & HEAVY <= NEEDS.get(function, set()), loaded & HEAVY
     assert not loaded & LAZY_MODULES, loaded & LAZY_MODULES
+    if function not in _staff_functions():
+        assert not loaded & STAFF_ONLY, loaded & STAFF_ONLY
 
 
 @pytest.mark.parametrize("function", _functions())

@@ -8,7 +8,8 @@ import pytest
 import time_machine
 
 from helpdesk import desk, tickets
-from helpdesk.models import CreateTicketRequest, ReplyRequest, StaffReplyRequest, StaffUpdateRequest
+from helpdesk.models.staff import StaffReplyRequest, StaffUpdateRequest
+from helpdesk.models.tickets import CreateTicketRequest, ReplyRequest
 from helpdesk.principal import Principal, Role
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

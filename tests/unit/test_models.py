@@ -9,13 +9,8 @@ from pydantic import ValidationError
 
 from helpdesk.domain import Status
 from helpdesk.errors import ValidationFailedError
-from helpdesk.models import (
-    CreateTicketRequest,
-    RatingRequest,
-    ReplyRequest,
-    StaffUpdateRequest,
-    parse_statuses,
-)
+from helpdesk.models.staff import StaffUpdateRequest
+from helpdesk.models.tickets import CreateTicketRequest, RatingRequest, ReplyRequest, parse_statuses
 
 OK = {"subject": "Printer", "message": "Help"}
 

@@ -46,7 +46,7 @@ from helpdesk.errors import (
     ValidationFailedError,
 )
 from helpdesk.ids import new_id
-from helpdesk.models import (
+from helpdesk.models.attachments import (
     AttachmentResponse,
     AttachmentUploadResponse,
     CreateAttachmentRequest,

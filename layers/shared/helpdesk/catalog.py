@@ -15,17 +15,17 @@ from helpdesk.errors import (
     InvalidCategoryError,
 )
 from helpdesk.ids import new_id
-from helpdesk.models import (
+from helpdesk.models.catalog import (
     CatalogEntry,
     CatalogUpdateRequest,
     CategoryCreateRequest,
     CategoryList,
-    CategoryRef,
     CategoryResponse,
     DepartmentCreateRequest,
     DepartmentList,
     DepartmentResponse,
 )
+from helpdesk.models.common import CategoryRef
 from helpdesk.principal import Principal
 
 E = TypeVar("E", Category, Department)

@@ -26,21 +26,20 @@ from helpdesk.errors import (
 )
 from helpdesk.ids import decode_cursor, encode_cursor, new_id
 from helpdesk.lifecycle import Outcome
-from helpdesk.models import (
+from helpdesk.models.staff import (
     BulkItemResult,
     BulkUpdateRequest,
     BulkUpdateResponse,
     EventList,
     EventResponse,
-    MessageResponse,
     StaffReplyRequest,
     StaffReplyResponse,
     StaffTicketList,
     StaffTicketResponse,
     StaffTicketSummary,
     StaffUpdateRequest,
-    etag,
 )
+from helpdesk.models.tickets import MessageResponse, etag
 from helpdesk.principal import Principal
 from helpdesk.tickets import mutate
 

@@ -15,11 +15,10 @@ import secrets
 
 from helpdesk import ratelimit, store, tickets
 from helpdesk.errors import SpamSuspectedError, TicketNotFoundError
-from helpdesk.models import (
+from helpdesk.models.public import PublicTicketCreated, PublicTicketRequest
+from helpdesk.models.tickets import (
     CreateTicketRequest,
     MessageResponse,
-    PublicTicketCreated,
-    PublicTicketRequest,
     ReplyRequest,
     TicketResponse,
     TicketSummary,

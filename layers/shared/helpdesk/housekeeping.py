@@ -26,13 +26,8 @@ from helpdesk.errors import (
     RequesterNotFoundError,
     TicketNotFoundError,
 )
-from helpdesk.models import (
-    EraseRequest,
-    ErasureReport,
-    MergeRequest,
-    MergeResponse,
-    StaffTicketSummary,
-)
+from helpdesk.models.housekeeping import EraseRequest, ErasureReport, MergeRequest, MergeResponse
+from helpdesk.models.staff import StaffTicketSummary
 from helpdesk.principal import Principal
 from helpdesk.settings import housekeeping_settings
 from helpdesk.tickets import MAX_UPDATE_ATTEMPTS, mutate

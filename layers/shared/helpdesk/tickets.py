@@ -34,7 +34,7 @@ from helpdesk.errors import (
 )
 from helpdesk.ids import decode_cursor, encode_cursor, new_id
 from helpdesk.lifecycle import Outcome
-from helpdesk.models import (
+from helpdesk.models.tickets import (
     CreateTicketRequest,
     MessageResponse,
     RatingRequest,

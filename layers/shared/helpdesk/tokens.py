@@ -24,7 +24,7 @@ from helpdesk.errors import (
     ValidationFailedError,
 )
 from helpdesk.ids import new_id
-from helpdesk.models import (
+from helpdesk.models.account import (
     ApiTokenList,
     ApiTokenResponse,
     CreateApiTokenRequest,

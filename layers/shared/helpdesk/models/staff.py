@@ -1,0 +1,216 @@
+"""The staff desk: the queue, one ticket with its notes and metrics, changes, replies,
+the event history and bulk updates."""
+
+from typing import Annotated, Any
+
+from pydantic import Field, StringConstraints, model_validator
+
+from helpdesk.domain import AttachmentRef, BaseModel, Message, Priority, Status, Ticket
+from helpdesk.models.common import Body, Id, RequestBody
+from helpdesk.models.tickets import MessageResponse, TicketSummary, etag
+
+Tag = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True,
+        to_lower=True,
+        min_length=1,
+        max_length=40,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-:.]*$",
+    ),
+]
+
+
+Note = Annotated[str, StringConstraints(max_length=2000)]
+
+
+# External references: `{"jira": "OPS-123"}`; the pair is a staff-queue listkey, so no spaces.
+RefName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_\-]{0,31}$")]
+RefValue = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/#\-]{0,127}$")]
+
+
+MAX_EXTERNAL_REFS = 10
+
+
+class StaffUpdateRequest(RequestBody):
+    """PATCH body: only the fields sent change; `null` clears (e.g. unassigns)."""
+
+    status: Status | None = None
+    priority: Priority | None = None
+    category_id: Id | None = None
+    sub_category_id: Id | None = None
+    department_id: Id | None = None
+    forward_note: Note | None = Field(default=None, description="Why the ticket is forwarded")
+    assignee_id: Id | None = Field(default=None, description="An agent's user id, `me`, or null")
+    tags: list[Tag] | None = Field(default=None, max_length=20)
+    manager_comment: Note | None = None
+    close_reason: Note | None = None
+    locked: bool | None = Field(default=None, description="Force-close: the customer cannot reopen")
+    external_refs: dict[RefName, RefValue] | None = Field(
+        default=None,
+        max_length=MAX_EXTERNAL_REFS,
+        description='Named links to other systems, e.g. {"jira": "OPS-123"}; replaces the map',
+    )
+
+
+class StaffReplyRequest(RequestBody):
+    message: Body
+    internal: bool = Field(default=False, description="An internal note: never shown to customers")
+    next_status: Status | None = Field(
+        default=None, description="Move the ticket on in the same call"
+    )
+    attachment_ids: list[Id] = Field(default_factory=list, max_length=5)
+
+
+class Metrics(BaseModel):
+    interaction_count: int
+    first_response_seconds: int | None
+    longest_wait_seconds: int
+    resolution_seconds: int | None
+
+
+class Requester(BaseModel):
+    user_id: str
+    name: str
+    email: str
+    org_id: str | None
+    guest: bool
+
+
+class StaffTicketSummary(TicketSummary):
+    """A ticket as the staff queue shows it."""
+
+    assignee_id: str | None
+    tags: list[str]
+    guest: bool
+    staff_unread_count: int
+    staff_last_read_at: str | None
+    note_count: int
+    external_refs: dict[str, str] = Field(default_factory=dict)
+    deleted_at: str | None = Field(default=None, description="Set while soft-deleted")
+    deleted_by: str | None = None
+    merged_into: str | None = None
+    merged_into_number: int | None = None
+    etag: str = Field(description="Send as If-Match to PATCH this ticket")
+
+    @classmethod
+    def of(cls, t: Ticket) -> "StaffTicketSummary":
+        return cls.model_validate(t.model_dump() | {"etag": etag(t)})
+
+
+class StaffTicketResponse(StaffTicketSummary):
+    """One ticket for staff: the whole thread (internal notes included) and the metrics."""
+
+    cc: list[str]
+    manager_comment: str | None
+    close_reason: str | None
+    closed_by: str | None
+    resolved_at: str | None
+    requester: Requester
+    metrics: Metrics
+    messages: list[MessageResponse]
+    attachments: list[AttachmentRef]
+
+    @classmethod
+    def build(cls, t: Ticket, messages: list[Message]) -> "StaffTicketResponse":
+        data: dict[str, Any] = t.model_dump()
+        return cls(
+            **{
+                k: v
+                for k, v in data.items()
+                if k in StaffTicketSummary.model_fields
+                or k in ("cc", "manager_comment", "close_reason", "closed_by", "resolved_at")
+            },
+            requester=Requester(
+                user_id=t.requester_id,
+                name=t.requester_name,
+                email=t.requester_email,
+                org_id=t.org_id,
+                guest=t.guest,
+            ),
+            metrics=Metrics(
+                interaction_count=t.interaction_count,
+                first_response_seconds=t.first_response_seconds,
+                longest_wait_seconds=t.longest_wait_seconds,
+                resolution_seconds=t.resolution_seconds,
+            ),
+            messages=[MessageResponse.of(m) for m in messages],
+            attachments=[a for m in messages for a in m.attachments],
+            etag=etag(t),
+        )
+
+
+class StaffTicketList(BaseModel):
+    items: list[StaffTicketSummary]
+    next_cursor: str | None
+    total: int
+
+
+class StaffReplyResponse(BaseModel):
+    message: MessageResponse
+    ticket: StaffTicketSummary
+
+
+class EventResponse(BaseModel):
+    seq: int
+    type: str
+    actor_id: str
+    actor_side: str
+    at: str
+    changes: dict[str, dict[str, Any]]
+    data: dict[str, Any]
+
+
+class EventList(BaseModel):
+    items: list[EventResponse]
+    next_cursor: str | None
+
+
+MAX_BULK_TICKETS = 100
+
+
+class BulkChange(RequestBody):
+    """The one change a bulk update applies to every ticket (at least one field)."""
+
+    status: Status | None = None
+    priority: Priority | None = None
+    assignee_id: Id | None = Field(default=None, description="An agent's user id, `me`, or null")
+    department_id: Id | None = None
+    tags_add: list[Tag] = Field(default_factory=list, max_length=20)
+    tags_remove: list[Tag] = Field(default_factory=list, max_length=20)
+
+    @model_validator(mode="after")
+    def _one_change(self) -> "BulkChange":
+        if not self.model_fields_set - {"tags_add", "tags_remove"} and not (
+            self.tags_add or self.tags_remove
+        ):
+            raise ValueError("name at least one change")
+        for key in ("status", "priority"):
+            if key in self.model_fields_set and getattr(self, key) is None:
+                raise ValueError(f"{key} cannot be null")
+        return self
+
+
+class BulkUpdateRequest(RequestBody):
+    ticket_ids: list[Id] = Field(min_length=1, max_length=MAX_BULK_TICKETS)
+    change: BulkChange
+
+    @model_validator(mode="after")
+    def _unique(self) -> "BulkUpdateRequest":
+        if len(set(self.ticket_ids)) != len(self.ticket_ids):
+            raise ValueError("ticket_ids must not repeat")
+        return self
+
+
+class BulkItemResult(BaseModel):
+    ticket_id: str
+    ok: bool
+    status: int = Field(description="The HTTP status this ticket alone would have had")
+    code: str | None = Field(default=None, description="The error code when not ok")
+    etag: str | None = None
+
+
+class BulkUpdateResponse(BaseModel):
+    succeeded: int
+    failed: int
+    results: list[BulkItemResult]
