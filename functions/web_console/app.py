@@ -1,6 +1,9 @@
 """GET /app, ANY /app/{proxy+}: the web console (Starlette + Jinja2 behind mangum).
 
 Pages call the same layer services as the API functions, so every rule is the same code.
+The module imports what the customer pages use; the staff, admin and new-ticket pages import
+`desk`, `catalog` and their request models when they first run (a customer's cold start
+skips them: docs/benchmarks.md, tests/unit/test_import_cost.py).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from helpdesk import attachments, catalog, hosted_ui, tickets
+from helpdesk import attachments, hosted_ui, tickets
 from helpdesk import websession as session
 from helpdesk.domain import Status
 from helpdesk.errors import AttachmentNotFoundError, HelpdeskError
@@ -256,6 +259,8 @@ async def my_tickets(request: Request) -> Response:
 
 
 async def new_ticket(request: Request) -> Response:
+    from helpdesk import catalog  # pages that list categories or departments import it
+
     p, form = await checked(request)
     cats = catalog.active_categories().items
     if request.method == "GET":
@@ -327,7 +332,7 @@ async def download(request: Request) -> Response:
 
 
 async def queue(request: Request) -> Response:
-    from helpdesk import desk  # staff pages only: customers' cold starts skip the desk
+    from helpdesk import catalog, desk  # staff pages only: customers' cold starts skip the desk
 
     p, _ = await checked(request)
     q = pick(request, "status", "priority", "assignee", "department_id", "tag")
@@ -350,7 +355,7 @@ async def queue(request: Request) -> Response:
 
 
 async def staff_ticket(request: Request) -> Response:
-    from helpdesk import desk
+    from helpdesk import catalog, desk
     from helpdesk.models.staff import StaffReplyRequest, StaffUpdateRequest
 
     p, form = await checked(request)
@@ -397,6 +402,7 @@ async def staff_ticket(request: Request) -> Response:
 
 
 async def admin(request: Request) -> Response:
+    from helpdesk import catalog
     from helpdesk.models.catalog import (
         CatalogUpdateRequest,
         CategoryCreateRequest,
