@@ -84,20 +84,34 @@ What keeps the import small:
   settings as plain deferred pydantic models instead of pydantic-settings; pyjwt and
   cryptography only in the authorizer and, in the console, only on the sign-in callback;
   email-validator only when an `EmailStr` model is first built.
+- The models are one module per area (`helpdesk.models.tickets`, `.staff`, `.catalog`, ...),
+  imported by name, so a function builds only its area's classes: even with `defer_build`,
+  pydantic's class creation costs ~0.3 ms per model, and the single `models` module (48
+  classes) was ~15 ms of every ticket route's import. Customer functions and the console no
+  longer load the staff desk's models; the console imports `desk`, `catalog` and the staff
+  and catalog request models in the pages that use them (its customer pages do not).
+  Measured with `python -m bench.cold_start --runs 11` (2026-11-25): worst 1.52x -> 1.47x on
+  3.13, 1.55x -> 1.49x on 3.11.
+- Small records are `NamedTuple`s (the principal, list filters, store records, the
+  lifecycle outcome), not dataclasses: `@dataclass` generates and `exec`s its methods when
+  the class is created, ~0.4-0.5 ms each against ~0.08 ms for a `NamedTuple` (3.11 and
+  3.13); the ticket routes' import created eleven of them.
 - `tests/unit/test_import_cost.py` imports every function in a fresh interpreter and fails
   when one loads a heavy package it does not need, leaves the collector paused, imports
-  anything before `helpdesk.coldstart`, or when a model module postpones its annotations.
+  anything before `helpdesk.coldstart`, when a model module postpones its annotations, when
+  a customer-facing function (or the console) loads the staff desk's modules, or when the
+  console's customer pages load the catalog.
 
 What is left: the floor alone, Powertools' event handler (its package imports every
 resolver it ships, its Logger, Metrics and Tracer, the OpenAPI and validation middleware,
 data classes, jmespath) and pydantic, has measured 1.62x-1.71x the bare handler in every
 run so far, on 3.11 and on 3.13; our functions import below it. What remains of ours is
-mostly the pydantic class bodies of `domain` and `models` (~18 ms of self time for
-admin_get_ticket with the collector paused). Going further would mean leaving the house
+mostly the pydantic class bodies of `domain` and of the route's model areas, and the store
+(~20 ms in all for admin_get_ticket with the collector paused, by `python -X importtime`). Going further would mean leaving the house
 style (no Powertools resolver, or no pydantic validation) and with it the OpenAPI document
 generated from the code; deferring those imports to the first request would only move the
-cost from the init phase into the first request. In production, Lambda SnapStart for Python (3.12+, published versions)
-restores an initialised snapshot instead of importing; it is not enabled here because it
+cost from the init phase into the first request. In production, Lambda SnapStart for
+Python (3.12+, published versions) restores an initialised snapshot instead of importing; it is not enabled here because it
 adds caching and restore charges and needs versions behind an alias. The import is paid
 once per container."""
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import dataclasses
 import functools
 import json
 import os
@@ -223,8 +222,8 @@ def _prepare(fn_name: str, event: dict[str, Any]) -> dict[str, Any]:
             new = created.id
             headers["x-ticket-token"] = created.token
         elif key == "user_id":  # erasure: a requester of her own with one ticket
-            requester = dataclasses.replace(
-                customer, user_id=f"erase-{fn_name}", email=f"erase.{fn_name}@example.com"
+            requester = customer._replace(
+                user_id=f"erase-{fn_name}", email=f"erase.{fn_name}@example.com"
             )
             tickets.create_ticket(requester, CreateTicketRequest(subject="Bench", message="hi"))
             new = requester.user_id

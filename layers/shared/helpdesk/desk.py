@@ -6,8 +6,7 @@ Changes go through the lifecycle and `tickets.mutate` (version-checked writes).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from helpdesk import attachments, lifecycle, ratelimit, store
 from helpdesk.clock import now_iso
@@ -46,8 +45,7 @@ from helpdesk.tickets import mutate
 Sort = Literal["activity", "created", "updated"]
 
 
-@dataclass(frozen=True)
-class QueueFilters:
+class QueueFilters(NamedTuple):
     statuses: tuple[Status, ...] = ()
     priority: str | None = None
     category_id: str | None = None

@@ -8,9 +8,8 @@ transition; they call these. The table below is the whole status machine
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from helpdesk.clock import seconds_between
 from helpdesk.domain import Side, Status, Ticket, TicketEvent
@@ -64,10 +63,9 @@ TRANSITIONS: dict[tuple[Action, Side], dict[Status, Status]] = {
 RATING_CHANGE_WINDOW_SECONDS = 7 * 24 * 3600
 
 
-@dataclass
-class Outcome:
+class Outcome(NamedTuple):
     ticket: Ticket
-    events: list[TicketEvent] = field(default_factory=list)
+    events: list[TicketEvent]
 
     @property
     def changed(self) -> bool:

@@ -9,9 +9,8 @@ problem document. See docs/design.md, "Auth".
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from helpdesk.errors import ForbiddenError, InsufficientScopeError, UnauthenticatedError
 
@@ -36,12 +35,11 @@ class Scope(StrEnum):
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-@dataclass(frozen=True)
-class Principal:
+class Principal(NamedTuple):
     user_id: str
     name: str = ""
     email: str = ""
-    roles: frozenset[Role] = field(default_factory=lambda: frozenset({Role.CUSTOMER}))
+    roles: frozenset[Role] = frozenset({Role.CUSTOMER})
     org_id: str | None = None
     expires_at: int | None = None
     # Set when the caller used a personal API token (not a sign-in session).

@@ -15,10 +15,9 @@ its page and a total is one GetItem, whatever the table holds.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from botocore.config import Config
 from botocore.exceptions import ClientError
@@ -415,8 +414,7 @@ def _ticket(item: Mapping[str, Any]) -> Ticket:
     return Ticket.model_validate(_plain(item))
 
 
-@dataclass
-class TicketThread:
+class TicketThread(NamedTuple):
     ticket: Ticket
     messages: list[Message]
 
@@ -461,8 +459,7 @@ def ticket_id_by_number(number: int) -> str | None:
     return str(item["ticket_id"]["S"]) if item else None
 
 
-@dataclass
-class Page:
+class Page(NamedTuple):
     tickets: list[Ticket]
     next_sort_key: str | None
 
@@ -568,8 +565,7 @@ def _attachment(item: Mapping[str, Any]) -> Attachment:
     return Attachment.model_validate(_plain(item))
 
 
-@dataclass(frozen=True)
-class AttachmentLink:
+class AttachmentLink(NamedTuple):
     """Marks a pending attachment as part of a message (built by `attachments.prepare_links`)."""
 
     attachment_id: str
@@ -775,8 +771,7 @@ def user_id_by_email(email: str) -> str | None:
     return str(item["user_id"]["S"]) if item else None
 
 
-@dataclass(frozen=True)
-class StaffMember:
+class StaffMember(NamedTuple):
     """An entry of the staff directory (assignees must be in it)."""
 
     user_id: str
@@ -901,8 +896,7 @@ def _update(
         raise StoreError() from ex
 
 
-@dataclass
-class Redacted:
+class Redacted(NamedTuple):
     messages: int
     events: int
     attachment_ids: list[str]
@@ -923,13 +917,14 @@ def redact_thread(
         ExpressionAttributeValues={":pk": {"S": _ticket_pk(ticket_id)}},
         ConsistentRead=True,
     )
-    out = Redacted(0, 0, [])
+    messages = events = 0
+    attachment_ids: list[str] = []
     for item in items:
         sk = item["SK"]["S"]
         if merged_from is not None and _py(item.get("merged_from", {"NULL": True})) != merged_from:
             continue
         if sk.startswith((PUBLIC_MSG, NOTE_MSG)):
-            out.attachment_ids += [str(r["id"]) for r in _py(item.get("attachments", {"L": []}))]
+            attachment_ids += [str(r["id"]) for r in _py(item.get("attachments", {"L": []}))]
             author = item.get("author_id", {}).get("S")
             name = {"S": ""} if author == user_id else item.get("author_name", {"S": ""})
             _update(
@@ -938,7 +933,7 @@ def redact_thread(
                 {"#b": "body", "#a": "attachments"},
                 {":p": {"S": placeholder}, ":none": {"L": []}, ":n": name},
             )
-            out.messages += 1
+            messages += 1
         elif sk.startswith(EVENT):
             # events keep type, actor, time and numbers; their free text goes
             _update(
@@ -947,8 +942,8 @@ def redact_thread(
                 {"#d": "data", "#c": "changes"},
                 {":e": {"M": {}}},
             )
-            out.events += 1
-    return out
+            events += 1
+    return Redacted(messages, events, attachment_ids)
 
 
 def delete_keys(keys: Sequence[dict[str, Any]]) -> int:
@@ -1108,8 +1103,7 @@ def guest_link_key(ticket_id: str) -> dict[str, Any]:
     return _key(f"GUESTLINK#{ticket_id}", "L")
 
 
-@dataclass(frozen=True)
-class GuestLink:
+class GuestLink(NamedTuple):
     """A guest ticket's private link: the guest (id, name and e-mail, so following the
     link needs no read of the ticket) and the hash of the link secret."""
 

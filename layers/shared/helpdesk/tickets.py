@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from helpdesk import attachments, lifecycle, ratelimit, store
 from helpdesk.clock import now_iso
@@ -169,8 +169,7 @@ def get_ticket(p: Principal, ticket_id: str) -> TicketResponse:
 # ---------------------------------------------------------------- list
 
 
-@dataclass(frozen=True)
-class ListFilters:
+class ListFilters(NamedTuple):
     statuses: tuple[Status, ...] = ()
     category_id: str | None = None
     priority: str | None = None
