@@ -184,6 +184,8 @@ what idempotency needs):
   transaction cannot return a value it computed); an `Idempotency-Key` adds Powertools'
   record writes (not in these events). A PATCH that changes a category or department reads
   the catalog (one Query) first.
+- A bulk update is one GetItem and one transaction per ticket (each ticket all or nothing, and
+  reported on its own), plus the caller's staff directory entry once per request (PutItem).
 - Rare admin operations make more: deleting a category or department checks it is unused; a
   merge copies the source thread with BatchWriteItem before its transaction; erasure walks
   the requester's tickets. Each access pattern is listed in docs/design.md."""

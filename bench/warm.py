@@ -183,7 +183,7 @@ def _route_key(route: Any) -> str:
 
 def _prepare(fn_name: str, event: dict[str, Any]) -> dict[str, Any]:
     """The event with its path naming fresh objects that the route can act on."""
-    from helpdesk import attachments, catalog, guests, tickets, tokens
+    from helpdesk import attachments, catalog, guests, housekeeping, tickets, tokens
     from helpdesk.models.account import CreateApiTokenRequest
     from helpdesk.models.attachments import CreateAttachmentRequest
     from helpdesk.models.catalog import CategoryCreateRequest, DepartmentCreateRequest
@@ -240,6 +240,8 @@ def _prepare(fn_name: str, event: dict[str, Any]) -> dict[str, Any]:
                 headers["if-match"] = f'"{ticket.etag}"' if '"' not in ticket.etag else ticket.etag
             if fn_name in ("reopen_ticket", "rate_ticket"):  # they act on a closed ticket
                 tickets.close(customer, new)
+            if fn_name == "admin_restore_ticket":  # it acts on a deleted ticket
+                housekeeping.soft_delete(admin, new)
         elif key == "attachment_id":
             new = attachments.request_upload(
                 customer,
