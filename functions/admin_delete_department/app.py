@@ -4,17 +4,19 @@ import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while imp
 
 # isort: split
 
-from typing import Annotated
-
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from helpdesk import catalog
 from helpdesk.errors import DepartmentInUseError, DepartmentNotFoundError, ForbiddenError
-from helpdesk.http import current_principal, entrypoint, make_resolver, problem_responses
+from helpdesk.http import (
+    CatalogEntryId,
+    current_principal,
+    entrypoint,
+    make_resolver,
+    problem_responses,
+)
 
 app = make_resolver()
-EntryId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
 
 
 @app.delete(
@@ -28,7 +30,7 @@ EntryId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9
         204: {"description": "Deleted"},
     },
 )
-def admin_delete_department(department_id: EntryId) -> Response[None]:
+def admin_delete_department(department_id: CatalogEntryId) -> Response[None]:
     catalog.delete_department(current_principal(app), department_id)
     return Response(status_code=204, body=None)
 

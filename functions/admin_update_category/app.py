@@ -4,17 +4,18 @@ import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while imp
 
 # isort: split
 
-from typing import Annotated
-
-from aws_lambda_powertools.event_handler.openapi.params import Path
-
 from helpdesk import catalog
 from helpdesk.errors import CategoryNotFoundError, ForbiddenError
-from helpdesk.http import current_principal, entrypoint, make_resolver, problem_responses
+from helpdesk.http import (
+    CatalogEntryId,
+    current_principal,
+    entrypoint,
+    make_resolver,
+    problem_responses,
+)
 from helpdesk.models.catalog import CatalogEntry, CatalogUpdateRequest
 
 app = make_resolver()
-EntryId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
 
 
 @app.patch(
@@ -23,7 +24,7 @@ EntryId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9
     tags=["admin"],
     responses=problem_responses(ForbiddenError, CategoryNotFoundError),
 )
-def admin_update_category(category_id: EntryId, body: CatalogUpdateRequest) -> CatalogEntry:
+def admin_update_category(category_id: CatalogEntryId, body: CatalogUpdateRequest) -> CatalogEntry:
     return catalog.update_category(current_principal(app), category_id, body)
 
 

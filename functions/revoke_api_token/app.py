@@ -4,17 +4,13 @@ import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while imp
 
 # isort: split
 
-from typing import Annotated
-
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from helpdesk import tokens
 from helpdesk.errors import ApiTokenNotFoundError
-from helpdesk.http import current_principal, entrypoint, make_resolver, problem_responses
+from helpdesk.http import TokenId, current_principal, entrypoint, make_resolver, problem_responses
 
 app = make_resolver()
-TokenId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
 
 
 @app.delete(

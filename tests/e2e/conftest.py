@@ -36,6 +36,20 @@ class Runner:
         headers = {"Authorization": f"Bearer {self.token(user, role, org)}"} if user else {}
         return httpx.Client(base_url=self.url, headers=headers, timeout=30)
 
+    def run_sh(self, script: str) -> str:
+        """Run a documented shell block (written for 127.0.0.1:3000) against this runner, as
+        bash with -euo pipefail from the repository root; its stdout. Fails on any error."""
+        out = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", script.replace("http://127.0.0.1:3000", self.url)],
+            cwd=ROOT,
+            env={**os.environ, "HELPDESK_LOCAL_DIR": str(self.state_dir)},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert out.returncode == 0, out.stderr
+        return out.stdout
+
 
 def _free_port() -> int:
     from local.backend import free_port

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
 from typing import Any
 
 import pytest
@@ -33,18 +31,8 @@ def documents(text: str) -> list[dict[str, Any]]:
 def test_api_guide_examples(runner: Runner) -> None:
     guide = (ROOT / "docs" / "api.md").read_text()
     script = "\n".join(re.findall(r"```sh\n(.*?)```", guide, re.S))
-    script = script.replace("http://127.0.0.1:3000", runner.url)
-    env = {**os.environ, "HELPDESK_LOCAL_DIR": str(runner.state_dir)}
-    out = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", script],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert out.returncode == 0, out.stderr
-    docs = documents(out.stdout)
+    stdout = runner.run_sh(script)
+    docs = documents(stdout)
     codes = [d.get("code") for d in docs if "code" in d]
     # the errors the guide shows, in order
     assert codes == [
@@ -61,11 +49,11 @@ def test_api_guide_examples(runner: Runner) -> None:
     ], codes
     retried = [d for d in docs if d.get("subject") == "Invoice 4711 is wrong"]
     assert len(retried) == 2 and retried[0]["id"] == retried[1]["id"]
-    assert "204" in out.stdout  # the presigned upload
+    assert "204" in stdout  # the presigned upload
     attached = [d for d in docs if d.get("subject") == "Screenshot"]
     assert attached and attached[0]["attachments"][0]["file_name"] == "shot.png"
     # the internal note is echoed to the agent once and never shown in Alice's view
-    assert out.stdout.count("check the warranty") == 1
+    assert stdout.count("check the warranty") == 1
     by_ref = [
         d
         for d in docs

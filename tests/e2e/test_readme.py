@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
 
 import pytest
 
@@ -26,20 +24,10 @@ def walkthrough() -> str:
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl not installed")
 def test_readme_walkthrough(runner: Runner) -> None:
-    script = walkthrough().replace("http://127.0.0.1:3000", runner.url)
     # Given the runner and the README's commands; When run in bash (with make for the token);
-    env = {**os.environ, "HELPDESK_LOCAL_DIR": str(runner.state_dir)}
-    out = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", script],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    # Then every command succeeds and prints JSON documents, not errors.
-    assert out.returncode == 0, out.stderr
-    docs, text, decoder = [], out.stdout.strip(), json.JSONDecoder()
+    # Then every command succeeds (run_sh asserts it) and prints JSON documents, not errors.
+    stdout = runner.run_sh(walkthrough())
+    docs, text, decoder = [], stdout.strip(), json.JSONDecoder()
     while text:  # curl -s prints documents back to back
         doc, end = decoder.raw_decode(text)
         docs.append(doc)

@@ -28,7 +28,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from helpdesk import ratelimit, store
-from helpdesk.aws import new_client
+from helpdesk.aws import error_code, new_client
 from helpdesk.clock import iso, now
 from helpdesk.domain import Attachment, AttachmentRef, AttachmentStatus
 from helpdesk.errors import (
@@ -89,10 +89,6 @@ def client() -> S3Client:
 
 def _bucket() -> str:
     return attachment_settings().bucket_name
-
-
-def _error_code(ex: ClientError) -> str:
-    return str(ex.response.get("Error", {}).get("Code", ""))
 
 
 def _expiry(seconds: int) -> str:
@@ -378,7 +374,7 @@ def _verify_and_copy(a: Attachment, dest: str) -> str | None:
         head = s3.head_object(Bucket=bucket, Key=a.key)
     except ClientError as ex:
         # Without s3:ListBucket, S3 answers a missing key with 403 rather than 404.
-        if _error_code(ex) in ("404", "NoSuchKey", "NotFound", "403", "AccessDenied"):
+        if error_code(ex) in ("404", "NoSuchKey", "NotFound", "403", "AccessDenied"):
             raise AttachmentNotUploadedError(
                 f"Upload the file for {a.id} before referencing it", extra=extra
             ) from ex
@@ -412,7 +408,7 @@ def _verify_and_copy(a: Attachment, dest: str) -> str | None:
             MetadataDirective="COPY",
         )
     except ClientError as ex:
-        if _error_code(ex) in ("PreconditionFailed", "412"):
+        if error_code(ex) in ("PreconditionFailed", "412"):
             raise AttachmentContentMismatchError(
                 f"{a.id}: the file changed while it was being checked; try again", extra=extra
             ) from ex

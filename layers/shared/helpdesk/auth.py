@@ -1,15 +1,14 @@
 """Bearer token verification for the Lambda authorizer.
 
 A bearer token is either a personal API token (`hdk_...`, see `tokens.py`),
-looked up with one GetItem, or a JWT. JWTs are checked against the issuer's JWKS (issuer, audience, expiry, and the
-algorithm pinned to RS256); keys and verified results are cached in the warm
-authorizer. Failures are returned as a code, never raised to API Gateway
-(see `principal.py` for why).
+looked up with one GetItem, or a JWT. JWTs are checked against the issuer's JWKS
+(issuer, audience, expiry, and the algorithm pinned to RS256); keys and verified
+results are cached in the warm authorizer. Failures are returned as a code, never
+raised to API Gateway (see `principal.py` for why).
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections import OrderedDict
 from functools import lru_cache
@@ -18,6 +17,7 @@ from typing import Any
 import jwt
 
 from helpdesk import tokens
+from helpdesk.ids import digest
 from helpdesk.principal import Principal, parse_roles
 from helpdesk.settings import AuthSettings, auth_settings
 
@@ -40,6 +40,23 @@ def _jwks(url: str) -> jwt.PyJWKClient:
 _verified: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
 
 
+def _cached(token: str) -> tuple[str, Principal | None]:
+    """The token's cache key, and the principal verified for it if that answer still holds."""
+    key = digest(token)
+    cached = _verified.get(key)
+    if cached and cached[0] > time.time():
+        _verified.move_to_end(key)
+        return key, cached[1]
+    return key, None
+
+
+def _remember(key: str, until: float, principal: Principal) -> None:
+    """Keep a verified answer until `until` (least recently used ones go first)."""
+    _verified[key] = (until, principal)
+    while len(_verified) > _CACHE_SIZE:
+        _verified.popitem(last=False)
+
+
 def bearer_token(headers: dict[str, str] | None) -> str:
     """The token of an `Authorization: Bearer <token>` header, or AuthFailure."""
     value = (headers or {}).get("authorization", "")
@@ -54,11 +71,9 @@ def bearer_token(headers: dict[str, str] | None) -> str:
 def verify_jwt(token: str, settings: AuthSettings | None = None) -> Principal:
     """The principal a valid JWT names, or AuthFailure(TOKEN_EXPIRED | TOKEN_INVALID)."""
     settings = settings or auth_settings()
-    digest = hashlib.sha256(token.encode()).hexdigest()
-    cached = _verified.get(digest)
-    if cached and cached[0] > time.time():
-        _verified.move_to_end(digest)
-        return cached[1]
+    cache_key, cached = _cached(token)
+    if cached is not None:
+        return cached
     try:
         key = _jwks(settings.resolved_jwks_url).get_signing_key_from_jwt(token)
         claims: dict[str, Any] = jwt.decode(
@@ -76,9 +91,7 @@ def verify_jwt(token: str, settings: AuthSettings | None = None) -> Principal:
         raise AuthFailure("TOKEN_INVALID") from ex
     principal = principal_from_claims(claims)
     until = min(time.time() + settings.auth_cache_seconds, float(claims["exp"]))
-    _verified[digest] = (until, principal)
-    while len(_verified) > _CACHE_SIZE:
-        _verified.popitem(last=False)
+    _remember(cache_key, until, principal)
     return principal
 
 
@@ -88,22 +101,15 @@ def verify_api_token(token: str, settings: AuthSettings | None = None) -> Princi
     Answers are cached for at most `auth_cache_seconds`, so a revoked token
     stops working within that time (docs/api.md, "Authentication")."""
     settings = settings or auth_settings()
-    digest = hashlib.sha256(token.encode()).hexdigest()
-    cached = _verified.get(digest)
-    if cached and cached[0] > time.time():
-        _verified.move_to_end(digest)
-        principal = cached[1]
-    else:
-        found = tokens.verify_token(token)
-        if found is None:
+    cache_key, principal = _cached(token)
+    if principal is None:
+        principal = tokens.verify_token(token)
+        if principal is None:
             raise AuthFailure("TOKEN_INVALID")
-        principal = found
         until = time.time() + settings.auth_cache_seconds
         if principal.expires_at is not None:
             until = min(until, float(principal.expires_at))
-        _verified[digest] = (until, principal)
-        while len(_verified) > _CACHE_SIZE:
-            _verified.popitem(last=False)
+        _remember(cache_key, until, principal)
     if principal.expires_at is not None and principal.expires_at <= time.time():
         raise AuthFailure("TOKEN_EXPIRED")
     return principal

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from botocore.config import Config
+    from botocore.exceptions import ClientError
     from botocore.session import Session
 
 
@@ -28,3 +29,8 @@ def session() -> Session:
 def new_client(service: str, config: Config) -> Any:
     """A new client of `service`; callers cache it (one per container)."""
     return session().create_client(service, config=config)
+
+
+def error_code(ex: ClientError) -> str:
+    """The AWS error code of a failed call (e.g. ConditionalCheckFailedException, NoSuchKey)."""
+    return str(ex.response.get("Error", {}).get("Code", ""))

@@ -9,12 +9,12 @@ does not exist.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 
 from helpdesk import ratelimit, store, tickets
 from helpdesk.errors import SpamSuspectedError, TicketNotFoundError
+from helpdesk.ids import digest
 from helpdesk.models.public import PublicTicketCreated, PublicTicketRequest
 from helpdesk.models.tickets import (
     CreateTicketRequest,
@@ -27,13 +27,9 @@ from helpdesk.principal import Principal
 from helpdesk.settings import public_form_settings
 
 
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 def guest_user_id(email: str) -> str:
     """The guest identity for `email` (the same for every ticket from that address)."""
-    return f"guest_{_sha256(email.strip().lower())[:32]}"
+    return f"guest_{digest(email.strip().lower())[:32]}"
 
 
 def create(req: PublicTicketRequest, source_ip: str) -> PublicTicketCreated:
@@ -44,7 +40,7 @@ def create(req: PublicTicketRequest, source_ip: str) -> PublicTicketCreated:
     limits = public_form_settings()
     window = limits.public_form_window_seconds
     ratelimit.check(f"PUB#IP#{source_ip}", limits.public_form_ip_limit, window)
-    ratelimit.check(f"PUB#EMAIL#{_sha256(email)}", limits.public_form_email_limit, window)
+    ratelimit.check(f"PUB#EMAIL#{digest(email)}", limits.public_form_email_limit, window)
     if req.website:
         raise SpamSuspectedError()
     p = Principal(
@@ -59,7 +55,7 @@ def create(req: PublicTicketRequest, source_ip: str) -> PublicTicketCreated:
     ticket = tickets.create_ticket(
         p,
         CreateTicketRequest(subject=req.subject, message=body, category_id=req.category_id),
-        guest_link=store.GuestLink(p.user_id, _sha256(secret), p.name, email),
+        guest_link=store.GuestLink(p.user_id, digest(secret), p.name, email),
     )
     return PublicTicketCreated(id=ticket.id, number=ticket.number, token=secret)
 
@@ -67,7 +63,7 @@ def create(req: PublicTicketRequest, source_ip: str) -> PublicTicketCreated:
 def _guest(ticket_id: str, secret: str | None) -> Principal:
     """The guest a valid link secret stands for (one GetItem: the link names the guest)."""
     link = store.get_guest_link(ticket_id) if secret else None
-    if link is None or secret is None or not hmac.compare_digest(link.secret_hash, _sha256(secret)):
+    if link is None or secret is None or not hmac.compare_digest(link.secret_hash, digest(secret)):
         raise TicketNotFoundError()
     if link.email:
         return Principal(user_id=link.user_id, name=link.name, email=link.email)

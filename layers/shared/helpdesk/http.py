@@ -209,8 +209,12 @@ LinkToken = Annotated[
     str | None,
     _Query(description="The ticket's private link secret (or send X-Ticket-Token)", max_length=200),
 ]
-TicketId = Annotated[str, _Path(min_length=1, max_length=ID_MAX_LENGTH, pattern=ID_PATTERN)]
-AttachmentId = Annotated[str, _Path(min_length=1, max_length=ID_MAX_LENGTH, pattern=ID_PATTERN)]
+# an id in a path (tickets, attachments, catalog entries, API tokens): the API's one id rule
+ResourceId = Annotated[str, _Path(min_length=1, max_length=ID_MAX_LENGTH, pattern=ID_PATTERN)]
+TicketId = ResourceId
+AttachmentId = ResourceId
+CatalogEntryId = ResourceId
+TokenId = ResourceId
 # a token's `sub`: Cognito UUIDs, "auth0|...", e-mail-like subjects
 UserId = Annotated[str, _Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-|:.@]+$")]
 

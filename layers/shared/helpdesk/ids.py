@@ -1,9 +1,10 @@
-"""Identifiers and opaque cursors."""
+"""Identifiers, digests of secrets, and opaque cursors."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import os
 import time
@@ -17,6 +18,12 @@ _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower-case
 # path and body models and the web console check the same rule.
 ID_PATTERN = r"^[A-Za-z0-9_\-]+$"
 ID_MAX_LENGTH = 64
+
+
+def digest(text: str) -> str:
+    """The SHA-256 of `text`, hex: what we keep of a secret (API tokens, guest links), and
+    the authorizer's cache key for a bearer token."""
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def new_id(prefix: str) -> str:

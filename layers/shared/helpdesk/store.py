@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from helpdesk.aws import error_code, new_client
 from helpdesk.domain import (
     OPEN_STATUSES,
     ApiToken,
@@ -55,8 +56,6 @@ MAX_TRANSACTION_ITEMS = 100
 @lru_cache(maxsize=1)
 def client() -> DynamoDBClient:
     # Endpoint and credentials come from the environment (AWS_ENDPOINT_URL locally).
-    from helpdesk.aws import new_client
-
     dynamodb: DynamoDBClient = new_client(
         "dynamodb", Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2)
     )
@@ -129,8 +128,7 @@ def _transact(items: list[dict[str, Any]], *, links_at: int | None = None) -> No
     try:
         client().transact_write_items(TransactItems=items)  # type: ignore[arg-type]
     except ClientError as ex:
-        code = ex.response.get("Error", {}).get("Code", "")
-        if code == "TransactionCanceledException":
+        if error_code(ex) == "TransactionCanceledException":
             reasons = [r.get("Code") for r in ex.response.get("CancellationReasons", [])]
             if links_at is not None and "ConditionalCheckFailed" in reasons[links_at:]:
                 # Someone linked (or deleted) it since we checked: retrying will not help.
@@ -669,7 +667,7 @@ def delete_pending_attachment(attachment_id: str, owner_id: str) -> Attachment:
             ReturnValues="ALL_OLD",
         )
     except ClientError as ex:
-        if ex.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+        if error_code(ex) != "ConditionalCheckFailedException":
             raise StoreError() from ex
         current = get_attachment(attachment_id)
         if current is None or current.owner_id != owner_id:
@@ -1031,9 +1029,7 @@ def put_api_token(token: ApiToken) -> None:
         **token.model_dump(mode="json"),
     }
     try:
-        client().put_item(
-            TableName=_table(), Item=_item(data), ConditionExpression="attribute_not_exists(PK)"
-        )
+        client().put_item(**_put_new(data)["Put"])
     except ClientError as ex:
         raise StoreError() from ex
 
@@ -1066,7 +1062,7 @@ def delete_api_token(owner_id: str, token_id: str) -> bool:
             ExpressionAttributeValues={":owner": {"S": owner_id}},
         )
     except ClientError as ex:
-        if ex.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+        if error_code(ex) == "ConditionalCheckFailedException":
             return False
         raise StoreError() from ex
     return True
@@ -1086,12 +1082,30 @@ def touch_api_token(token_id: str, used_at: str, stale_before: str) -> None:
             ExpressionAttributeValues={":at": {"S": used_at}, ":stale": {"S": stale_before}},
         )
     except ClientError as ex:
-        if ex.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+        if error_code(ex) == "ConditionalCheckFailedException":
             return
         raise StoreError() from ex
 
 
 # ---------------------------------------------------------------- rate limits
+
+
+def hit_counter(name: str, window: int, expires_at: int) -> int:
+    """Add one to the fixed-window counter `RL#<name>` / `W#<window>` and return its count.
+
+    One UpdateItem (no read first); `ttl` lets DynamoDB drop spent windows."""
+    try:
+        out = client().update_item(
+            TableName=_table(),
+            Key=_key(f"RL#{name}", f"W#{window}"),
+            UpdateExpression="ADD hits :one SET #ttl = :ttl",
+            ExpressionAttributeNames={"#ttl": "ttl"},
+            ExpressionAttributeValues={":one": {"N": "1"}, ":ttl": {"N": str(expires_at)}},
+            ReturnValues="UPDATED_NEW",
+        )
+    except ClientError as ex:
+        raise StoreError() from ex
+    return int(out["Attributes"]["hits"]["N"])
 
 
 # ---------------------------------------------------------------- guest links
@@ -1143,21 +1157,3 @@ def get_guest_link(ticket_id: str) -> GuestLink | None:
         name=str(data.get("name", "")),
         email=str(data.get("email", "")),
     )
-
-
-def hit_counter(name: str, window: int, expires_at: int) -> int:
-    """Add one to the fixed-window counter `RL#<name>` / `W#<window>` and return its count.
-
-    One UpdateItem (no read first); `ttl` lets DynamoDB drop spent windows."""
-    try:
-        out = client().update_item(
-            TableName=_table(),
-            Key=_key(f"RL#{name}", f"W#{window}"),
-            UpdateExpression="ADD hits :one SET #ttl = :ttl",
-            ExpressionAttributeNames={"#ttl": "ttl"},
-            ExpressionAttributeValues={":one": {"N": "1"}, ":ttl": {"N": str(expires_at)}},
-            ReturnValues="UPDATED_NEW",
-        )
-    except ClientError as ex:
-        raise StoreError() from ex
-    return int(out["Attributes"]["hits"]["N"])

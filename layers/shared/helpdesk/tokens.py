@@ -9,7 +9,6 @@ latency to every call without adding safety.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 import secrets
@@ -23,7 +22,7 @@ from helpdesk.errors import (
     TokenNotAllowedError,
     ValidationFailedError,
 )
-from helpdesk.ids import new_id
+from helpdesk.ids import digest, new_id
 from helpdesk.models.account import (
     ApiTokenList,
     ApiTokenResponse,
@@ -43,10 +42,6 @@ _SHAPE = re.compile(r"^hdk_([0-9a-z]{26})_([A-Za-z0-9_\-]{43})$")
 def is_api_token(token: str) -> bool:
     """True if `token` looks like one of ours (JWTs start with `eyJ`)."""
     return token.startswith(TOKEN_PREFIX)
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _granted_roles(owner: Principal, scopes: set[str]) -> list[str]:
@@ -81,7 +76,7 @@ def create_token(p: Principal, req: CreateApiTokenRequest) -> CreatedApiTokenRes
         org_id=p.org_id,
         name=req.name,
         prefix=secret[: len(TOKEN_PREFIX) + 26 + 5],
-        secret_hash=_digest(secret),
+        secret_hash=digest(secret),
         roles=_granted_roles(p, scopes),
         scopes=sorted(scopes),
         created_at=clock.iso(now),
@@ -109,7 +104,7 @@ def verify_token(token: str) -> Principal | None:
     if not m:
         return None
     item = store.get_api_token(f"tok_{m.group(1)}")
-    if item is None or not hmac.compare_digest(item.secret_hash, _digest(token)):
+    if item is None or not hmac.compare_digest(item.secret_hash, digest(token)):
         return None
     now = clock.now()
     stale = item.last_used_at is None or clock.parse(item.last_used_at) < now - TOUCH_EVERY
