@@ -26,8 +26,9 @@ IGNORE_CHECKS = [
 ]
 
 
-def expand(doc: dict[str, Any]) -> dict[str, Any]:
-    """The CloudFormation template `sam deploy` would submit (code locations faked)."""
+def expand(doc: dict[str, Any], parameters: dict[str, str] | None = None) -> dict[str, Any]:
+    """The CloudFormation template `sam deploy` would submit (code locations faked), with
+    `parameters` as `--parameter-overrides` (SAM resolves some while transforming)."""
     from samtranslator.translator.transform import transform
 
     doc = copy.deepcopy(doc)
@@ -43,25 +44,48 @@ def expand(doc: dict[str, Any]) -> dict[str, Any]:
         def load(self) -> dict[str, str]:
             return {}
 
-    out: dict[str, Any] = transform(doc, {}, _NoIam())
+    out: dict[str, Any] = transform(doc, parameters or {}, _NoIam())
     return out
 
 
-def lint(path: Path) -> list[str]:
+# ... and on the expanded template only (the template as written is linted for them):
+EXPANDED_IGNORE_CHECKS = [
+    # W2001 "parameter not used": SAM resolves some parameters while transforming
+    # (DeploymentPreference.Type from DeploymentStrategy), so the expansion no longer names
+    # them; an unused parameter still fails the lint of the template as written.
+    "W2001",
+]
+
+
+def lint(path: Path, ignore: list[str] | None = None) -> list[str]:
     from cfnlint.api import ManualArgs, lint_file
 
-    matches = lint_file(path, config=ManualArgs(ignore_checks=IGNORE_CHECKS, regions=["us-east-1"]))
+    checks = IGNORE_CHECKS + (ignore or [])
+    matches = lint_file(path, config=ManualArgs(ignore_checks=checks, regions=["us-east-1"]))
     return [f"{m.rule.id} {m.message} ({m.filename}:{m.linenumber})" for m in matches]
 
 
-def main() -> int:
+# Parameter sets the expansion is linted with: the defaults (dev) and prod's
+# (samconfig.toml: a canary deployment; SnapStart on, as an operator may choose).
+VARIANTS: dict[str, dict[str, str]] = {
+    "defaults": {},
+    "canary": {"DeploymentStrategy": "Canary10Percent5Minutes", "SnapStart": "true"},
+}
+
+
+def main(argv: list[str]) -> int:
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    if argv[:1] == ["--expand"]:
+        # `--expand Name=Value ...`: print the expansion (tests/template read it)
+        params = dict(a.split("=", 1) for a in argv[1:])
+        print(json.dumps(expand(load(), params)))
+        return 0
     problems = [f"template: {p}" for p in lint(TEMPLATE)]
-    expanded = expand(load())
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "expanded.json"
-        out.write_text(json.dumps(expanded, indent=1))
-        problems += [f"expanded: {p}" for p in lint(out)]
+        for name, params in VARIANTS.items():
+            out = Path(tmp) / f"expanded-{name}.json"
+            out.write_text(json.dumps(expand(load(), params), indent=1))
+            problems += [f"expanded ({name}): {p}" for p in lint(out, EXPANDED_IGNORE_CHECKS)]
     for p in problems:
         print(p)
     print(f"lint_template: {len(problems)} problem(s)")
@@ -69,4 +93,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

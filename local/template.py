@@ -140,6 +140,16 @@ def _merge(globals_: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _function_of(arn: Any) -> str:
+    """The function logical id behind an ARN reference: `!GetAtt Fn.Arn` or SAM's alias
+    reference `!Ref Fn.Alias` (AutoPublishAlias); "" for anything else."""
+    if isinstance(arn, dict) and "Fn::GetAtt" in arn:
+        return str(arn["Fn::GetAtt"][0])
+    if isinstance(arn, dict) and isinstance(arn.get("Ref"), str):
+        return str(arn["Ref"]).split(".", 1)[0]
+    return ""
+
+
 def parse(doc: dict[str, Any]) -> App:
     resources: dict[str, dict[str, Any]] = doc["Resources"]
     fglobals = doc.get("Globals", {}).get("Function", {})
@@ -153,15 +163,9 @@ def parse(doc: dict[str, Any]) -> App:
         auth = res.get("Properties", {}).get("Auth", {})
         default_auth[api_id] = auth.get("DefaultAuthorizer")
         for name, cfg in auth.get("Authorizers", {}).items():
-            fn_arn = cfg.get("FunctionArn", {})
-            fn = (
-                fn_arn["Fn::GetAtt"][0]
-                if isinstance(fn_arn, dict) and "Fn::GetAtt" in fn_arn
-                else ""
-            )
             authorizers[name] = Authorizer(
                 name=name,
-                function=fn,
+                function=_function_of(cfg.get("FunctionArn", {})),
                 identity_headers=[h.lower() for h in cfg.get("Identity", {}).get("Headers", [])],
                 simple_responses=bool(cfg.get("EnableSimpleResponses")),
             )

@@ -201,8 +201,8 @@ def test_ttl_removal_purges_messages_entries_and_every_file_version() -> None:
     event = _ttl_removal(ticket["id"])
     first = invoke("purge_deleted_tickets", event)
     second = invoke("purge_deleted_tickets", event)
-    # Then nothing of the ticket is left in the table or the bucket
-    assert first["tickets"] == 1 and first["files"] >= 1 and second["files"] == 0
+    # Then both batches succeed and nothing of the ticket is left in the table or the bucket
+    assert first == second == {"batchItemFailures": []}
     leftovers = [
         i
         for i in scan_all()
@@ -232,10 +232,57 @@ def test_removals_that_are_not_ttl_purges_are_ignored() -> None:
     user_remove = record | {"userIdentity": {"principalId": "someone"}}
     modify = record | {"eventName": "MODIFY"}
     live_ttl = record | {"dynamodb": {"Keys": {}, "OldImage": item}}
-    out = invoke("purge_deleted_tickets", {"Records": [user_remove, modify, live_ttl]})
-    # Then nothing is purged
-    assert out == {"tickets": 0, "items": 0, "files": 0}
+    batch = [
+        r | {"dynamodb": r["dynamodb"] | {"SequenceNumber": str(n)}}
+        for n, r in enumerate([user_remove, modify, live_ttl])
+    ]
+    out = invoke("purge_deleted_tickets", {"Records": batch})
+    # Then nothing is purged (and nothing failed)
+    assert out == {"batchItemFailures": []}
     assert assert_counters_match_entries()["Q#DEL"] == 1
+    assert len([i for i in scan_all() if i["PK"]["S"] == f"TICKET#{gone['id']}"]) > 1
+
+
+def test_a_poisoned_stream_record_is_reported_and_the_rest_of_the_batch_is_purged() -> None:
+    # Given two deleted tickets removed by TTL, and between them a record whose old image
+    # is not a ticket the purge can read (a poisoned record)
+    one, two = open_ticket("carl"), open_ticket("dora")
+    delete(one["id"])
+    delete(two["id"])
+    first = _ttl_removal(one["id"])["Records"][0]
+    last = _ttl_removal(two["id"])["Records"][0]
+    poisoned = load_event("purge_deleted_tickets")["Records"][0]
+    poisoned["dynamodb"]["OldImage"] = {
+        "PK": {"S": "TICKET#tkt_poisoned"},
+        "SK": {"S": "T"},
+        "deleted_at": {"S": "2026-01-01T00:00:00.000000Z"},
+    }
+    records = [first, poisoned, last]
+    for n, record in enumerate(records):
+        record["dynamodb"]["SequenceNumber"] = f"{100 + n}"
+    # When the stream delivers the batch
+    out = invoke("purge_deleted_tickets", {"Records": records})
+    # Then only the poisoned record is reported (Lambda retries it, then sends it to the
+    # failure queue) and both tickets are purged
+    assert out == {"batchItemFailures": [{"itemIdentifier": "101"}]}
+    left = {i["PK"]["S"] for i in scan_all()}
+    assert f"TICKET#{one['id']}" not in left and f"TICKET#{two['id']}" not in left
+    assert assert_counters_match_entries().get("Q#DEL", 0) == 0
+
+
+def test_a_batch_that_fails_whole_is_a_function_error_for_lambda_to_retry() -> None:
+    from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+
+    # Given a batch of one poisoned record
+    poisoned = load_event("purge_deleted_tickets")
+    poisoned["Records"][0]["dynamodb"]["OldImage"] = {
+        "PK": {"S": "TICKET#tkt_poisoned"},
+        "SK": {"S": "T"},
+        "deleted_at": {"S": "2026-01-01T00:00:00.000000Z"},
+    }
+    # When delivered; Then the invocation fails (Lambda's Errors metric, bisect and retry)
+    with pytest.raises(BatchProcessingError):
+        invoke("purge_deleted_tickets", poisoned)
 
 
 def _patch(ticket: dict[str, Any], body: dict[str, Any]) -> tuple[int, Any]:

@@ -9,9 +9,14 @@ the import built first (`gc.freeze`: moved to the permanent generation), or turn
 collector back on would scan every one of those objects at the next allocation. Later
 collections skip them too. Measured in docs/benchmarks.md; a test checks both ends for
 every function.
+
+With SnapStart (template parameter `SnapStart`), the end of init is also where the snapshot
+is taken: `resume()` registers the hook that makes restored environments differ again
+(docs/design.md, "Operations").
 """
 
 import gc
+import os
 
 _paused = gc.isenabled()
 gc.disable()
@@ -27,3 +32,23 @@ def resume() -> None:
         _paused = False
         gc.freeze()
         gc.enable()
+        if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
+            register_snapstart_hooks()
+
+
+def reseed() -> None:
+    """After a SnapStart restore: every environment restored from one snapshot starts with
+    the same `random` state, so retry jitter (`random.uniform`) would be the same sequence
+    in all of them and colliding writers would retry in step. Reseed from os.urandom.
+    (`secrets`/`os.urandom`, which ids and tokens use, read the kernel and need nothing.)"""
+    import random
+
+    random.seed()
+
+
+def register_snapstart_hooks() -> None:
+    """Register `reseed` to run after each restore (snapshot_restore_py ships with the
+    Lambda Python runtime; only a SnapStart init calls this)."""
+    from snapshot_restore_py import register_after_restore  # type: ignore[import-not-found]
+
+    register_after_restore(reseed)
