@@ -1,21 +1,29 @@
 """The runner's AWS backend: an embedded moto server, or a real endpoint.
 
 Resources are created from the template's own properties, so the local table
-has exactly the keys, indexes and TTL that `sam deploy` would create.
+has exactly the keys, indexes and TTL that `sam deploy` would create, and each
+Secrets Manager secret is generated as `GenerateSecretString` says (its value kept
+in the state directory, so a restarted runner keeps its sessions).
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import secrets
 import socket
+import string
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import boto3
 
 from local.template import App
 
+SECRET_PREFIX = "helpdesk-local/"  # a local secret's name: prefix + its logical id
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -38,6 +46,7 @@ class Backend:
     table_name: str
     bucket_name: str
     server: Any = None
+    secrets: dict[str, str] = field(default_factory=dict)  # logical id -> ARN
 
     def stop(self) -> None:
         if self.server is not None:
@@ -110,7 +119,9 @@ def cheap_moto_transactions() -> None:
                 table = self.get_table(op["TableName"])
                 attrs = op["Item"] if op_type == "Put" else op["Key"]
                 hash_key = DynamoType(attrs[table.hash_key_attr])
-                range_key = DynamoType(attrs[table.range_key_attr]) if table.range_key_attr else None
+                range_key = (
+                    DynamoType(attrs[table.range_key_attr]) if table.range_key_attr else None
+                )
                 old = table.get_item(hash_key, range_key)
             except Exception:  # noqa: BLE001 - malformed: moto's own code reports it
                 continue
@@ -156,10 +167,60 @@ def bucket_properties(app: App) -> tuple[str, dict[str, Any]]:
     return logical_id, res.get("Properties", {})
 
 
+def generated_secret(props: dict[str, Any]) -> str:
+    """A new value for a secret, as CloudFormation makes it from `GenerateSecretString`."""
+    gen = props.get("GenerateSecretString") or {}
+    alphabet = string.ascii_letters + string.digits
+    if not gen.get("ExcludePunctuation"):
+        alphabet += "!#$%&()*+,-.:;<=>?@[]^_{|}~"
+    value = "".join(secrets.choice(alphabet) for _ in range(int(gen.get("PasswordLength", 32))))
+    if "GenerateStringKey" not in gen:
+        return value
+    doc = json.loads(gen.get("SecretStringTemplate") or "{}")
+    return json.dumps({**doc, gen["GenerateStringKey"]: value})
+
+
+def _secret_value(logical_id: str, props: dict[str, Any], state_dir: Path | None) -> str:
+    if state_dir is None:
+        return generated_secret(props)
+    path = state_dir / f"secret-{logical_id}.json"
+    if not path.exists():
+        state_dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(generated_secret(props))
+        os.chmod(tmp, 0o600)
+        tmp.replace(path)
+    return path.read_text()
+
+
+def create_secrets(
+    app: App, session: Any, endpoint: str | None, state_dir: Path | None
+) -> dict[str, str]:
+    """The template's secrets on `endpoint` (idempotent): logical id -> ARN (what `!Ref` gives).
+
+    A new random value per state directory (kept there), none without one (tests)."""
+    sm = session.client("secretsmanager", endpoint_url=endpoint)
+    arns: dict[str, str] = {}
+    for logical_id, res in app.resources("AWS::SecretsManager::Secret").items():
+        name = SECRET_PREFIX + logical_id
+        try:
+            arns[logical_id] = sm.describe_secret(SecretId=name)["ARN"]
+        except sm.exceptions.ResourceNotFoundException:
+            value = _secret_value(logical_id, res.get("Properties", {}), state_dir)
+            arns[logical_id] = sm.create_secret(Name=name, SecretString=value)["ARN"]
+    return arns
+
+
 def create_resources(
-    app: App, endpoint: str | None, region: str, table_name: str, bucket_name: str
-) -> None:
-    """Create the template's table and bucket on `endpoint` (idempotent)."""
+    app: App,
+    endpoint: str | None,
+    region: str,
+    table_name: str,
+    bucket_name: str,
+    state_dir: Path | None = None,
+) -> dict[str, str]:
+    """Create the template's table, bucket and secrets on `endpoint` (idempotent); the
+    secrets' ARNs by logical id."""
     session = boto3.session.Session(
         aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region
     )
@@ -202,3 +263,4 @@ def create_resources(
                 Bucket=bucket_name,
                 PublicAccessBlockConfiguration=bprops["PublicAccessBlockConfiguration"],
             )
+    return create_secrets(app, session, endpoint, state_dir)

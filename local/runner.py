@@ -240,6 +240,7 @@ class Gateway:
             refs[logical_id] = backend.table_name
         for logical_id in app.resources("AWS::S3::Bucket"):
             refs[logical_id] = backend.bucket_name
+        refs |= backend.secrets  # `!Ref` of a secret is its ARN
         refs |= conditions(app.doc, refs)  # IssuerUrl is set: no user pool locally
         self.refs = refs
         self.pools = {
@@ -430,13 +431,18 @@ def make_backend(kind: str, endpoint: str | None, app: App) -> Backend:
     bucket = os.environ.get("HELPDESK_BUCKET_NAME", "helpdesk-local-attachments")
     if kind == "aws":
         # Real AWS: the deployed stack's table and bucket, the caller's own credentials.
-        return Backend("aws", None, {}, table, bucket)
+        # A secret is named by HELPDESK_SECRET_<logical id> (e.g. the stack's ConsoleSigningKeyArn).
+        named = {
+            logical_id: os.environ.get(f"HELPDESK_SECRET_{logical_id}", "")
+            for logical_id in app.resources("AWS::SecretsManager::Secret")
+        }
+        return Backend("aws", None, {}, table, bucket, secrets=named)
     server = None
     if endpoint is None:
         server, endpoint = start_moto()
-    create_resources(app, endpoint, REGION, table, bucket)
+    arns = create_resources(app, endpoint, REGION, table, bucket, state_dir=devauth.state_dir())
     env = {"AWS_ENDPOINT_URL": endpoint, **FAKE_CREDENTIALS}
-    return Backend("moto" if server else "endpoint", endpoint, env, table, bucket, server)
+    return Backend("moto" if server else "endpoint", endpoint, env, table, bucket, server, arns)
 
 
 def seed(backend: Backend) -> None:

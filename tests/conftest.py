@@ -29,14 +29,16 @@ os.environ.update(
     AWS_REGION=REGION,
     TABLE_NAME=TABLE,
     BUCKET_NAME=BUCKET,
+    CONSOLE_SIGNING_KEY_ID="helpdesk-local/ConsoleSigningKey",  # created by create_resources
     POWERTOOLS_TRACE_DISABLED="true",
     POWERTOOLS_LOG_LEVEL="WARNING",
 )
 
 
 def _clear_caches() -> None:
-    from helpdesk import settings, store
+    from helpdesk import settings, signing, store
 
+    signing.clear()
     store.client.cache_clear()
     store.idempotency_persistence.cache_clear()
     for name in dir(settings):
@@ -85,6 +87,9 @@ def load_function(name: str) -> ModuleType:
     """Import functions/<name>/app.py under a unique module name (two app.py never collide)."""
     if name not in _loaded:
         path = ROOT / "functions" / name / "app.py"
+        # Lambda's code root is on sys.path (the console's `console` package is next to app.py)
+        if str(path.parent) not in sys.path:
+            sys.path.append(str(path.parent))
         spec = importlib.util.spec_from_file_location(f"fn_{name}", path)
         assert spec and spec.loader
         module = importlib.util.module_from_spec(spec)
@@ -264,3 +269,19 @@ def bulk_tickets(n: int, *, start: int = 0, spread: int = 97) -> None:
 def module_aws_calls(module_aws: None) -> Iterator[CallLog]:
     """`aws_calls` on the module's shared backend."""
     yield from _call_log()
+
+
+def set_console_keys(current: str, *previous: str) -> None:
+    """Put the console's signing keys into the (moto) secret the template creates, as an
+    operator's rotation would, and drop the function's cached copy."""
+    import boto3
+
+    from helpdesk import signing
+
+    value: dict[str, Any] = {"current": current}
+    if previous:
+        value["previous"] = list(previous)
+    boto3.client("secretsmanager").put_secret_value(
+        SecretId=os.environ["CONSOLE_SIGNING_KEY_ID"], SecretString=json.dumps(value)
+    )
+    signing.clear()

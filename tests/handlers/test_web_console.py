@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
+import secrets
 from collections.abc import Iterator
 from functools import cache
 from typing import Any
@@ -11,18 +12,23 @@ from urllib.parse import unquote, urlencode, urlsplit
 
 import pytest
 
+from helpdesk import signing
 from helpdesk import websession as session
 from helpdesk.principal import Principal, Role
 from helpdesk.settings import console_settings
-from tests.conftest import BUCKET, invoke, load_event
+from tests.conftest import BUCKET, invoke, load_event, set_console_keys
+
+# the stack's generated key, as the deployed function reads it from Secrets Manager (moto)
+KEY = secrets.token_urlsafe(48)
+OLD_TEMPLATE_DEFAULT = "change-me-console-session-secret-at-least-32-chars"
 
 
 @pytest.fixture
-def deployed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def deployed(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     # a deployed stage "dev" with no hosted UI configured
     monkeypatch.setenv("STAGE", "dev")
-    monkeypatch.setenv("CONSOLE_SESSION_SECRET", "x" * 32)
     monkeypatch.delenv("CONSOLE_AUTH_DOMAIN", raising=False)
+    set_console_keys(KEY)
     console_settings.cache_clear()
     from tests.conftest import load_function
 
@@ -77,7 +83,6 @@ def test_hosted_ui_sign_in_redirects_with_pkce(
 
 # ------------------------------------------------------------------ signed-in pages
 
-SECRET = "x" * 32
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(200))
 
 
@@ -116,12 +121,12 @@ def console(
 @cache
 def cookie_of(p: Principal) -> str:
     # one session per user, as a browser keeps it (each sign-in draws a new CSRF token)
-    return session.issue(SECRET, p)
+    return session.issue(p)
 
 
 def csrf_for(p: Principal) -> str:
     # the token the session cookie carries (what every form of that session holds)
-    data = session.read(SECRET, cookie_of(p))
+    data = session.read(cookie_of(p))
     assert data is not None
     return str(data["csrf"])
 
@@ -330,3 +335,95 @@ def test_admin_reactivates_a_deactivated_catalog_entry(aws: None, deployed: None
     after = console(ADMIN, "/app/admin")["body"]
     row = re.search(rf'<li class="" data-id="{cat.id}">(.*?)</li>', after, re.S)
     assert row and 'value="deactivate">Deactivate' in row.group(1)
+
+
+# ------------------------------------------------------------------ keys and errors
+
+
+def test_a_cookie_signed_with_the_old_template_default_opens_nothing(
+    aws: None, deployed: None
+) -> None:
+    # Given an admin session forged with the key the template used to default to
+    forged = signing.serializer(signing.Keys(OLD_TEMPLATE_DEFAULT), signing.SESSION).dumps(
+        {"sub": "mallory", "name": "Mallory", "roles": ["admin"], "org": None, "csrf": "x"}
+    )
+    event = copy.deepcopy(load_event("web_console"))
+    event["rawPath"] = event["requestContext"]["http"]["path"] = "/dev/app/admin"
+    event["requestContext"]["http"]["method"] = "GET"
+    event["cookies"] = [f"{session.COOKIE}={forged}"]
+
+    # When it asks for the admin page
+    result = invoke("web_console", event)
+
+    # Then it is sent to sign in: no admin page, no Mallory
+    assert result["statusCode"] == 303
+    assert result["headers"]["location"] == "/dev/app/signin"
+    assert "Mallory" not in result.get("body", "")
+
+
+@pytest.mark.parametrize(
+    "current",
+    [OLD_TEMPLATE_DEFAULT, "k" * 31, "local-dev-secret"],
+    ids=["public", "short", "old-local"],
+)
+def test_the_console_refuses_to_serve_with_a_known_or_short_key(
+    aws: None, deployed: None, current: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Given the secret holds a public or short key (an operator pasted the old default)
+    set_console_keys(current)
+    signin = copy.deepcopy(load_event("web_console"))
+    signin["rawPath"] = signin["requestContext"]["http"]["path"] = "/dev/app/signin"
+    signin["requestContext"]["http"]["method"] = "GET"
+    forged = signing.serializer(signing.Keys(current), signing.SESSION).dumps(
+        {"sub": "mallory", "roles": ["admin"], "csrf": "x"}
+    )
+    admin = copy.deepcopy(signin)
+    admin["rawPath"] = admin["requestContext"]["http"]["path"] = "/dev/app/admin"
+    admin["cookies"] = [f"{session.COOKIE}={forged}"]
+
+    # When a browser signs in, or brings a cookie signed with that key
+    answers = [invoke("web_console", signin), invoke("web_console", admin)]
+
+    # Then each is a 500 page, nothing signed or accepted, and the log says why
+    for result in answers:
+        assert result["statusCode"] == 500, result["body"]
+        assert "INTERNAL_ERROR" in result["body"] and "not configured" in result["body"]
+        assert not result.get("cookies")
+        assert "mallory" not in result["body"].lower()
+    assert "no usable signing key" in caplog.text
+    assert current not in caplog.text  # the reason, never the key
+
+
+def test_a_bug_raising_value_error_is_a_logged_500_not_a_400(
+    aws: None, deployed: None, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from helpdesk import tickets
+
+    # Given a layer call that fails with a ValueError (our bug, not the user's input)
+    def broken(*_: Any, **__: Any) -> Any:
+        raise ValueError("invalid literal for int() with base 10: 'x'")
+
+    monkeypatch.setattr(tickets, "list_tickets", broken)
+
+    # When a customer opens their tickets
+    result = console(ALICE, "/app/tickets")
+
+    # Then a 500 INTERNAL_ERROR page without the trace, which the log has
+    assert result["statusCode"] == 500
+    assert "INTERNAL_ERROR" in result["body"] and "invalid literal" not in result["body"]
+    (record,) = [r for r in caplog.records if r.getMessage() == "unexpected error"]
+    assert record.exc_info and isinstance(record.exc_info[1], ValueError)
+    # And the console's logger carries the request's correlation id (API Gateway's request id)
+    from console.base import logger
+
+    assert logger.get_correlation_id() == load_event("web_console")["requestContext"]["requestId"]
+
+
+def test_an_unknown_status_filter_is_a_422_page(aws: None, deployed: None) -> None:
+    # When a customer (and an agent) filter by a status that does not exist
+    mine = console(ALICE, "/app/tickets", query="status=nonsense")
+    queue = console(AGENT, "/app/queue", query="status=nonsense")
+
+    # Then each is the validation page, as the API answers
+    for result in (mine, queue):
+        assert result["statusCode"] == 422 and "VALIDATION_FAILED" in result["body"]

@@ -159,10 +159,15 @@ def _reach(node: Node) -> tuple[frozenset[str], frozenset[str]]:
 
 
 def code_actions(fn_dir: Path) -> tuple[set[str], bool]:
-    """(DynamoDB actions, uses S3) that a function's code can make."""
-    tree = ast.parse((fn_dir / "app.py").read_text())
-    index = _index(tree, "")
-    edges, methods, keys = _edges_and_ops(tree, "", index)
+    """(DynamoDB actions, uses S3) that a function's code can make: app.py and any module
+    packaged with it (the console's `console` package)."""
+    edges: set[Node] = set()
+    methods: set[str] = set()
+    keys: set[str] = set()
+    for source in sorted(fn_dir.rglob("*.py")):
+        tree = ast.parse(source.read_text())
+        e, m, k = _edges_and_ops(tree, "", _index(tree, ""))
+        edges, methods, keys = edges | e, methods | m, keys | k
     for edge in edges:
         reached, kinds = _reach(edge)
         methods |= reached

@@ -108,9 +108,11 @@ def test_handler_routes_match_the_template(tpl: App) -> None:
     for route in tpl.routes:
         if route.path == "$default":
             continue
-        source = (ROOT / tpl.functions[route.function].code_uri / "app.py").read_text()
+        fn_dir = ROOT / tpl.functions[route.function].code_uri
+        source = (fn_dir / "app.py").read_text()
         if route.html:
-            # Starlette routes: the console declares /app and its pages under /app/
+            # Starlette routes: the console (its `console` package) declares /app and its pages
+            source = "".join(f.read_text() for f in sorted(fn_dir.rglob("*.py")))
             prefix = route.path.removesuffix("/{proxy+}")
             assert f'Route("{prefix}"' in source or f'Route("{prefix}/' in source, route.key
             continue
@@ -157,11 +159,17 @@ def _layer_imports(module: str) -> frozenset[str]:
 
 
 def _function_modules(fn_dir: Path) -> set[str]:
+    """Layer modules app.py and the modules packaged with it (the console's) import."""
     mods: set[str] = set()
-    for node in ast.parse((fn_dir / "app.py").read_text()).body:
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("helpdesk"):
-            for name in [node.module] + [f"{node.module}.{a.name}" for a in node.names]:
-                mods |= _layer_imports(name)
+    for source in sorted(fn_dir.rglob("*.py")):
+        for node in ast.parse(source.read_text()).body:
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module
+                and node.module.startswith("helpdesk")
+            ):
+                for name in [node.module] + [f"{node.module}.{a.name}" for a in node.names]:
+                    mods |= _layer_imports(name)
     return mods
 
 

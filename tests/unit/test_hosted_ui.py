@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
+import secrets
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,8 +15,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from helpdesk import hosted_ui
+from helpdesk.ids import b64url
 from helpdesk.principal import Role
 from helpdesk.settings import ConsoleSettings
+from tests.conftest import set_console_keys
 
 CALLBACK = "https://console.example/app/callback"
 
@@ -55,8 +57,10 @@ class FakeIdp:
                 idp.seen.append(form)
                 challenge = idp.codes.get(form.get("code", ""))
                 verifier = form.get("code_verifier", "")
-                digest = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
-                if challenge is None or digest.decode().rstrip("=") != challenge:
+                if (
+                    challenge is None
+                    or b64url(hashlib.sha256(verifier.encode()).digest()) != challenge
+                ):
                     self._send(400, {"error": "invalid_grant"})
                     return
                 token = devauth.mint(
@@ -70,7 +74,9 @@ class FakeIdp:
 
 
 @pytest.fixture
-def idp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeIdp]:
+def idp(aws: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeIdp]:
+    # the console's signing key in the stack's secret (moto), as deployed
+    set_console_keys(secrets.token_urlsafe(32))
     monkeypatch.setenv("HELPDESK_LOCAL_DIR", str(tmp_path))
     fake = FakeIdp(tmp_path)
     yield fake
@@ -81,7 +87,6 @@ def idp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeIdp]:
 def settings(idp: FakeIdp) -> ConsoleSettings:
     return ConsoleSettings(
         stage="prod",
-        console_session_secret="s" * 32,
         console_auth_domain=idp.url,
         issuer=idp.url,
         audience="console-client",
@@ -114,13 +119,16 @@ def test_a_wrong_state_forged_cookie_or_refused_code_fails(idp: FakeIdp) -> None
     url, cookie = hosted_ui.start(cfg, CALLBACK)
     query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
     idp.codes["code-2"] = query["code_challenge"]
-    state, verifier, sig = cookie.split(".")
+    state = query["state"]
+    payload, stamp, sig = cookie.split(".")
 
     # Then another state, an altered cookie, or a code the IdP never issued all fail
     with pytest.raises(hosted_ui.SignInFailed, match="does not match"):
         hosted_ui.finish(cfg, cookie, "other-state", "code-2", CALLBACK)
     with pytest.raises(hosted_ui.SignInFailed, match="took too long"):
-        hosted_ui.finish(cfg, f"{state}.{verifier}x.{sig}", state, "code-2", CALLBACK)
+        hosted_ui.finish(cfg, f"{payload}x.{stamp}.{sig}", state, "code-2", CALLBACK)
+    with pytest.raises(hosted_ui.SignInFailed, match="took too long"):
+        hosted_ui.finish(cfg, "", state, "code-2", CALLBACK)
     with pytest.raises(hosted_ui.SignInFailed, match="did not accept"):
         hosted_ui.finish(cfg, cookie, state, "never-issued", CALLBACK)
     assert idp.seen[-1]["code"] == "never-issued"

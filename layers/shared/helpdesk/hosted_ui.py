@@ -1,14 +1,13 @@
 """Cognito hosted UI sign-in for the web console: authorization code flow with PKCE.
 
-`start` builds the authorize URL and a short-lived signed cookie holding the state and
-the code verifier; `finish` checks the state, exchanges the code at the token endpoint
+`start` builds the authorize URL and a short-lived cookie holding the state and the code
+verifier, signed with the console's key (`helpdesk.signing`, salt `helpdesk.hosted_ui`); `finish` checks the state, exchanges the code at the token endpoint
 (a public app client: the verifier is the proof, there is no client secret) and verifies
 the ID token with the same code the API's authorizer runs.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
@@ -17,10 +16,13 @@ import urllib.error
 import urllib.request
 from urllib.parse import urlencode
 
+from helpdesk import signing
+from helpdesk.ids import b64url
 from helpdesk.principal import Principal
 from helpdesk.settings import AuthSettings, ConsoleSettings
 
 COOKIE = "hd_pkce"
+MAX_AGE = 600  # seconds from the authorize redirect to the callback
 TOKEN_TIMEOUT_SECONDS = 5
 
 
@@ -28,19 +30,11 @@ class SignInFailed(Exception):
     pass
 
 
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _sign(secret: str, text: str) -> str:
-    return _b64(hmac.new(secret.encode(), text.encode(), hashlib.sha256).digest())
-
-
 def start(cfg: ConsoleSettings, redirect_uri: str) -> tuple[str, str]:
     """(the hosted UI's authorize URL, the value of the PKCE cookie to set)."""
     verifier = secrets.token_urlsafe(48)
     state = secrets.token_urlsafe(16)
-    challenge = _b64(hashlib.sha256(verifier.encode()).digest())
+    challenge = b64url(hashlib.sha256(verifier.encode()).digest())
     query = urlencode(
         {
             "response_type": "code",
@@ -52,10 +46,9 @@ def start(cfg: ConsoleSettings, redirect_uri: str) -> tuple[str, str]:
             "code_challenge_method": "S256",
         }
     )
-    payload = f"{state}.{verifier}"
     return (
         f"{cfg.console_auth_domain.rstrip('/')}/oauth2/authorize?{query}",
-        f"{payload}.{_sign(cfg.secret, payload)}",
+        signing.dumps(signing.PKCE, {"state": state, "verifier": verifier}),
     )
 
 
@@ -63,12 +56,11 @@ def finish(
     cfg: ConsoleSettings, cookie: str, state: str, code: str, redirect_uri: str
 ) -> Principal:
     """The principal the hosted UI signed in, or SignInFailed with a readable reason."""
-    parts = cookie.split(".")
-    if len(parts) != 3 or not hmac.compare_digest(
-        parts[2], _sign(cfg.secret, f"{parts[0]}.{parts[1]}")
-    ):
+    found = signing.loads(signing.PKCE, cookie, MAX_AGE)
+    started = found[0] if found else None
+    if not isinstance(started, dict):
         raise SignInFailed("The sign-in took too long or was started elsewhere; try again.")
-    expected_state, verifier = parts[0], parts[1]
+    expected_state, verifier = str(started.get("state", "")), str(started.get("verifier", ""))
     if not state or not code or not hmac.compare_digest(state, expected_state):
         raise SignInFailed("The sign-in answer does not match this browser; try again.")
     body = urlencode(

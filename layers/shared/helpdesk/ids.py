@@ -1,4 +1,4 @@
-"""Identifiers, digests of secrets, and opaque cursors."""
+"""Identifiers, digests of secrets, opaque cursors, and the layer's one base64url codec."""
 
 from __future__ import annotations
 
@@ -20,6 +20,16 @@ ID_PATTERN = r"^[A-Za-z0-9_\-]+$"
 ID_MAX_LENGTH = 64
 
 
+def b64url(raw: bytes) -> str:
+    """base64url without padding (cursors, the PKCE code challenge of RFC 7636)."""
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def unb64url(text: str) -> bytes:
+    """The bytes of `b64url` text (padding optional); ValueError if it is not base64url."""
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
 def digest(text: str) -> str:
     """The SHA-256 of `text`, hex: what we keep of a secret (API tokens, guest links), and
     the authorizer's cache key for a bearer token."""
@@ -37,15 +47,13 @@ def new_id(prefix: str) -> str:
 
 
 def encode_cursor(payload: dict[str, Any]) -> str:
-    raw = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return b64url(json.dumps(payload, separators=(",", ":"), sort_keys=True).encode())
 
 
 def decode_cursor(cursor: str, *, expect: str) -> dict[str, Any]:
     """Decode a cursor made by `encode_cursor` for the list `expect`; anything else is a 400."""
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        payload = json.loads(raw)
+        payload = json.loads(unb64url(cursor))
     except (ValueError, binascii.Error, UnicodeDecodeError) as ex:
         raise InvalidCursorError() from ex
     if not isinstance(payload, dict) or payload.get("l") != expect:

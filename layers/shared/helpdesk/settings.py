@@ -51,10 +51,11 @@ class AuthSettings(_Base):
 
 
 class ConsoleSettings(_Base):
-    """The web console: its session key and, in production, the Cognito hosted UI."""
+    """The web console: where its signing key is and, in production, the Cognito hosted UI."""
 
     stage: str = "dev"
-    console_session_secret: str = ""
+    # the Secrets Manager secret holding the signing keys (ARN or name; never the key itself)
+    console_signing_key_id: str = ""
     # e.g. https://helpdesk.auth.us-east-1.amazoncognito.com (empty: no hosted-UI sign-in)
     console_auth_domain: str = ""
     issuer: str = ""
@@ -69,11 +70,6 @@ class ConsoleSettings(_Base):
     def base_path(self) -> str:
         # an HTTP API's named stage prefixes every path (https://host/<stage>/app)
         return "" if self.dev_signin else f"/{self.stage}"
-
-    @property
-    def secret(self) -> str:
-        # under the local runner only, a fixed development key
-        return self.console_session_secret or ("local-dev-secret" if self.dev_signin else "")
 
 
 DEFAULT_ATTACHMENT_TYPES = (

@@ -1,68 +1,45 @@
 """The web console's session cookie: a signed, expiring record of who signed in.
 
-`issue` packs the principal (and a per-session CSRF token) into base64 JSON signed
-with HMAC-SHA256; `read` returns it only if the signature holds and it has not expired.
+`issue` signs the principal (and a per-session CSRF token) with the console's key
+(`helpdesk.signing`, itsdangerous' timed serializer, salt `helpdesk.websession`);
+`read` returns it only if the signature holds under the current or a previous key and
+it is at most MAX_AGE seconds old.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 import secrets
-import time
 from typing import Any
 
+from helpdesk import signing
 from helpdesk.principal import Principal, parse_roles
 
 COOKIE = "hd_session"
 MAX_AGE = 8 * 3600
 
 
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _sign(secret: str, payload: str) -> str:
-    return _b64(hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest())
-
-
-def issue(secret: str, p: Principal, now: int | None = None) -> str:
+def issue(p: Principal) -> str:
     """The cookie value for `p`, valid for MAX_AGE seconds."""
-    issued = int(time.time()) if now is None else now
     data: dict[str, Any] = {
         "sub": p.user_id,
         "name": p.name,
         "email": p.email,
         "roles": sorted(p.roles),
         "org": p.org_id,
-        "exp": issued + MAX_AGE,
         # the CSRF token lives in the signed session, so a forged cookie cannot carry one
         "csrf": secrets.token_urlsafe(24),
     }
-    payload = _b64(json.dumps(data, separators=(",", ":")).encode())
-    return f"{payload}.{_sign(secret, payload)}"
+    return signing.dumps(signing.SESSION, data)
 
 
-def read(secret: str, cookie: str | None, now: int | None = None) -> dict[str, Any] | None:
-    """The session data, or None if the cookie is missing, forged, malformed or expired."""
-    if not cookie or "." not in cookie:
+def read(cookie: str | None) -> dict[str, Any] | None:
+    """The session data (with `exp`), or None if the cookie is missing, forged, malformed
+    or expired."""
+    found = signing.loads(signing.SESSION, cookie, MAX_AGE)
+    if found is None or not isinstance(found[0], dict) or "sub" not in found[0]:
         return None
-    payload, signature = cookie.rsplit(".", 1)
-    if not hmac.compare_digest(signature, _sign(secret, payload)):
-        return None
-    try:
-        data: dict[str, Any] = json.loads(_unb64(payload))
-    except ValueError:
-        return None
-    if int(data.get("exp", 0)) <= (int(time.time()) if now is None else now):
-        return None
-    return data
+    data, signed_at = found
+    return {**data, "exp": signed_at + MAX_AGE}
 
 
 def principal(data: dict[str, Any]) -> Principal:

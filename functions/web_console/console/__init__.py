@@ -1,0 +1,9 @@
+"""The web console's application, by page area (app.py next to this is the Lambda entry).
+
+- `base`: templates, the session and CSRF checks, security headers, error pages
+- `signin`: `/app`, sign-in (development page or Cognito hosted UI), callback, sign-out
+- `customer`: my tickets, new ticket, the thread, uploads and downloads
+- `agent`: the queue and the staff thread
+- `admin`: categories and departments
+- `routes`: the Starlette application that puts them together
+"""
