@@ -30,6 +30,8 @@ from local.template import app as load_app
 CLIENTS = {
     "dynamodb": "from helpdesk import store; store.client()\n",
     "s3": "from helpdesk import attachments; attachments.client()\n",
+    # the console's signing key: Powertools Parameters' provider (it imports boto3)
+    "secretsmanager": "from helpdesk import signing; signing.provider()\n",
     "boto3": "import boto3; boto3.client('dynamodb')\n",
 }
 PROBE_CLIENTS = (
@@ -95,7 +97,7 @@ def main() -> None:
     clients |= {
         name: "".join(
             CLIENTS[svc]
-            for svc in sorted({a.split(":")[0] for a in f.actions} & {"dynamodb", "s3"})
+            for svc in sorted({a.split(":")[0] for a in f.actions} & set(CLIENTS) - {"boto3"})
         )
         for name, f in functions.items()
     }

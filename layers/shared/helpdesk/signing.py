@@ -93,11 +93,16 @@ def parse(secret: object) -> Keys:
 
 
 @lru_cache(maxsize=1)
-def _provider() -> SecretsProvider:
-    # boto3 (which Powertools Parameters imports) loads on the first page, not at import
+def provider() -> SecretsProvider:
+    # Powertools Parameters imports boto3: on the first page, not at import. Its client is
+    # ours (helpdesk.aws), from the botocore session the table and bucket clients share.
     from aws_lambda_powertools.utilities.parameters import SecretsProvider
+    from botocore.config import Config
 
-    return SecretsProvider()
+    from helpdesk.aws import new_client
+
+    config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2)
+    return SecretsProvider(boto3_client=new_client("secretsmanager", config))
 
 
 _last_forced = [0.0]
@@ -118,7 +123,7 @@ def keys(*, refresh: bool = False) -> Keys:
     if force:
         _last_forced[0] = time.monotonic()
     try:
-        value = _provider().get(
+        value = provider().get(
             secret_id, max_age=KEY_MAX_AGE_SECONDS, transform="json", force_fetch=force
         )
     except GetParameterError as ex:  # TransformParameterError included: not JSON
@@ -128,7 +133,7 @@ def keys(*, refresh: bool = False) -> Keys:
 
 def clear() -> None:
     """Forget the cached secret (tests; a container never needs to)."""
-    _provider.cache_clear()
+    provider.cache_clear()
     serializer.cache_clear()
     _last_forced[0] = 0.0
 
