@@ -18,10 +18,11 @@ from helpdesk.http import (
     make_resolver,
     problem_responses,
 )
-from helpdesk.idempotency import run_once
+from helpdesk.idempotency import Operation
 from helpdesk.models.staff import BulkUpdateRequest, BulkUpdateResponse
 
 app = make_resolver()
+IDEMPOTENT = Operation("admin_bulk_update", BulkUpdateResponse)
 
 
 @app.post(
@@ -36,14 +37,7 @@ def admin_bulk_update(
     body: BulkUpdateRequest, idempotency_key: IdempotencyKey = None
 ) -> BulkUpdateResponse:
     p = current_principal(app)
-    result = run_once(
-        "bulk_update",
-        p.user_id,
-        idempotency_key,
-        body.model_dump(mode="json"),
-        lambda: desk.bulk_update(p, body).model_dump(mode="json"),
-    )
-    return BulkUpdateResponse.model_validate(result)
+    return IDEMPOTENT.run(p.user_id, idempotency_key, body, lambda: desk.bulk_update(p, body))
 
 
-lambda_handler = entrypoint(app)
+lambda_handler = entrypoint(app, idempotent=True)

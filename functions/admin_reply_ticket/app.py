@@ -23,10 +23,11 @@ from helpdesk.http import (
     make_resolver,
     problem_responses,
 )
-from helpdesk.idempotency import run_once
+from helpdesk.idempotency import Operation
 from helpdesk.models.staff import StaffReplyRequest, StaffReplyResponse
 
 app = make_resolver()
+IDEMPOTENT = Operation("admin_reply_ticket", StaffReplyResponse)
 
 
 @app.post(
@@ -47,14 +48,10 @@ def admin_reply_ticket(
     ticket_id: TicketId, body: StaffReplyRequest, idempotency_key: IdempotencyKey = None
 ) -> Response[StaffReplyResponse]:
     p = current_principal(app)
-    result = run_once(
-        f"staff_reply:{ticket_id}",
-        p.user_id,
-        idempotency_key,
-        body.model_dump(mode="json"),
-        lambda: desk.reply(p, ticket_id, body).model_dump(mode="json"),
+    reply = IDEMPOTENT.run(
+        p.user_id, idempotency_key, body, lambda: desk.reply(p, ticket_id, body), scope=ticket_id
     )
-    return json_response(StaffReplyResponse.model_validate(result), status=201)
+    return json_response(reply, status=201)
 
 
-lambda_handler = entrypoint(app)
+lambda_handler = entrypoint(app, idempotent=True)

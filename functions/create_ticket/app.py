@@ -17,10 +17,11 @@ from helpdesk.http import (
     make_resolver,
     problem_responses,
 )
-from helpdesk.idempotency import run_once
+from helpdesk.idempotency import Operation
 from helpdesk.models.tickets import CreateTicketRequest, TicketResponse
 
 app = make_resolver()
+IDEMPOTENT = Operation("create_ticket", TicketResponse)
 
 
 @app.post(
@@ -40,17 +41,12 @@ def create_ticket(
     body: CreateTicketRequest, idempotency_key: IdempotencyKey = None
 ) -> Response[TicketResponse]:
     p = current_principal(app)
-    result = run_once(
-        "create_ticket",
-        p.user_id,
-        idempotency_key,
-        body.model_dump(mode="json"),
-        lambda: tickets.create_ticket(p, body).model_dump(mode="json"),
+    ticket = IDEMPOTENT.run(
+        p.user_id, idempotency_key, body, lambda: tickets.create_ticket(p, body)
     )
-    ticket = TicketResponse.model_validate(result)
     return json_response(
         ticket, status=201, headers={"Location": f"/tickets/{ticket.id}", "ETag": ticket.etag}
     )
 
 
-lambda_handler = entrypoint(app)
+lambda_handler = entrypoint(app, idempotent=True)

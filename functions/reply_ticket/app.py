@@ -18,10 +18,11 @@ from helpdesk.http import (
     make_resolver,
     problem_responses,
 )
-from helpdesk.idempotency import run_once
+from helpdesk.idempotency import Operation
 from helpdesk.models.tickets import ReplyRequest, ReplyResponse
 
 app = make_resolver()
+IDEMPOTENT = Operation("reply_ticket", ReplyResponse)
 
 
 @app.post(
@@ -37,14 +38,14 @@ def reply_ticket(
     ticket_id: TicketId, body: ReplyRequest, idempotency_key: IdempotencyKey = None
 ) -> Response[ReplyResponse]:
     p = current_principal(app)
-    result = run_once(
-        f"reply:{ticket_id}",
+    reply = IDEMPOTENT.run(
         p.user_id,
         idempotency_key,
-        body.model_dump(mode="json"),
-        lambda: ReplyResponse.of(*tickets.reply(p, ticket_id, body)).model_dump(mode="json"),
+        body,
+        lambda: ReplyResponse.of(*tickets.reply(p, ticket_id, body)),
+        scope=ticket_id,
     )
-    return json_response(ReplyResponse.model_validate(result), status=201)
+    return json_response(reply, status=201)
 
 
-lambda_handler = entrypoint(app)
+lambda_handler = entrypoint(app, idempotent=True)

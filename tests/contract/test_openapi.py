@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -59,3 +60,12 @@ def test_document_is_openapi_3_1_with_bearer_security(document: dict[str, Any]) 
     assert document["openapi"].startswith("3.1")
     assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
     json.dumps(document)  # serialisable
+
+
+def test_operation_ids_are_the_handler_functions_names(document: dict[str, Any]) -> None:
+    # Each routed function has one handler, named like its directory (functions/<name>/):
+    # that name is the operation id, not Powertools' generated `<name>_<path>_<method>`.
+    directories = {name: Path(fn.code_uri).name for name, fn in load_app().functions.items()}
+    for path, item in document["paths"].items():
+        for method, op in item.items():
+            assert op["operationId"] == directories[op["x-function"]], (method, path)

@@ -232,19 +232,6 @@ class RateLimitedError(HelpdeskError):
     code, status, title = "RATE_LIMITED", 429, "Too many requests"
 
 
-def catalog() -> dict[str, tuple[int, str]]:
-    """Every error code the API can return: code -> (status, title). Feeds docs and OpenAPI."""
-    out: dict[str, tuple[int, str]] = {}
-    stack: list[type[HelpdeskError]] = [HelpdeskError]
-    while stack:
-        cls = stack.pop()
-        out[cls.code] = (cls.status, cls.title)
-        stack.extend(cls.__subclasses__())
-    for code in ("TOKEN_MISSING", "TOKEN_EXPIRED", "TOKEN_INVALID"):
-        out[code] = (401, "Authentication failed")
-    return dict(sorted(out.items()))
-
-
 class AssigneeUnknownError(ValidationFailedError):
     code, title = "ASSIGNEE_UNKNOWN", "The assignee is not a known agent"
 

@@ -8,16 +8,19 @@ RFC 9457 `application/problem+json` with a stable `code`.
 from __future__ import annotations
 
 import base64
+import inspect
 import json
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel
 
+from helpdesk import idempotency
 from helpdesk.errors import (
     HelpdeskError,
     MalformedJsonError,
@@ -25,7 +28,6 @@ from helpdesk.errors import (
     UnsupportedMediaTypeError,
     ValidationFailedError,
 )
-from helpdesk.idempotency import set_lambda_context
 from helpdesk.ids import ID_MAX_LENGTH, ID_PATTERN
 from helpdesk.principal import Principal, principal_from_event
 
@@ -33,6 +35,7 @@ PROBLEM_JSON = "application/problem+json"
 logger = Logger(service="helpdesk")
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
+RouteFunction = TypeVar("RouteFunction", bound=Callable[..., Any])
 
 
 def problem(
@@ -71,9 +74,29 @@ def _sanitised(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+class Resolver(APIGatewayHttpResolver):
+    """Powertools' HTTP API resolver; an operation's OpenAPI `operationId` is its handler
+    function's name (`create_ticket`), not Powertools' generated `create_ticket_tickets_post`
+    (a route may still pass its own `operation_id`)."""
+
+    def route(self, *args: Any, **kwargs: Any) -> Callable[[RouteFunction], RouteFunction]:
+        # `get`, `post`, ... call `route` with positional arguments: bind them by name
+        bound = inspect.signature(APIGatewayHttpResolver.route).bind(self, *args, **kwargs)
+
+        def register(func: RouteFunction) -> RouteFunction:
+            if bound.arguments.get("operation_id") is None:
+                bound.arguments["operation_id"] = func.__name__
+            registered: RouteFunction = APIGatewayHttpResolver.route(*bound.args, **bound.kwargs)(
+                func
+            )
+            return registered
+
+        return register
+
+
 def make_resolver() -> APIGatewayHttpResolver:
     """A Powertools HTTP API resolver with pydantic validation and our error mapping."""
-    app = APIGatewayHttpResolver(enable_validation=True, response_validation_error_http_code=500)
+    app = Resolver(enable_validation=True, response_validation_error_http_code=500)
 
     @app.exception_handler(HelpdeskError)
     def _domain_error(ex: HelpdeskError) -> Response[str]:
@@ -115,11 +138,6 @@ def current_principal(app: APIGatewayHttpResolver) -> Principal:
     return principal
 
 
-def header(app: APIGatewayHttpResolver, name: str) -> str | None:
-    value = app.current_event.headers.get(name.lower())
-    return value if value else None
-
-
 def _require_json(event: dict[str, Any]) -> None:
     """Bodies are JSON: a missing Content-Type is taken as JSON, anything else is a 415."""
     if not event.get("body"):
@@ -140,8 +158,13 @@ def _require_json(event: dict[str, Any]) -> None:
         event.setdefault("headers", {})["content-type"] = "application/json"
 
 
-def entrypoint(app: APIGatewayHttpResolver, *, public: bool = False) -> LambdaHandler:
-    """The Lambda handler for `app`: log context, authenticate (unless public), route."""
+def entrypoint(
+    app: APIGatewayHttpResolver, *, public: bool = False, idempotent: bool = False
+) -> LambdaHandler:
+    """The Lambda handler for `app`: log context, authenticate (unless public), route.
+
+    `idempotent`: the route honours `Idempotency-Key`; a request that sends one has the
+    invocation's Lambda context registered on Powertools' idempotency config first."""
 
     @logger.inject_lambda_context(
         correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True
@@ -164,7 +187,8 @@ def entrypoint(app: APIGatewayHttpResolver, *, public: bool = False) -> LambdaHa
                 "body": body,
                 "isBase64Encoded": False,
             }
-        set_lambda_context(context)
+        if idempotent and (event.get("headers") or {}).get("idempotency-key") is not None:
+            idempotency.register_lambda_context(context)
         return app.resolve(event, context)
 
     # The handler is built: the function's init phase is over. (Imported here, not at the
@@ -185,16 +209,9 @@ def json_response(
 
 
 # Annotated parameters shared by routes (documented once in the OpenAPI output).
-def _params() -> Any:
-    from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
-
-    return Header, Path, Query
-
-
-_Header, _Path, _Query = _params()
 IdempotencyKey = Annotated[
     str | None,
-    _Header(
+    Header(
         alias="idempotency-key",
         description="Retries with the same key and body return the first answer (24 h)",
         max_length=255,
@@ -203,20 +220,20 @@ IdempotencyKey = Annotated[
 # a guest ticket's private link secret (header or, for links in e-mails, the query)
 LinkTokenHeader = Annotated[
     str | None,
-    _Header(alias="x-ticket-token", description="The ticket's private link secret", max_length=200),
+    Header(alias="x-ticket-token", description="The ticket's private link secret", max_length=200),
 ]
 LinkToken = Annotated[
     str | None,
-    _Query(description="The ticket's private link secret (or send X-Ticket-Token)", max_length=200),
+    Query(description="The ticket's private link secret (or send X-Ticket-Token)", max_length=200),
 ]
 # an id in a path (tickets, attachments, catalog entries, API tokens): the API's one id rule
-ResourceId = Annotated[str, _Path(min_length=1, max_length=ID_MAX_LENGTH, pattern=ID_PATTERN)]
+ResourceId = Annotated[str, Path(min_length=1, max_length=ID_MAX_LENGTH, pattern=ID_PATTERN)]
 TicketId = ResourceId
 AttachmentId = ResourceId
 CatalogEntryId = ResourceId
 TokenId = ResourceId
 # a token's `sub`: Cognito UUIDs, "auth0|...", e-mail-like subjects
-UserId = Annotated[str, _Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-|:.@]+$")]
+UserId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-|:.@]+$")]
 
 
 def problem_responses(*errors: type[HelpdeskError], success: int = 200) -> dict[int, Any]:
