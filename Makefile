@@ -55,7 +55,8 @@ token: install
 typecheck: install
 	$(PY) -m mypy layers/shared/helpdesk functions local tests bench
 
-# The template linters live in their own venv (aws-sam-translator pins an older pydantic).
+# The template linters and the OpenAPI client generator (tests/contract/test_generated_client.py)
+# live in their own venv (aws-sam-translator pins an older pydantic).
 $(TOOLS)/.installed: requirements/tools.txt | $(VENV)/.installed
 	@test -x $(TOOLS)/bin/python || $(BASE_PY) -m venv $(TOOLS)
 	@$(VENV)/bin/uv pip install -q -p $(TOOLS)/bin/python -r requirements/tools.txt 2>/dev/null || \
