@@ -147,3 +147,13 @@ def test_reply_keys_are_scoped_to_the_ticket_and_replay_the_first_answer() -> No
     assert (status, problem["code"]) == (422, "IDEMPOTENCY_KEY_REUSED")
     _, thread, _ = call("get_ticket", user="mia", path={"ticket_id": a["id"]})
     assert len(thread["messages"]) == 2
+
+
+def test_routes_that_take_a_key_declare_an_operation_and_an_idempotent_entrypoint() -> None:
+    # a route documenting Idempotency-Key must honour it, and have its context registered
+    for app in sorted((ROOT / "functions").glob("*/app.py")):
+        text = app.read_text()
+        takes_key = "IdempotencyKey" in text
+        assert (
+            takes_key == ("Operation(" in text) == ("entrypoint(app, idempotent=True)" in text)
+        ), app
