@@ -143,7 +143,7 @@ def _layer_imports(module: str) -> frozenset[str]:
     if not path.exists():
         return frozenset(found)
     # Module-level imports only: a lazy import inside a function that this route never
-    # calls (e.g. the idempotency store behind `run_once`) is not a use.
+    # calls (e.g. the idempotency store behind `Operation.run`) is not a use.
     for node in ast.parse(path.read_text()).body:
         names: list[str] = []
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("helpdesk"):
