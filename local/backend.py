@@ -24,6 +24,13 @@ import boto3
 from local.template import App
 
 SECRET_PREFIX = "helpdesk-local/"  # a local secret's name: prefix + its logical id
+
+# The moto release the patches below were written against (requirements/dev.txt pins it).
+# They replace moto internals (DynamoHandler.call_action, DynamoDBBackend.transact_write_items,
+# the `copy` module of moto.dynamodb.models): on another release they could silently stop
+# doing their job, so they refuse to apply instead. Re-read them, then move this pin.
+MOTO_VERSION = "5.2.5"
+
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -53,6 +60,24 @@ class Backend:
             self.server.stop()
 
 
+class MotoVersionError(RuntimeError):
+    pass
+
+
+def check_moto_version() -> None:
+    """Refuse to patch a moto release other than the one the patches were written for."""
+    import moto
+
+    found = getattr(moto, "__version__", "unknown")
+    if found != MOTO_VERSION:
+        raise MotoVersionError(
+            f"local.backend patches moto internals written for moto {MOTO_VERSION}, "
+            f"but moto {found} is installed: check _serialize_moto_dynamodb and "
+            "cheap_moto_transactions against it, then update MOTO_VERSION "
+            "(and the pin in requirements/dev.txt)"
+        )
+
+
 def _serialize_moto_dynamodb() -> None:
     """One DynamoDB request at a time in the embedded moto server.
 
@@ -61,6 +86,7 @@ def _serialize_moto_dynamodb() -> None:
     meantime are silently undone (lost replies under concurrent requests).
     DynamoDB isolates transactions; serializing moto's requests does the same here.
     """
+    check_moto_version()
     from moto.dynamodb.responses import DynamoHandler
 
     original = DynamoHandler.call_action
@@ -87,6 +113,7 @@ def cheap_moto_transactions() -> None:
     """
     import copy
 
+    check_moto_version()
     import moto.dynamodb.models as models
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.dynamo_type import DynamoType
@@ -246,6 +273,11 @@ def create_resources(
     existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
     if bucket_name not in existing:
         s3.create_bucket(Bucket=bucket_name)
+        versioning = bprops.get("VersioningConfiguration")
+        if versioning:
+            s3.put_bucket_versioning(
+                Bucket=bucket_name, VersioningConfiguration={"Status": versioning["Status"]}
+            )
         if "CorsConfiguration" in bprops:
             rules = [
                 {

@@ -7,6 +7,12 @@ environment the template gives it. The default backend is an embedded moto
 server holding the template's table and bucket.
 
     python -m local.runner [--port 3000] [--backend moto|aws] [--endpoint URL]
+
+A burst is held, never reset: the listening socket's backlog is `BACKLOG`, each
+connection gets a thread, a request waits for a free instance of its function for up
+to `--queue-seconds`, and past that (or past the stage's throttling rate and burst
+from the template) it is answered 429 problem+json with `Retry-After`, as a throttled
+API would answer.
 """
 
 from __future__ import annotations
@@ -35,10 +41,39 @@ from local.template import app as load_app
 REGION = "us-east-1"
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
 TEXT_TYPES = ("text/", "json", "xml", "javascript", "x-www-form-urlencoded", "yaml")
+BACKLOG = 512  # pending connections the kernel holds (Python's default is 5: resets)
+# How long a request waits for a free instance before a 429: just under API Gateway's
+# 30 s integration timeout, past which the real gateway would have given up anyway.
+QUEUE_SECONDS = 29.0
+PROBLEM_JSON = "application/problem+json"
 
 
 class InvokeError(Exception):
     pass
+
+
+class Throttled(Exception):
+    """No instance of the function became free in time, or the route's rate is spent."""
+
+
+class TokenBucket:
+    """API Gateway's per-route throttling: `rate` requests a second, bursts of `burst`."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, burst
+        self.tokens = float(burst)
+        self.at = time.monotonic()
+        self.lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self.lock:
+            now = time.monotonic()
+            self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+            self.at = now
+            if self.tokens < 1:
+                return False
+            self.tokens -= 1
+            return True
 
 
 class Worker:
@@ -104,8 +139,10 @@ class Worker:
 class Pool:
     """Warm instances of one function; at most `size` run at once (reserved concurrency)."""
 
-    def __init__(self, fn: Function, env: dict[str, str], size: int) -> None:
-        self.fn, self.env, self.size = fn, env, size
+    def __init__(
+        self, fn: Function, env: dict[str, str], size: int, queue_seconds: float = QUEUE_SECONDS
+    ) -> None:
+        self.fn, self.env, self.size, self.queue_seconds = fn, env, size, queue_seconds
         self.idle: list[Worker] = []
         self.count = 0
         self.cond = threading.Condition()
@@ -121,9 +158,13 @@ class Pool:
         return result
 
     def _acquire(self) -> Worker:
+        deadline = time.monotonic() + self.queue_seconds
         with self.cond:
             while not self.idle and self.count >= self.size:
-                self.cond.wait()
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise Throttled(f"no free instance of {self.fn.logical_id}")
+                self.cond.wait(left)
             if self.idle:
                 return self.idle.pop()
             self.count += 1
@@ -216,7 +257,14 @@ def build_event(
 class Gateway:
     """What API Gateway does for an HTTP API: route, authorize, invoke, answer."""
 
-    def __init__(self, app: App, backend: Backend, port: int, concurrency: int) -> None:
+    def __init__(
+        self,
+        app: App,
+        backend: Backend,
+        port: int,
+        concurrency: int,
+        queue_seconds: float = QUEUE_SECONDS,
+    ) -> None:
         self.app = app
         self.backend = backend
         self.port = port
@@ -244,12 +292,20 @@ class Gateway:
         refs |= conditions(app.doc, refs)  # IssuerUrl is set: no user pool locally
         self.refs = refs
         self.pools = {
-            name: Pool(fn, self.environment(fn), concurrency) for name, fn in app.functions.items()
+            name: Pool(fn, self.environment(fn), concurrency, queue_seconds)
+            for name, fn in app.functions.items()
         }
         self.default_route = next((r for r in app.routes if r.path == "$default"), None)
         self.matchers = [(r, r.matcher()) for r in app.routes if r.path != "$default"]
         api = next(iter(app.resources("AWS::Serverless::HttpApi").values()), {})
-        self.cors: dict[str, Any] = api.get("Properties", {}).get("CorsConfiguration") or {}
+        props = api.get("Properties", {})
+        self.cors: dict[str, Any] = props.get("CorsConfiguration") or {}
+        self.route_settings = {
+            str(k): resolve(v, refs) for k, v in (props.get("RouteSettings") or {}).items()
+        }
+        self.default_settings = resolve(props.get("DefaultRouteSettings") or {}, refs)
+        self.buckets: dict[str, TokenBucket | None] = {}
+        self.buckets_lock = threading.Lock()
 
     def environment(self, fn: Function) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
@@ -293,6 +349,20 @@ class Gateway:
             method, target, headers, body, route, params, source_ip, f"127.0.0.1:{self.port}"
         )
 
+    def bucket(self, route_key: str) -> TokenBucket | None:
+        """The route's throttle: its RouteSettings, else the stage's DefaultRouteSettings
+        (each route has its own bucket, as in API Gateway); None if unlimited."""
+        with self.buckets_lock:
+            if route_key not in self.buckets:
+                settings = {**self.default_settings, **self.route_settings.get(route_key, {})}
+                try:
+                    rate = float(settings["ThrottlingRateLimit"])
+                    burst = int(settings["ThrottlingBurstLimit"])
+                except (KeyError, TypeError, ValueError):
+                    rate, burst = 0.0, 0  # not set (or not resolvable here): unlimited
+                self.buckets[route_key] = TokenBucket(rate, burst) if burst > 0 else None
+            return self.buckets[route_key]
+
     def authorize(self, route: Route, event: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
         """None if the request may proceed (context added to `event`), else (status, body)."""
         auth = self.app.authorizers[route.authorizer or ""]
@@ -310,6 +380,8 @@ class Gateway:
             result = self.pools[auth.function].invoke(
                 auth_event, event["requestContext"]["requestId"]
             )
+        except Throttled:
+            raise
         except InvokeError as ex:
             print(f"runner: authorizer error: {ex}", file=sys.stderr)
             return 500, {"message": "Internal Server Error"}
@@ -330,12 +402,18 @@ class Gateway:
         if route is None:
             return self.plain(404, {"message": "Not Found"})
         event = self.event(method, target, headers, body, route, params, source_ip)
-        if route.authorizer:
-            refused = self.authorize(route, event)
-            if refused:
-                return self.plain(*refused)
+        request_id = event["requestContext"]["requestId"]
+        bucket = self.bucket(route.key)
+        if bucket is not None and not bucket.take():
+            return self.throttled(path, request_id, "The API's request rate is exceeded")
         try:
-            result = self.pools[route.function].invoke(event, event["requestContext"]["requestId"])
+            if route.authorizer:
+                refused = self.authorize(route, event)
+                if refused:
+                    return self.plain(*refused)
+            result = self.pools[route.function].invoke(event, request_id)
+        except Throttled:
+            return self.throttled(path, request_id, "Too many requests at once; retry shortly")
         except InvokeError as ex:
             print(f"runner: {ex}", file=sys.stderr)
             return self.plain(500, {"message": "Internal Server Error"})
@@ -361,6 +439,23 @@ class Gateway:
         elif self.cors.get("ExposeHeaders"):
             out.append(("Access-Control-Expose-Headers", ",".join(self.cors["ExposeHeaders"])))
         return out
+
+    @staticmethod
+    def throttled(
+        path: str, request_id: str, detail: str
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        """429 problem+json (the API's RATE_LIMITED shape), so a client retries after a second."""
+        doc = {
+            "type": "urn:helpdesk:error:RATE_LIMITED",
+            "title": "Too many requests",
+            "status": 429,
+            "code": "RATE_LIMITED",
+            "detail": detail,
+            "instance": path,
+            "request_id": request_id,
+        }
+        headers = [("Content-Type", PROBLEM_JSON), ("Retry-After", "1")]
+        return 429, headers, json.dumps(doc).encode()
 
     @staticmethod
     def plain(status: int, doc: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes]:
@@ -423,7 +518,20 @@ def make_handler(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve
 
+        def __getattr__(self, name: str) -> Any:
+            # Any other method (TRACE, CONNECT, PROPFIND, ...) goes through the gateway like
+            # the rest: no route has it, so the $default route answers 404 ROUTE_NOT_FOUND
+            # (http.server would send its own 501 HTML page).
+            if name.startswith("do_"):
+                return self._serve
+            raise AttributeError(name)
+
     return Handler
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = BACKLOG
 
 
 def make_backend(kind: str, endpoint: str | None, app: App) -> Backend:
@@ -457,16 +565,19 @@ def seed(backend: Backend) -> None:
 
 
 def serve(
-    port: int, backend_kind: str, endpoint: str | None, concurrency: int, seed_data: bool
+    port: int,
+    backend_kind: str,
+    endpoint: str | None,
+    concurrency: int,
+    seed_data: bool,
+    queue_seconds: float = QUEUE_SECONDS,
 ) -> None:
     app = load_app()
     backend = make_backend(backend_kind, endpoint, app)
     if seed_data and backend.kind != "aws":
         seed(backend)
-    httpd = ThreadingHTTPServer(
-        ("127.0.0.1", port), make_handler(Gateway(app, backend, port, concurrency))
-    )
-    httpd.daemon_threads = True
+    gateway = Gateway(app, backend, port, concurrency, queue_seconds)
+    httpd = Server(("127.0.0.1", port), make_handler(gateway))
     actual = httpd.server_address[1]
     print(
         f"helpdesk local API on http://127.0.0.1:{actual}\n"
@@ -500,9 +611,22 @@ def main() -> None:
         help="an AWS-compatible endpoint instead of the embedded moto server",
     )
     parser.add_argument("--concurrency", type=int, default=4, help="warm instances per function")
+    parser.add_argument(
+        "--queue-seconds",
+        type=float,
+        default=QUEUE_SECONDS,
+        help="how long a request waits for a free instance before a 429",
+    )
     parser.add_argument("--no-seed", action="store_true", help="do not create demo categories")
     args = parser.parse_args()
-    serve(args.port, args.backend, args.endpoint, args.concurrency, not args.no_seed)
+    serve(
+        args.port,
+        args.backend,
+        args.endpoint,
+        args.concurrency,
+        not args.no_seed,
+        args.queue_seconds,
+    )
 
 
 if __name__ == "__main__":

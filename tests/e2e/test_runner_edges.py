@@ -1,0 +1,84 @@
+"""The runner at API Gateway's edges: methods no route has, and a burst of writes."""
+
+from __future__ import annotations
+
+import socket
+import time
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import Runner
+from tests.e2e.test_foundation import assert_problem
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+
+BURST = 100
+
+
+@pytest.mark.parametrize("method", ["TRACE", "CONNECT", "PROPFIND", "MKCOL", "BREW"])
+@pytest.mark.parametrize("path", ["/tickets", "/nowhere"])
+def test_a_method_no_route_has_is_a_json_404(runner: Runner, method: str, path: str) -> None:
+    # When a client sends a method the API has no route for
+    with httpx.Client(base_url=runner.url, timeout=30) as api:
+        resp = api.request(method, path)
+    # Then API Gateway's $default route answers: a problem document, not a 501 HTML page
+    assert_problem(resp, 404, "ROUTE_NOT_FOUND")
+
+
+def test_connect_in_authority_form_is_a_json_404(runner: Runner) -> None:
+    # Given the request line a proxy client sends (`CONNECT host:port`)
+    url = urlsplit(runner.url)
+    with socket.create_connection((url.hostname or "", url.port or 80), timeout=30) as s:
+        s.sendall(b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n")
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            head += chunk
+    # Then it is the same JSON 404
+    status_line, _, rest = head.partition(b"\r\n")
+    assert status_line.split()[1] == b"404", head
+    assert b"application/problem+json" in rest.lower()
+
+
+def test_a_burst_of_replies_to_one_ticket_is_never_reset(runner: Runner, user: str) -> None:
+    # Given a ticket
+    with runner.client(user) as api:
+        ticket = api.post("/tickets", json={"subject": "Burst", "message": "m0"}).json()
+    path = f"/tickets/{ticket['id']}/messages"
+    token = runner.token(user)
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def reply(i: int) -> httpx.Response | Exception:
+        try:
+            with httpx.Client(base_url=runner.url, headers=headers, timeout=120) as api:
+                return api.post(path, json={"message": f"burst {i}"})
+        except httpx.TransportError as ex:  # a reset, a refused connection, a timeout
+            return ex
+
+    # When 100 replies arrive at once, each on its own connection
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=BURST) as pool:
+        answers = list(pool.map(reply, range(BURST)))
+    elapsed = time.monotonic() - started
+    # Then no connection is reset: each reply lands (201) or is throttled (429 problem+json)
+    failures = [a for a in answers if isinstance(a, Exception)]
+    assert not failures, failures[:3]
+    responses = [a for a in answers if isinstance(a, httpx.Response)]
+    assert {r.status_code for r in responses} <= {201, 429}, [
+        r.text for r in responses if r.status_code not in (201, 429)
+    ]
+    for refused in (r for r in responses if r.status_code == 429):
+        assert_problem(refused, 429, "RATE_LIMITED")
+        assert refused.headers["retry-after"]
+    landed = sum(r.status_code == 201 for r in responses)
+    assert landed >= 1
+    # And the ticket holds exactly the replies that were answered 201
+    with runner.client(user) as api:
+        assert api.get(f"/tickets/{ticket['id']}").json()["message_count"] == landed + 1
+    print("BURST", elapsed, sorted(r.status_code for r in responses).count(429))
+    assert elapsed < 120
