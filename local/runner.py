@@ -318,6 +318,8 @@ class Gateway:
             "AWS_LAMBDA_FUNCTION_NAME": fn.logical_id,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(fn.memory),
             "POWERTOOLS_TRACE_DISABLED": "true",
+            # EMF documents would fill the runner's log: opt in with POWERTOOLS_METRICS_DISABLED=false
+            "POWERTOOLS_METRICS_DISABLED": os.environ.get("POWERTOOLS_METRICS_DISABLED", "true"),
             "POWERTOOLS_DEV": os.environ.get("POWERTOOLS_DEV", "false"),
             "PYTHONUNBUFFERED": "1",
         }

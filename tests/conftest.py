@@ -31,6 +31,7 @@ os.environ.update(
     BUCKET_NAME=BUCKET,
     CONSOLE_SIGNING_KEY_ID="helpdesk-local/ConsoleSigningKey",  # created by create_resources
     POWERTOOLS_TRACE_DISABLED="true",
+    POWERTOOLS_METRICS_DISABLED="true",  # tests/handlers/test_telemetry.py turns them on
     POWERTOOLS_LOG_LEVEL="WARNING",
 )
 

@@ -29,8 +29,7 @@ STYLE = f"{CDN}/swagger-ui.css"
 STYLE_SRI = "sha384-WlYgdmXYOOBWL5apwjDEZwN+U3HmXSSu5R6V5aGxEcf7z+KuRNwBhoxKVN1i3D5I"
 # validatorUrl null: no badge image fetched from validator.swagger.io
 START = (
-    'window.ui = SwaggerUIBundle({url: "openapi.json", dom_id: "#swagger-ui", '
-    "validatorUrl: null});"
+    'window.ui = SwaggerUIBundle({url: "openapi.json", dom_id: "#swagger-ui", validatorUrl: null});'
 )
 START_HASH = "sha256-" + base64.b64encode(hashlib.sha256(START.encode()).digest()).decode()
 

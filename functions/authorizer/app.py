@@ -13,6 +13,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
+from helpdesk import telemetry
 from helpdesk.auth import authorize
 
 logger = Logger(service="helpdesk-authorizer")
@@ -20,10 +21,13 @@ logger = Logger(service="helpdesk-authorizer")
 
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    result = authorize(event)
-    if "auth_error" in result["context"]:
-        logger.info("token refused", extra={"code": result["context"]["auth_error"]})
-    return result
+    try:
+        result = authorize(event)
+        if "auth_error" in result["context"]:
+            logger.info("token refused", extra={"code": result["context"]["auth_error"]})
+        return result
+    finally:
+        telemetry.flush(context)  # ColdStart
 
 
 helpdesk.coldstart.resume()  # the handler is built: the init phase is over

@@ -21,6 +21,7 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
+from helpdesk import telemetry
 from helpdesk.housekeeping import purge_from_stream
 
 logger = Logger(service="helpdesk-purge")
@@ -45,9 +46,12 @@ def purge(record: DynamoDBRecord) -> dict[str, int]:
 
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
-    return process_partial_response(
-        event=event, record_handler=purge, processor=processor, context=context
-    )
+    try:
+        return process_partial_response(
+            event=event, record_handler=purge, processor=processor, context=context
+        )
+    finally:
+        telemetry.flush(context)  # ColdStart
 
 
 helpdesk.coldstart.resume()  # the handler is built: the init phase is over

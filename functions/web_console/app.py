@@ -22,6 +22,7 @@ from mangum import Mangum
 
 from console.base import logger
 from console.routes import create_app
+from helpdesk import telemetry
 from helpdesk.settings import console_settings
 
 app = create_app()
@@ -37,8 +38,11 @@ def _adapter() -> Mangum:
     correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True
 )
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    result: dict[str, Any] = _adapter()(event, context)
-    return result
+    try:
+        result: dict[str, Any] = _adapter()(event, context)
+        return result
+    finally:
+        telemetry.flush(context)  # the pages call the services that record metrics
 
 
 helpdesk.coldstart.resume()  # the handler is built: the init phase is over

@@ -65,8 +65,8 @@ def test_the_csp_allows_only_what_the_page_loads() -> None:
     headers, page = _page()
     csp = _csp(headers)
     assert csp["default-src"] == ["'none'"]
-    scripts = [a["src"] for t, a in page.tags if t == "script" and a.get("src")]
-    styles = [a["href"] for t, a in page.tags if t == "link" and a.get("href")]
+    scripts = [str(a["src"]) for t, a in page.tags if t == "script" and a.get("src")]
+    styles = [str(a["href"]) for t, a in page.tags if t == "link" and a.get("href")]
     inline = [
         "'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'"
         for s in page.inline

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, NamedTuple
 
-from helpdesk import attachments, lifecycle, ratelimit, store
+from helpdesk import attachments, lifecycle, ratelimit, store, telemetry
 from helpdesk.clock import now_iso
 from helpdesk.domain import Category, Department, Message, Side, Status, Ticket
 from helpdesk.errors import (
@@ -303,6 +303,7 @@ def reply(p: Principal, ticket_id: str, req: StaffReplyRequest) -> StaffReplyRes
         p, req.attachment_ids, ticket_id=ticket_id, message_id=message_id, internal=req.internal
     )
     holder: dict[str, Message] = {}
+    first_response: list[int] = []  # the ticket's first response time, if this reply is it
 
     def change(t: Ticket) -> Outcome:
         if req.internal and req.next_status is not None:
@@ -321,9 +322,13 @@ def reply(p: Principal, ticket_id: str, req: StaffReplyRequest) -> StaffReplyRes
         )
         if req.internal:
             return lifecycle.add_note(t, p.user_id, now, message_id)
-        return lifecycle.reply(
+        out = lifecycle.reply(
             t, p.user_id, Side.STAFF, now, message_id, next_status=req.next_status
         )
+        first_response.clear()  # a retried attempt starts over
+        if t.first_response_seconds is None and out.ticket.first_response_seconds is not None:
+            first_response.append(out.ticket.first_response_seconds)
+        return out
 
     with attachments.linking(plan):
         ticket = mutate(
@@ -334,6 +339,10 @@ def reply(p: Principal, ticket_id: str, req: StaffReplyRequest) -> StaffReplyRes
             may_change=_not_deleted,
             staff=_member(p),
         )
+    if not req.internal:
+        telemetry.count("Replies", side=Side.STAFF.value)
+        for value in first_response:
+            telemetry.seconds("FirstResponseSeconds", value)
     return StaffReplyResponse(
         message=MessageResponse.of(holder["m"]), ticket=StaffTicketSummary.of(ticket)
     )

@@ -20,7 +20,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Que
 from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel
 
-from helpdesk import idempotency
+from helpdesk import idempotency, telemetry
 from helpdesk.errors import (
     HelpdeskError,
     MalformedJsonError,
@@ -191,12 +191,18 @@ def entrypoint(
             idempotency.register_lambda_context(context)
         return app.resolve(event, context)
 
+    def flushing_metrics(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        try:
+            return lambda_handler(event, context)
+        finally:
+            telemetry.flush(context)  # once per invocation, whatever the answer
+
     # The handler is built: the function's init phase is over. (Imported here, not at the
     # top: importing `coldstart` pauses the collector, which only an app.py may ask for.)
     from helpdesk.coldstart import resume
 
     resume()
-    return lambda_handler
+    return flushing_metrics
 
 
 def json_response(

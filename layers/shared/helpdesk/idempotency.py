@@ -51,10 +51,13 @@ def config() -> IdempotencyConfig:
     """The one Powertools config every operation shares (built on first use)."""
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 
+    from helpdesk.telemetry import replayed
+
     return IdempotencyConfig(
         event_key_jmespath="key",
         payload_validation_jmespath="payload",
         expires_after_seconds=EXPIRES_AFTER_SECONDS,
+        response_hook=replayed,  # counts IdempotentReplays
     )
 
 

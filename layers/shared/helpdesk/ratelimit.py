@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from helpdesk import clock, store
+from helpdesk import clock, store, telemetry
 from helpdesk.errors import RateLimitedError
 from helpdesk.principal import Principal
 from helpdesk.settings import rate_limit_settings
@@ -24,6 +24,7 @@ def check(bucket: str, limit: int, window_seconds: int) -> None:
     hits = store.hit_counter(bucket, window, resets_at + window_seconds)
     if hits > limit:
         retry_after = max(1, math.ceil(resets_at - now))
+        telemetry.count("RateLimited")
         raise RateLimitedError(
             f"At most {limit} requests per {window_seconds} s; retry in {retry_after} s",
             headers={

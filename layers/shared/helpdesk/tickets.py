@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
-from helpdesk import attachments, lifecycle, ratelimit, store
+from helpdesk import attachments, lifecycle, ratelimit, store, telemetry
 from helpdesk.clock import now_iso
 from helpdesk.domain import (
     CUSTOMER_PRIORITIES,
@@ -131,6 +131,7 @@ def create_ticket(
                 if attempt == MAX_UPDATE_ATTEMPTS - 1:
                     raise
                 time.sleep(random.uniform(0, 0.02 * 2**attempt))
+    telemetry.count("TicketsCreated")
     return TicketResponse.build(out.ticket, [first], _categories_of(out.ticket))
 
 
@@ -334,6 +335,7 @@ def reply(p: Principal, ticket_id: str, req: ReplyRequest) -> tuple[MessageRespo
 
     with attachments.linking(plan):
         ticket = _mutate(p, ticket_id, change, lambda _: [holder["m"]], plan.links)
+    telemetry.count("Replies", side=Side.CUSTOMER.value)
     return MessageResponse.of(holder["m"]), TicketSummary.of(ticket)
 
 
