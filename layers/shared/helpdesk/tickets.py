@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
-from helpdesk import attachments, lifecycle, ratelimit, store
+from helpdesk import attachments, lifecycle, ratelimit
 from helpdesk.clock import now_iso
 from helpdesk.domain import (
     CUSTOMER_PRIORITIES,
@@ -45,6 +45,13 @@ from helpdesk.models.tickets import (
     etag,
 )
 from helpdesk.principal import Principal
+from helpdesk.store import attachments as store_attachments
+from helpdesk.store import catalog as store_catalog
+from helpdesk.store import guest_links as store_guest_links
+from helpdesk.store import keys as store_keys
+from helpdesk.store import lists as store_lists
+from helpdesk.store import people as store_people
+from helpdesk.store import tickets as store_tickets
 
 MAX_UPDATE_ATTEMPTS = 10
 
@@ -55,7 +62,7 @@ MAX_UPDATE_ATTEMPTS = 10
 def _check_catalog(req: CreateTicketRequest) -> None:
     if not (req.category_id or req.sub_category_id or req.department_id):
         return
-    categories, departments = store.list_catalog()
+    categories, departments = store_catalog.list_catalog()
     cats = {c.id: c for c in categories if c.active}
     if req.sub_category_id and not req.category_id:
         raise InvalidCategoryError("A sub-category needs its category_id")
@@ -74,7 +81,7 @@ def _check_catalog(req: CreateTicketRequest) -> None:
 
 
 def create_ticket(
-    p: Principal, req: CreateTicketRequest, *, guest_link: store.GuestLink | None = None
+    p: Principal, req: CreateTicketRequest, *, guest_link: store_guest_links.GuestLink | None = None
 ) -> TicketResponse:
     """Open a ticket with its first message (one transaction) and return it.
 
@@ -93,7 +100,7 @@ def create_ticket(
     now = now_iso()
     ticket = Ticket(
         id=ticket_id,
-        number=store.next_ticket_number(),
+        number=store_tickets.next_ticket_number(),
         subject=req.subject,
         priority=req.priority,
         requester_id=p.user_id,
@@ -123,7 +130,7 @@ def create_ticket(
     with attachments.linking(plan):
         for attempt in range(MAX_UPDATE_ATTEMPTS):
             try:
-                store.create_ticket(out.ticket, first, out.events, plan.links, guest_link)
+                store_tickets.create_ticket(out.ticket, first, out.events, plan.links, guest_link)
                 break
             except ConcurrentUpdateError:
                 # a transaction conflict on a shared list counter: the new ticket is
@@ -137,7 +144,7 @@ def create_ticket(
 def _categories_of(t: Ticket) -> dict[str, Category]:
     if not t.category_id:
         return {}
-    return {c.id: c for c in store.list_catalog()[0]}
+    return {c.id: c for c in store_catalog.list_catalog()[0]}
 
 
 # ---------------------------------------------------------------- read
@@ -152,13 +159,13 @@ def _can_read(p: Principal, t: Ticket) -> bool:
 
 def get_ticket(p: Principal, ticket_id: str) -> TicketResponse:
     """The ticket with its public thread (one Query; a second for the category names)."""
-    thread = store.get_thread(ticket_id, include_notes=False)
+    thread = store_tickets.get_thread(ticket_id, include_notes=False)
     if thread is None or not _can_read(p, thread.ticket):
         raise TicketNotFoundError()
     out = TicketResponse.build(thread.ticket, thread.messages, _categories_of(thread.ticket))
     if thread.ticket.merged_into:
         # point to the target only if the caller may open it
-        target = store.get_ticket(thread.ticket.merged_into)
+        target = store_tickets.get_ticket(thread.ticket.merged_into)
         if target is not None and _can_read(p, target):
             out = out.model_copy(
                 update={"merged_into": target.id, "merged_into_number": target.number}
@@ -188,23 +195,23 @@ def _plan(p: Principal, f: ListFilters) -> tuple[str, list[str]]:
     if f.organization:
         if not p.is_org_manager:
             raise ForbiddenError("Only organization managers can list the organization's tickets")
-        base = f"O#{p.org_id}"
+        base = store_keys.organization(str(p.org_id))
         if f.category_id or f.priority or f.unread or f.open_or_unread:
             raise UnsupportedFilterError("The organization view filters by status only")
     else:
-        base = f"R#{p.user_id}"
+        base = store_keys.requester(p.user_id)
     dims = [
         d
         for d, on in (
-            (f"{base}#C#{f.category_id}", f.category_id),
-            (f"{base}#P#{f.priority}", f.priority),
-            (f"{base}#U", f.unread),
-            (f"{base}#OU", f.open_or_unread),
+            (store_keys.by_category(base, str(f.category_id)), f.category_id),
+            (store_keys.by_priority(base, str(f.priority)), f.priority),
+            (store_keys.unread(base), f.unread),
+            (store_keys.open_or_unread(base), f.open_or_unread),
         )
         if on
     ]
     if f.statuses:
-        dims_status = [f"{base}#S#{s}" for s in sorted(set(f.statuses))]
+        dims_status = [store_keys.by_status(base, s) for s in sorted(set(f.statuses))]
         if dims:
             raise UnsupportedFilterError(
                 "status combines with no other filter; see docs/design.md for supported filters"
@@ -225,7 +232,7 @@ def list_tickets(p: Principal, f: ListFilters, *, limit: int, cursor: str | None
     tickets: list[Ticket] = []
     more = False
     for key in keys:
-        page = store.list_page(key, limit=limit, before=before)
+        page = store_lists.list_page(key, limit=limit, before=before)
         tickets += page.tickets
         more = more or page.next_sort_key is not None
     tickets.sort(key=lambda t: (t.last_activity_at, t.id), reverse=True)
@@ -234,17 +241,19 @@ def list_tickets(p: Principal, f: ListFilters, *, limit: int, cursor: str | None
     next_cursor = None
     if more and tickets:
         last = tickets[-1]
-        next_cursor = encode_cursor({"l": signature, "k": f"{last.last_activity_at}#{last.id}"})
+        next_cursor = encode_cursor(
+            {"l": signature, "k": store_keys.sort_value(last.last_activity_at, last.id)}
+        )
     return TicketList(
         items=[TicketSummary.of(t) for t in tickets],
         next_cursor=next_cursor,
-        total=store.count(keys),
+        total=store_lists.count(keys),
     )
 
 
 def _by_number(p: Principal, number: int, organization: bool) -> TicketList:
-    ticket_id = store.ticket_id_by_number(number)
-    ticket = store.get_ticket(ticket_id) if ticket_id else None
+    ticket_id = store_tickets.ticket_id_by_number(number)
+    ticket = store_tickets.get_ticket(ticket_id) if ticket_id else None
     found = (
         ticket is not None
         and ticket.deleted_at is None
@@ -262,7 +271,7 @@ def _mutate(
     ticket_id: str,
     change: Callable[[Ticket], Outcome],
     messages: Callable[[Ticket], list[Message]] = lambda _: [],
-    links: Sequence[store.AttachmentLink] = (),
+    links: Sequence[store_attachments.AttachmentLink] = (),
 ) -> Ticket:
     """A change by the ticket's requester (anyone else: 404)."""
     return mutate(
@@ -278,11 +287,11 @@ def mutate(
     ticket_id: str,
     change: Callable[[Ticket], Outcome],
     messages: Callable[[Ticket], list[Message]] = lambda _: [],
-    links: Sequence[store.AttachmentLink] = (),
+    links: Sequence[store_attachments.AttachmentLink] = (),
     *,
     may_change: Callable[[Ticket], bool],
     expect_version: int | None = None,
-    staff: store.StaffMember | None = None,
+    staff: store_people.StaffMember | None = None,
 ) -> Ticket:
     """Read, apply `change`, write with a version check; on a race, read again and retry.
 
@@ -291,7 +300,7 @@ def mutate(
     acting staff member's directory entry).
     """
     for attempt in range(MAX_UPDATE_ATTEMPTS):
-        ticket = store.get_ticket(ticket_id)
+        ticket = store_tickets.get_ticket(ticket_id)
         if ticket is None or not may_change(ticket):
             raise TicketNotFoundError()
         if expect_version is not None and ticket.version != expect_version:
@@ -300,7 +309,7 @@ def mutate(
         if not out.changed:
             return ticket
         try:
-            store.save_ticket(
+            store_tickets.save_ticket(
                 ticket, out.ticket, out.events, messages(out.ticket), links, staff=staff
             )
             return out.ticket
