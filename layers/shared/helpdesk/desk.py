@@ -299,7 +299,7 @@ def update(
     updated = mutate(
         ticket_id, change, may_change=_not_deleted, expect_version=version, staff=_member(p)
     )
-    return StaffTicketSummary.of(updated)
+    return StaffTicketSummary.of(updated.ticket)
 
 
 def reply(p: Principal, ticket_id: str, req: StaffReplyRequest) -> StaffReplyResponse:
@@ -310,13 +310,12 @@ def reply(p: Principal, ticket_id: str, req: StaffReplyRequest) -> StaffReplyRes
     plan = attachments.prepare_links(
         p, req.attachment_ids, ticket_id=ticket_id, message_id=message_id, internal=req.internal
     )
-    holder: dict[str, Message] = {}
 
     def change(t: Ticket) -> Outcome:
         if req.internal and req.next_status is not None:
             raise ValidationFailedError("An internal note cannot change the status")
         now = now_iso()
-        holder["m"] = Message(
+        message = Message(
             id=message_id,
             ticket_id=t.id,
             author_id=p.user_id,
@@ -328,22 +327,17 @@ def reply(p: Principal, ticket_id: str, req: StaffReplyRequest) -> StaffReplyRes
             attachments=plan.refs,
         )
         if req.internal:
-            return lifecycle.add_note(t, p.user_id, now, message_id)
-        return lifecycle.reply(
-            t, p.user_id, Side.STAFF, now, message_id, next_status=req.next_status
-        )
+            out = lifecycle.add_note(t, p.user_id, now, message_id)
+        else:
+            out = lifecycle.reply(
+                t, p.user_id, Side.STAFF, now, message_id, next_status=req.next_status
+            )
+        return out._replace(messages=(message,))
 
     with attachments.linking(plan):
-        ticket = mutate(
-            ticket_id,
-            change,
-            lambda _: [holder["m"]],
-            plan.links,
-            may_change=_not_deleted,
-            staff=_member(p),
-        )
+        out = mutate(ticket_id, change, plan.links, may_change=_not_deleted, staff=_member(p))
     return StaffReplyResponse(
-        message=MessageResponse.of(holder["m"]), ticket=StaffTicketSummary.of(ticket)
+        message=MessageResponse.of(out.messages[0]), ticket=StaffTicketSummary.of(out.ticket)
     )
 
 
@@ -355,7 +349,7 @@ def mark_read(p: Principal, ticket_id: str) -> StaffTicketSummary:
             ticket_id,
             lambda t: lifecycle.mark_read(t, p.user_id, Side.STAFF, now_iso()),
             may_change=_not_deleted,
-        )
+        ).ticket
     )
 
 
@@ -390,7 +384,7 @@ def bulk_update(p: Principal, req: BulkUpdateRequest) -> BulkUpdateResponse:
     results = []
     for ticket_id in req.ticket_ids:
         try:
-            ticket = mutate(ticket_id, apply, may_change=_not_deleted)
+            ticket = mutate(ticket_id, apply, may_change=_not_deleted).ticket
             results.append(
                 BulkItemResult(ticket_id=ticket_id, ok=True, status=200, etag=etag(ticket))
             )

@@ -9,8 +9,6 @@ every version of its files in S3.
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -18,7 +16,6 @@ from helpdesk import attachments, lifecycle
 from helpdesk.clock import now, now_iso
 from helpdesk.domain import Ticket
 from helpdesk.errors import (
-    ConcurrentUpdateError,
     ErasureNotConfirmedError,
     ForbiddenError,
     MergeNotAllowedError,
@@ -32,8 +29,9 @@ from helpdesk.principal import Principal
 from helpdesk.settings import housekeeping_settings
 from helpdesk.store import guest_links as store_guest_links
 from helpdesk.store import housekeeping as store_housekeeping
+from helpdesk.store import retry as store_retry
 from helpdesk.store import tickets as store_tickets
-from helpdesk.tickets import MAX_UPDATE_ATTEMPTS, mutate
+from helpdesk.tickets import mutate
 
 TTL_PRINCIPAL = "dynamodb.amazonaws.com"
 ERASED = "[erased]"
@@ -48,7 +46,7 @@ def soft_delete(p: Principal, ticket_id: str) -> StaffTicketSummary:
             ticket_id,
             lambda t: lifecycle.soft_delete(t, p.user_id, now_iso(), purge_at),
             may_change=lambda _: True,
-        )
+        ).ticket
     )
 
 
@@ -60,7 +58,7 @@ def restore(p: Principal, ticket_id: str) -> StaffTicketSummary:
             ticket_id,
             lambda t: lifecycle.restore(t, p.user_id, now_iso()),
             may_change=lambda _: True,
-        )
+        ).ticket
     )
 
 
@@ -183,7 +181,8 @@ def merge(p: Principal, source_id: str, req: MergeRequest) -> MergeResponse:
     p.require_staff()
     if req.force and not p.is_admin:
         raise ForbiddenError("Only administrators may force a merge")
-    for attempt in range(MAX_UPDATE_ATTEMPTS):
+
+    def attempt() -> MergeResponse:
         # the source and its thread in one (consistent) Query: the version the
         # transaction below is conditioned on, and the messages to copy
         thread = store_tickets.get_thread(source_id, include_notes=True)
@@ -209,16 +208,13 @@ def merge(p: Principal, source_id: str, req: MergeRequest) -> MergeResponse:
         notes = sum(m.internal for m in copies)
         src = lifecycle.merge_source(source, p.user_id, now, target)
         tgt = lifecycle.merge_target(target, p.user_id, now, source, len(copies) - notes, notes)
-        try:
-            store_tickets.save_tickets(
-                [(source, src.ticket, src.events), (target, tgt.ticket, tgt.events)]
-            )
-        except ConcurrentUpdateError:
-            time.sleep(random.uniform(0, 0.02 * 2**attempt))
-            continue
+        store_tickets.save_tickets(
+            [(source, src.ticket, src.events), (target, tgt.ticket, tgt.events)]
+        )
         return MergeResponse(
             source=StaffTicketSummary.of(src.ticket),
             target=StaffTicketSummary.of(tgt.ticket),
             messages_moved=len(copies),
         )
-    raise ConcurrentUpdateError(headers={"Retry-After": "1"})
+
+    return store_retry.on_conflict(attempt, operation="merge")

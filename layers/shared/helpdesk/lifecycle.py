@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 
 from helpdesk.clock import seconds_between
-from helpdesk.domain import Side, Status, Ticket, TicketEvent
+from helpdesk.domain import Message, Side, Status, Ticket, TicketEvent
 from helpdesk.errors import (
     InvalidTransitionError,
     RatingNotAllowedError,
@@ -64,8 +64,11 @@ RATING_CHANGE_WINDOW_SECONDS = 7 * 24 * 3600
 
 
 class Outcome(NamedTuple):
+    """What a change produced: the next ticket, its events, and the messages written with it."""
+
     ticket: Ticket
     events: list[TicketEvent]
+    messages: tuple[Message, ...] = ()
 
     @property
     def changed(self) -> bool:

@@ -7,8 +7,6 @@ ticket the caller may not see does not exist (404), whoever owns it.
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
@@ -23,7 +21,6 @@ from helpdesk.domain import (
     Ticket,
 )
 from helpdesk.errors import (
-    ConcurrentUpdateError,
     ForbiddenError,
     InvalidCategoryError,
     InvalidDepartmentError,
@@ -51,10 +48,8 @@ from helpdesk.store import guest_links as store_guest_links
 from helpdesk.store import keys as store_keys
 from helpdesk.store import lists as store_lists
 from helpdesk.store import people as store_people
+from helpdesk.store import retry as store_retry
 from helpdesk.store import tickets as store_tickets
-
-MAX_UPDATE_ATTEMPTS = 10
-
 
 # ---------------------------------------------------------------- create
 
@@ -128,16 +123,14 @@ def create_ticket(
     )
     out = lifecycle.open_ticket(ticket, p.user_id, now)
     with attachments.linking(plan):
-        for attempt in range(MAX_UPDATE_ATTEMPTS):
-            try:
-                store_tickets.create_ticket(out.ticket, first, out.events, plan.links, guest_link)
-                break
-            except ConcurrentUpdateError:
-                # a transaction conflict on a shared list counter: the new ticket is
-                # not written; try again (its id and number are ours alone)
-                if attempt == MAX_UPDATE_ATTEMPTS - 1:
-                    raise
-                time.sleep(random.uniform(0, 0.02 * 2**attempt))
+        # a conflict is on a shared list counter: the new ticket is not written; write
+        # it again (its id and number are ours alone)
+        store_retry.on_conflict(
+            lambda: store_tickets.create_ticket(
+                out.ticket, first, out.events, plan.links, guest_link
+            ),
+            operation="create_ticket",
+        )
     return TicketResponse.build(out.ticket, [first], _categories_of(out.ticket))
 
 
@@ -270,14 +263,12 @@ def _mutate(
     p: Principal,
     ticket_id: str,
     change: Callable[[Ticket], Outcome],
-    messages: Callable[[Ticket], list[Message]] = lambda _: [],
     links: Sequence[store_attachments.AttachmentLink] = (),
-) -> Ticket:
+) -> Outcome:
     """A change by the ticket's requester (anyone else: 404)."""
     return mutate(
         ticket_id,
         change,
-        messages,
         links,
         may_change=lambda t: t.requester_id == p.user_id and t.deleted_at is None,
     )
@@ -286,20 +277,22 @@ def _mutate(
 def mutate(
     ticket_id: str,
     change: Callable[[Ticket], Outcome],
-    messages: Callable[[Ticket], list[Message]] = lambda _: [],
     links: Sequence[store_attachments.AttachmentLink] = (),
     *,
     may_change: Callable[[Ticket], bool],
     expect_version: int | None = None,
     staff: store_people.StaffMember | None = None,
-) -> Ticket:
+) -> Outcome:
     """Read, apply `change`, write with a version check; on a race, read again and retry.
 
+    Returns what was written: the ticket (as read, if `change` changed nothing), its
+    events and the messages `change` added (`Outcome.messages`, in the same transaction).
     With `expect_version` (an If-Match), a ticket at another version is not retried:
     PreconditionFailedError (412). `staff` is written in the same transaction (the
     acting staff member's directory entry).
     """
-    for attempt in range(MAX_UPDATE_ATTEMPTS):
+
+    def attempt() -> Outcome:
         ticket = store_tickets.get_ticket(ticket_id)
         if ticket is None or not may_change(ticket):
             raise TicketNotFoundError()
@@ -307,15 +300,11 @@ def mutate(
             raise PreconditionFailedError(headers={"ETag": etag(ticket)})
         out = change(ticket)
         if not out.changed:
-            return ticket
-        try:
-            store_tickets.save_ticket(
-                ticket, out.ticket, out.events, messages(out.ticket), links, staff=staff
-            )
-            return out.ticket
-        except ConcurrentUpdateError:
-            time.sleep(random.uniform(0, 0.02 * 2**attempt))
-    raise ConcurrentUpdateError(headers={"Retry-After": "1"})
+            return Outcome(ticket, [])
+        store_tickets.save_ticket(ticket, out.ticket, out.events, out.messages, links, staff=staff)
+        return out
+
+    return store_retry.on_conflict(attempt, operation="ticket change")
 
 
 def reply(p: Principal, ticket_id: str, req: ReplyRequest) -> tuple[MessageResponse, TicketSummary]:
@@ -325,11 +314,10 @@ def reply(p: Principal, ticket_id: str, req: ReplyRequest) -> tuple[MessageRespo
     plan = attachments.prepare_links(
         p, req.attachment_ids, ticket_id=ticket_id, message_id=message_id
     )
-    holder: dict[str, Message] = {}
 
     def change(t: Ticket) -> Outcome:
         now = now_iso()
-        holder["m"] = Message(
+        message = Message(
             id=message_id,
             ticket_id=t.id,
             author_id=p.user_id,
@@ -339,28 +327,35 @@ def reply(p: Principal, ticket_id: str, req: ReplyRequest) -> tuple[MessageRespo
             created_at=now,
             attachments=plan.refs,
         )
-        return lifecycle.reply(t, p.user_id, Side.CUSTOMER, now, message_id)
+        out = lifecycle.reply(t, p.user_id, Side.CUSTOMER, now, message_id)
+        return out._replace(messages=(message,))
 
     with attachments.linking(plan):
-        ticket = _mutate(p, ticket_id, change, lambda _: [holder["m"]], plan.links)
-    return MessageResponse.of(holder["m"]), TicketSummary.of(ticket)
+        out = _mutate(p, ticket_id, change, plan.links)
+    return MessageResponse.of(out.messages[0]), TicketSummary.of(out.ticket)
 
 
 def close(p: Principal, ticket_id: str) -> TicketSummary:
     return TicketSummary.of(
-        _mutate(p, ticket_id, lambda t: lifecycle.close(t, p.user_id, Side.CUSTOMER, now_iso()))
+        _mutate(
+            p, ticket_id, lambda t: lifecycle.close(t, p.user_id, Side.CUSTOMER, now_iso())
+        ).ticket
     )
 
 
 def reopen(p: Principal, ticket_id: str) -> TicketSummary:
     return TicketSummary.of(
-        _mutate(p, ticket_id, lambda t: lifecycle.reopen(t, p.user_id, Side.CUSTOMER, now_iso()))
+        _mutate(
+            p, ticket_id, lambda t: lifecycle.reopen(t, p.user_id, Side.CUSTOMER, now_iso())
+        ).ticket
     )
 
 
 def mark_read(p: Principal, ticket_id: str) -> TicketSummary:
     return TicketSummary.of(
-        _mutate(p, ticket_id, lambda t: lifecycle.mark_read(t, p.user_id, Side.CUSTOMER, now_iso()))
+        _mutate(
+            p, ticket_id, lambda t: lifecycle.mark_read(t, p.user_id, Side.CUSTOMER, now_iso())
+        ).ticket
     )
 
 
@@ -368,5 +363,5 @@ def rate(p: Principal, ticket_id: str, req: RatingRequest) -> TicketSummary:
     return TicketSummary.of(
         _mutate(
             p, ticket_id, lambda t: lifecycle.rate(t, p.user_id, now_iso(), req.rating, req.comment)
-        )
+        ).ticket
     )
