@@ -28,7 +28,7 @@ from local.template import app as load_app
 # its code creates them on the first request (the baseline and the floor: boto3's DynamoDB
 # client). Import alone is the issue's measure; with clients is what a cold request pays.
 CLIENTS = {
-    "dynamodb": "from helpdesk import store; store.client()\n",
+    "dynamodb": "from helpdesk.store import codec; codec.client()\n",
     "s3": "from helpdesk import attachments; attachments.client()\n",
     # the console's signing key: Powertools Parameters' provider (it imports boto3)
     "secretsmanager": "from helpdesk import signing; signing.provider()\n",

@@ -4,7 +4,7 @@ The measured user has 30 tickets; the rest belong to other requesters and all of
 them are in the staff queue. Background tickets are written as exactly the list
 entries the store writes for them (the requester's list, the queue, the queue by
 assignee), put directly into moto's table because moto's transactions are slow; the
-measured lists are then read through `tickets.list_tickets` and `store.list_page`.
+measured lists are then read through `tickets.list_tickets` and `store_lists.list_page`.
 moto keeps everything in memory and its Query walks the table's items in Python, so its
 latency grows with the table where DynamoDB's would not: the pass line is ScannedCount
 (what DynamoDB bills and reads), which must stay constant.
@@ -56,9 +56,10 @@ def _background(n: int, start: int) -> None:
     from moto.core.models import DEFAULT_ACCOUNT_ID
     from moto.dynamodb.models import dynamodb_backends
 
-    from helpdesk import store
     from helpdesk.clock import now_iso
     from helpdesk.domain import Ticket
+    from helpdesk.store import keys as store_keys
+    from helpdesk.store import tickets as store_tickets
 
     backend = dynamodb_backends[DEFAULT_ACCOUNT_ID][os.environ["AWS_DEFAULT_REGION"]]
     for i in range(start, start + n):
@@ -76,10 +77,16 @@ def _background(n: int, start: int) -> None:
             message_count=1,
             version=1,
         )
-        puts = [w["Put"]["Item"] for w in store._ticket_writes(None, t) if "Put" in w]
+        puts = [w["Put"]["Item"] for w in store_tickets.ticket_writes(None, t) if "Put" in w]
         # Only the entries of the measured lists: the queue, the queue by assignee, and the
         # requester's list (the table's other partitions hold every background requester).
-        wanted = {"L#Q", f"L#Q#A#{t.assignee_id}", f"L#R#{t.requester_id}"}
+        q = store_keys.QUEUE
+        lists = (
+            q,
+            store_keys.by_assignee(q, f"agent{i % 13}"),
+            store_keys.requester(t.requester_id),
+        )
+        wanted = {store_keys.entries_pk(lk) for lk in lists}
         keep = [p for p in puts if p["PK"]["S"] in wanted]
         assert len(keep) == len(wanted), "store's list keys changed: update bench/scale.py"
         for item in keep:
@@ -96,9 +103,11 @@ def main() -> None:
 
     rows = []
     with mock_aws():
-        from helpdesk import store
         from helpdesk.models.tickets import CreateTicketRequest
         from helpdesk.principal import Principal
+        from helpdesk.store import codec as store_codec
+        from helpdesk.store import keys as store_keys
+        from helpdesk.store import lists as store_lists
         from helpdesk.tickets import ListFilters, create_ticket, list_tickets
         from local.backend import create_resources
         from local.template import app
@@ -113,7 +122,7 @@ def main() -> None:
             if "ScannedCount" in parsed:
                 scanned.append(parsed["ScannedCount"])
 
-        store.client().meta.events.register("after-call.dynamodb.Query", hook)
+        store_codec.client().meta.events.register("after-call.dynamodb.Query", hook)
         have = 0
         for size in [int(s) for s in args.sizes.split(",")]:
             with _fast_moto_items():
@@ -124,8 +133,13 @@ def main() -> None:
                     "customer list (20)",
                     lambda: list_tickets(me, ListFilters(), limit=20, cursor=None),
                 ),
-                ("staff queue (20)", lambda: store.list_page("Q", limit=20)),
-                ("staff queue by assignee (20)", lambda: store.list_page("Q#A#agent3", limit=20)),
+                ("staff queue (20)", lambda: store_lists.list_page(store_keys.QUEUE, limit=20)),
+                (
+                    "staff queue by assignee (20)",
+                    lambda: store_lists.list_page(
+                        store_keys.by_assignee(store_keys.QUEUE, "agent3"), limit=20
+                    ),
+                ),
             ):
                 times = []
                 counts: set[int] = set()

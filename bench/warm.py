@@ -262,9 +262,10 @@ def _prepare(fn_name: str, event: dict[str, Any]) -> dict[str, Any]:
 
 
 def _client_of(service: str) -> Any:
-    from helpdesk import attachments, store
+    from helpdesk import attachments
+    from helpdesk.store import codec as store_codec
 
-    return store.client() if service == "dynamodb" else attachments.client()
+    return store_codec.client() if service == "dynamodb" else attachments.client()
 
 
 def _snake(op: str) -> str:
@@ -381,13 +382,14 @@ def main() -> None:
         targets.append((name, ", ".join(_route_key(r) for r in fn.routes)))
 
     with mock_aws():
-        from helpdesk import attachments, aws, store
+        from helpdesk import attachments, aws
+        from helpdesk.store import codec as store_codec
         from local.backend import create_resources
         from local.seed import seed_catalog
 
         # Hooks on the session before any client exists: every client inherits them.
         clock = Clock()
-        store.client.cache_clear()
+        store_codec.client.cache_clear()
         attachments.client.cache_clear()
         aws.session().register("provide-client-params.*.*", clock.before)
         aws.session().register("after-call.*.*", clock.after)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from helpdesk import store
 from helpdesk.domain import Category, Department
+from helpdesk.store import catalog as store_catalog
 
 CATEGORIES = [
     Category(id="cat_billing", name="Billing", position=1),
@@ -23,6 +23,6 @@ DEPARTMENTS = [
 
 def seed_catalog() -> None:
     for cat in CATEGORIES:
-        store.put_category(cat)
+        store_catalog.put_category(cat)
     for dep in DEPARTMENTS:
-        store.put_department(dep)
+        store_catalog.put_department(dep)

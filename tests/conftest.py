@@ -37,11 +37,13 @@ os.environ.update(
 
 
 def _clear_caches() -> None:
-    from helpdesk import settings, signing, store
+    from helpdesk import settings, signing
+    from helpdesk.store import codec as store_codec
+    from helpdesk.store import idempotency as store_idempotency
 
     signing.clear()
-    store.client.cache_clear()
-    store.idempotency_persistence.cache_clear()
+    store_codec.client.cache_clear()
+    store_idempotency.idempotency_persistence.cache_clear()
     for name in dir(settings):
         fn = getattr(settings, name)
         if hasattr(fn, "cache_clear"):
@@ -147,7 +149,7 @@ def aws_calls(aws: None) -> Iterator[CallLog]:
 
 
 def _call_log() -> Iterator[CallLog]:
-    from helpdesk import store
+    from helpdesk.store import codec as store_codec
 
     log = CallLog()
 
@@ -157,7 +159,7 @@ def _call_log() -> Iterator[CallLog]:
     def after(http_response: Any, parsed: dict[str, Any], model: Any, **_: Any) -> None:
         log.responses.append((model.name, parsed))
 
-    client = store.client()
+    client = store_codec.client()
     client.meta.events.register("provide-client-params.dynamodb.*", before)
     client.meta.events.register("after-call.dynamodb.*", after)
     yield log
@@ -218,11 +220,14 @@ def call(name: str, **kwargs: Any) -> tuple[int, Any, dict[str, str]]:
 def bulk_tickets(n: int, *, start: int = 0, spread: int = 97) -> None:
     """Write `n` tickets exactly as the store would (ticket, entries, counters), quickly:
     batched puts instead of one transaction each (moto's transactions are slow)."""
-    from helpdesk import store
     from helpdesk.clock import now_iso
     from helpdesk.domain import Priority, Status, Ticket
+    from helpdesk.store import codec as store_codec
+    from helpdesk.store import keys as store_keys
+    from helpdesk.store import lists as store_lists
+    from helpdesk.store import tickets as store_tickets
 
-    client = store.client()
+    client = store_codec.client()
     statuses, priorities = list(Status), list(Priority)
     batch: list[Any] = []
     counters: dict[str, int] = {}
@@ -247,10 +252,10 @@ def bulk_tickets(n: int, *, start: int = 0, spread: int = 97) -> None:
             staff_unread_count=i % 2,
             version=1,
         )
-        for w in store._ticket_writes(None, t):
+        for w in store_tickets.ticket_writes(None, t):
             if "Put" in w:
                 batch.append({"PutRequest": {"Item": w["Put"]["Item"]}})
-        for lk in store.listkeys(t):
+        for lk in store_lists.listkeys(t):
             counters[lk] = counters.get(lk, 0) + 1
         while len(batch) >= 25:
             client.batch_write_item(RequestItems={TABLE: batch[:25]})
@@ -260,7 +265,7 @@ def bulk_tickets(n: int, *, start: int = 0, spread: int = 97) -> None:
     for lk, count in counters.items():
         client.update_item(
             TableName=TABLE,
-            Key={"PK": {"S": f"C#{lk}"}, "SK": {"S": "#"}},
+            Key=store_keys.counter(lk).av(),
             UpdateExpression="ADD n :d",
             ExpressionAttributeValues={":d": {"N": str(count)}},
         )

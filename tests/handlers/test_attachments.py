@@ -179,9 +179,9 @@ def test_request_upload_pins_key_type_size_and_expiry(aws: None) -> None:
     expires = calendar.timegm(time.strptime(policy["expiration"], "%Y-%m-%dT%H:%M:%SZ"))
     assert before + 290 <= expires <= time.time() + 310
     # And the pending item expires (TTL) a day later
-    from helpdesk import store
+    from helpdesk.store import codec as store_codec
 
-    item = store.client().get_item(
+    item = store_codec.client().get_item(
         TableName="helpdesk-test", Key={"PK": {"S": f"ATTACHMENT#{att['id']}"}, "SK": {"S": "A"}}
     )["Item"]
     assert before + 86_000 < int(item["ttl"]["N"]) < time.time() + 86_500
@@ -400,25 +400,26 @@ def test_retry_with_idempotency_key_attaches_once(aws: None) -> None:
 
 def test_link_race_cancels_the_transaction_and_discards_the_copy(aws: None) -> None:
     """Checked as pending, then linked by another request before our write: nothing is written."""
-    from helpdesk import attachments, store
+    from helpdesk import attachments
     from helpdesk.errors import AttachmentAlreadyAttachedError
     from helpdesk.principal import Principal
+    from helpdesk.store import tickets as store_tickets
 
     ticket = body_of(create_ticket(ALICE, []))
     a1 = uploaded(ALICE)
     p = Principal(user_id="alice")
     ours = attachments.prepare_links(p, [a1], ticket_id=ticket["id"], message_id="msg_ours")
     theirs = attachments.prepare_links(p, [a1], ticket_id=ticket["id"], message_id="msg_theirs")
-    old = store.get_ticket(ticket["id"])
+    old = store_tickets.get_ticket(ticket["id"])
     assert old is not None
     new = old.model_copy(update={"version": old.version + 1})
-    store.save_ticket(old, new, [], [], theirs.links)
+    store_tickets.save_ticket(old, new, [], [], theirs.links)
     with pytest.raises(AttachmentAlreadyAttachedError), attachments.linking(ours):
-        store.save_ticket(
+        store_tickets.save_ticket(
             new, new.model_copy(update={"version": new.version + 1}), [], [], ours.links
         )
     assert keys("files/") == [f"files/{ticket['id']}/msg_theirs/{a1}"]
-    assert store.get_ticket(ticket["id"]).version == new.version  # type: ignore[union-attr]
+    assert store_tickets.get_ticket(ticket["id"]).version == new.version  # type: ignore[union-attr]
 
 
 # ---------------------------------------------------------------- download
@@ -471,8 +472,9 @@ def test_who_may_see_an_attachment(aws: None) -> None:
 
 def test_internal_note_attachment_is_staff_only(aws: None) -> None:
     """A note's attachment (linked as the staff desk does) is hidden from the ticket's owner."""
-    from helpdesk import attachments, store
+    from helpdesk import attachments
     from helpdesk.principal import Principal, Role
+    from helpdesk.store import tickets as store_tickets
 
     ticket = body_of(create_ticket(ALICE, []))
     note_file = uploaded(AGENT)
@@ -480,10 +482,10 @@ def test_internal_note_attachment_is_staff_only(aws: None) -> None:
     plan = attachments.prepare_links(
         staff, [note_file], ticket_id=ticket["id"], message_id="msg_note", internal=True
     )
-    old = store.get_ticket(ticket["id"])
+    old = store_tickets.get_ticket(ticket["id"])
     assert old is not None
     with attachments.linking(plan):
-        store.save_ticket(
+        store_tickets.save_ticket(
             old, old.model_copy(update={"version": old.version + 1}), [], [], plan.links
         )
     assert get(AGENT, note_file)["statusCode"] == 200

@@ -74,13 +74,13 @@ def _do(action: str, user: str, tickets: list[str], pick: int) -> None:
 
 
 def _scan() -> list[dict[str, Any]]:
-    from helpdesk import store
+    from helpdesk.store import codec as store_codec
 
     items: list[dict[str, Any]] = []
     kwargs: dict[str, Any] = {"TableName": TABLE, "ConsistentRead": True}
     while True:
-        out = store.client().scan(**kwargs)
-        items += [store._plain(i) for i in out.get("Items", [])]
+        out = store_codec.client().scan(**kwargs)
+        items += [store_codec.plain(i) for i in out.get("Items", [])]
         if "LastEvaluatedKey" not in out:
             return items
         kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
@@ -95,14 +95,15 @@ def _unread(messages: list[Any], side: str, read_at: str | None) -> int:
 
 
 def _check(user: str) -> None:
-    from helpdesk import store
     from helpdesk.domain import Side, Ticket
+    from helpdesk.store import lists as store_lists
+    from helpdesk.store import tickets as store_tickets
 
     items = _scan()
     tickets = [Ticket.model_validate(i) for i in items if i.get("kind") == "ticket"]
     # each ticket's counters against its messages
     for t in tickets:
-        thread = store.get_thread(t.id, include_notes=True)
+        thread = store_tickets.get_thread(t.id, include_notes=True)
         assert thread is not None
         msgs = thread.messages
         assert t.message_count == sum(1 for m in msgs if not m.internal), t.id
@@ -113,7 +114,7 @@ def _check(user: str) -> None:
     expected: dict[str, set[str]] = defaultdict(set)
     by_id = {t.id: t for t in tickets}
     for t in tickets:
-        for lk in store.listkeys(t):
+        for lk in store_lists.listkeys(t):
             expected[lk].add(t.id)
     entries: dict[str, Counter[str]] = defaultdict(Counter)
     counters: dict[str, int] = {}

@@ -40,12 +40,12 @@ def restore(ticket_id: str, who: dict[str, str] = ADMIN) -> tuple[int, Any]:
 
 
 def scan_all() -> list[dict[str, Any]]:
-    from helpdesk import store
+    from helpdesk.store import codec as store_codec
 
     items: list[dict[str, Any]] = []
     kwargs: dict[str, Any] = {"TableName": TABLE}
     while True:
-        out = store.client().scan(**kwargs)
+        out = store_codec.client().scan(**kwargs)
         items += out["Items"]
         if "LastEvaluatedKey" not in out:
             return items
@@ -131,7 +131,8 @@ def test_delete_and_restore_are_idempotent_and_leave_counters_exact() -> None:
 def test_deleted_ticket_item_expires_after_the_configured_retention(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from helpdesk import settings, store
+    from helpdesk import settings
+    from helpdesk.store import codec as store_codec
 
     # Given a 2-day retention window
     monkeypatch.setenv("DELETED_RETENTION_DAYS", "2")
@@ -140,12 +141,12 @@ def test_deleted_ticket_item_expires_after_the_configured_retention(
     # When the ticket is deleted
     delete(ticket["id"])
     # Then its item carries ttl = now + 2 days; restore removes it
-    item = store.client().get_item(
+    item = store_codec.client().get_item(
         TableName=TABLE, Key={"PK": {"S": f"TICKET#{ticket['id']}"}, "SK": {"S": "T"}}
     )["Item"]
     assert abs(int(item["ttl"]["N"]) - (time.time() + 2 * 86400)) < 60
     restore(ticket["id"])
-    item = store.client().get_item(
+    item = store_codec.client().get_item(
         TableName=TABLE, Key={"PK": {"S": f"TICKET#{ticket['id']}"}, "SK": {"S": "T"}}
     )["Item"]
     assert "ttl" not in item
@@ -168,9 +169,9 @@ def test_unknown_ticket_is_404() -> None:
 
 def _ttl_removal(ticket_id: str) -> dict[str, Any]:
     """What DynamoDB TTL does: delete the ticket item; the stream record carries its old image."""
-    from helpdesk import store
+    from helpdesk.store import codec as store_codec
 
-    old = store.client().delete_item(
+    old = store_codec.client().delete_item(
         TableName=TABLE,
         Key={"PK": {"S": f"TICKET#{ticket_id}"}, "SK": {"S": "T"}},
         ReturnValues="ALL_OLD",
@@ -218,7 +219,7 @@ def test_ttl_removal_purges_messages_entries_and_every_file_version() -> None:
 
 
 def test_removals_that_are_not_ttl_purges_are_ignored() -> None:
-    from helpdesk import store
+    from helpdesk.store import codec as store_codec
 
     # Given a live ticket and a deleted one
     live, gone = open_ticket(), open_ticket()
@@ -226,7 +227,7 @@ def test_removals_that_are_not_ttl_purges_are_ignored() -> None:
     event = load_event("purge_deleted_tickets")
     record = event["Records"][0]
     # When the stream brings a user's REMOVE, a MODIFY, and a TTL REMOVE of a live ticket
-    item = store.client().get_item(
+    item = store_codec.client().get_item(
         TableName=TABLE, Key={"PK": {"S": f"TICKET#{live['id']}"}, "SK": {"S": "T"}}
     )["Item"]
     user_remove = record | {"userIdentity": {"principalId": "someone"}}

@@ -8,8 +8,11 @@ from typing import Any
 
 import pytest
 
-from helpdesk import guests, store
+from helpdesk import guests
 from helpdesk.settings import public_form_settings
+from helpdesk.store import codec as store_codec
+from helpdesk.store import guest_links as store_guest_links
+from helpdesk.store import housekeeping as store_housekeeping
 from tests.conftest import call, invoke, make_event
 from tests.handlers.test_housekeeping import _ttl_removal
 
@@ -67,7 +70,7 @@ def test_create_opens_a_guest_ticket_staff_see_flagged() -> None:
     _, queue, _ = call("admin_list_tickets", **AGENT)
     assert [i["guest"] for i in queue["items"] if i["id"] == body["id"]] == [True]
     # And the secret itself is not stored, only its hash
-    link = store.get_guest_link(body["id"])
+    link = store_guest_links.get_guest_link(body["id"])
     assert link is not None and body["token"] not in link.secret_hash
 
 
@@ -160,7 +163,7 @@ def test_honeypot_is_refused_and_creates_nothing() -> None:
     status, body, _ = submit(website="http://spam.example")
     # Then 422 SPAM_SUSPECTED and no ticket for that guest
     assert status == 422 and body["code"] == "SPAM_SUSPECTED"
-    assert store.requester_ticket_ids(guests.guest_user_id(FORM["email"])) == []
+    assert store_housekeeping.requester_ticket_ids(guests.guest_user_id(FORM["email"])) == []
 
 
 @pytest.fixture
@@ -255,7 +258,7 @@ def test_purging_a_guest_ticket_removes_its_link() -> None:
     # When DynamoDB TTL removes it and the purge function runs
     invoke("purge_deleted_tickets", _ttl_removal(t["id"]))
     # Then its link item is gone too
-    assert store.get_guest_link(t["id"]) is None
+    assert store_guest_links.get_guest_link(t["id"]) is None
 
 
 def test_a_guest_using_a_customers_address_does_not_take_over_the_lookup() -> None:
@@ -271,18 +274,18 @@ def test_a_guest_using_a_customers_address_does_not_take_over_the_lookup() -> No
 
 def test_a_link_without_the_guests_name_still_works() -> None:
     # Given a guest link as links were first written (user id and secret hash only)
-    from helpdesk import store
+    from helpdesk.store import guest_links as store_guest_links
 
     body = created()
-    client = store.client()
-    key = store.guest_link_key(body["id"])
+    client = store_codec.client()
+    key = store_guest_links.guest_link_key(body["id"])
     client.update_item(
-        TableName=store._table(),
+        TableName=store_codec.table(),
         Key=key,
         UpdateExpression="REMOVE #n, email",
         ExpressionAttributeNames={"#n": "name"},
     )
-    link = store.get_guest_link(body["id"])
+    link = store_guest_links.get_guest_link(body["id"])
     assert link is not None and link.email == ""
     # When the guest follows it / Then the ticket shows, the guest named from the ticket
     status, view, _ = call(

@@ -163,7 +163,7 @@ ADMIN = who("otto", "admin")
 
 
 def test_customer_downloads_own_attachment_from_the_thread(aws: None, deployed: None) -> None:
-    from helpdesk import store
+    from helpdesk.store import attachments as store_attachments
 
     # Given Alice's ticket with a file attached
     file_id = uploaded(ALICE)
@@ -177,7 +177,7 @@ def test_customer_downloads_own_attachment_from_the_thread(aws: None, deployed: 
     # Then the thread links the file, and the link answers 303 to a presigned URL of its object
     assert thread["statusCode"] == 200 and link in thread["body"]
     assert result["statusCode"] == 303, result["body"]
-    attachment = store.get_attachment(file_id)
+    attachment = store_attachments.get_attachment(file_id)
     assert attachment is not None and attachment.key.startswith("files/")
     url = urlsplit(result["headers"]["location"])
     assert unquote(url.path).endswith(f"/{BUCKET}/{attachment.key}") or (
@@ -278,12 +278,13 @@ def test_a_plain_customer_forging_the_scope_sees_no_one_elses_tickets(
 
 
 def test_admin_reactivates_a_deactivated_catalog_entry(aws: None, deployed: None) -> None:
-    from helpdesk import catalog, store
+    from helpdesk import catalog
     from helpdesk.models.catalog import (
         CatalogUpdateRequest,
         CategoryCreateRequest,
         DepartmentCreateRequest,
     )
+    from helpdesk.store import catalog as store_catalog
 
     # Given a deactivated category and a deactivated department
     cat = catalog.create_category(ADMIN, CategoryCreateRequest(name="Legacy printers"))
@@ -314,7 +315,7 @@ def test_admin_reactivates_a_deactivated_catalog_entry(aws: None, deployed: None
 
     # Then it is refused and the category stays inactive
     assert refused["statusCode"] == 403 and "FORBIDDEN" in refused["body"]
-    stored = store.get_category(cat.id)
+    stored = store_catalog.get_category(cat.id)
     assert stored is not None and not stored.active
 
     # When the admin reactivates both
@@ -328,7 +329,10 @@ def test_admin_reactivates_a_deactivated_catalog_entry(aws: None, deployed: None
         assert done["statusCode"] == 303, done["body"]
 
     # Then both are active again, offered to customers, and the page offers Deactivate again
-    stored_cat, stored_dep = store.get_category(cat.id), store.get_department(dep.id)
+    stored_cat, stored_dep = (
+        store_catalog.get_category(cat.id),
+        store_catalog.get_department(dep.id),
+    )
     assert stored_cat is not None and stored_cat.active
     assert stored_dep is not None and stored_dep.active
     assert cat.id in [c.id for c in catalog.active_categories().items]

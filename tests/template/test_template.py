@@ -179,7 +179,8 @@ def _resource_text(stmt: dict[str, Any]) -> str:
 
 def test_policies_are_least_privilege(tpl: App) -> None:
     for name, fn in tpl.functions.items():
-        uses_table = "helpdesk.store" in _function_modules(ROOT / fn.code_uri)
+        # every store module reaches the table through `store.codec` (the client)
+        uses_table = "helpdesk.store.codec" in _function_modules(ROOT / fn.code_uri)
         statements = fn.statements
         table_actions = {a for s in statements for a in s["Action"] if a.startswith("dynamodb:")}
         for s in statements:

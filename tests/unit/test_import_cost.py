@@ -52,6 +52,7 @@ LAZY_MODULES = {"botocore.session", "botocore.client"}
 STAFF_ONLY = {
     "helpdesk.desk",
     "helpdesk.housekeeping",
+    "helpdesk.store.housekeeping",
     "helpdesk.models.staff",
     "helpdesk.models.housekeeping",
 }

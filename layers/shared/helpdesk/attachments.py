@@ -27,7 +27,7 @@ from aws_lambda_powertools import Logger
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from helpdesk import ratelimit, store
+from helpdesk import ratelimit
 from helpdesk.aws import error_code, new_client
 from helpdesk.clock import iso, now
 from helpdesk.domain import Attachment, AttachmentRef, AttachmentStatus
@@ -53,6 +53,8 @@ from helpdesk.models.attachments import (
 )
 from helpdesk.principal import Principal
 from helpdesk.settings import attachment_settings
+from helpdesk.store import attachments as store_attachments
+from helpdesk.store import tickets as store_tickets
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client
@@ -196,7 +198,7 @@ def request_upload(p: Principal, req: CreateAttachmentRequest) -> AttachmentUplo
         )
     except ClientError as ex:  # signing is local; only credential trouble gets here
         raise AttachmentStorageError() from ex
-    store.put_attachment(attachment)
+    store_attachments.put_attachment(attachment)
     return AttachmentUploadResponse(
         id=attachment.id,
         file_name=attachment.file_name,
@@ -226,7 +228,7 @@ def _visible(p: Principal, a: Attachment) -> bool:
         return True
     if a.internal:
         return False
-    ticket = store.get_ticket(a.ticket_id)
+    ticket = store_tickets.get_ticket(a.ticket_id)
     return (
         ticket is not None
         and ticket.deleted_at is None
@@ -236,7 +238,7 @@ def _visible(p: Principal, a: Attachment) -> bool:
 
 def describe(p: Principal, attachment_id: str) -> AttachmentResponse:
     """Metadata and a 5-minute download URL; 404 for anyone who may not see it."""
-    a = store.get_attachment(attachment_id)
+    a = store_attachments.get_attachment(attachment_id)
     if a is None or not _visible(p, a):
         raise AttachmentNotFoundError()
     try:
@@ -268,12 +270,12 @@ def describe(p: Principal, attachment_id: str) -> AttachmentResponse:
 
 def delete(p: Principal, attachment_id: str) -> None:
     """The uploader deletes a pending attachment and its object (409 once it is linked)."""
-    a = store.get_attachment(attachment_id)
+    a = store_attachments.get_attachment(attachment_id)
     if a is None or not _visible(p, a):
         raise AttachmentNotFoundError()
     if a.owner_id != p.user_id:
         raise ForbiddenError("Only the uploader can delete an attachment")
-    removed = store.delete_pending_attachment(attachment_id, p.user_id)
+    removed = store_attachments.delete_pending_attachment(attachment_id, p.user_id)
     try:
         client().delete_object(Bucket=_bucket(), Key=removed.key)
     except ClientError:
@@ -295,7 +297,7 @@ LINK_ERRORS = (
 
 
 class LinkPlan:
-    """What `store.create_ticket` / `store.save_ticket` need to link attachments to a message.
+    """What `store.tickets.create_ticket` / `save_ticket` need to link attachments to a message.
 
     A plain class: a dataclass costs about half a millisecond of every cold start to build."""
 
@@ -303,7 +305,7 @@ class LinkPlan:
 
     def __init__(self) -> None:
         self.refs: list[AttachmentRef] = []  # for Message.attachments
-        self.links: list[store.AttachmentLink] = []  # for the transaction
+        self.links: list[store_attachments.AttachmentLink] = []  # for the transaction
         self.copies: list[tuple[str, str | None]] = []  # (key, version) made
 
 
@@ -326,7 +328,7 @@ def prepare_links(
         return plan
     if len(set(attachment_ids)) != len(attachment_ids):
         raise ValidationFailedError("attachment_ids lists an attachment more than once")
-    found = store.get_attachments(attachment_ids)
+    found = store_attachments.get_attachments(attachment_ids)
     at = now()
     epoch = int(at.timestamp())
     pending: list[Attachment] = []
@@ -349,7 +351,7 @@ def prepare_links(
             plan.copies.append((dest, _verify_and_copy(a, dest)))
             plan.refs.append(a.ref())
             plan.links.append(
-                store.AttachmentLink(
+                store_attachments.AttachmentLink(
                     attachment_id=a.id,
                     owner_id=p.user_id,
                     key=dest,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TypeVar
 
-from helpdesk import store
 from helpdesk.domain import Category, Department
 from helpdesk.errors import (
     CategoryInUseError,
@@ -27,6 +26,9 @@ from helpdesk.models.catalog import (
 )
 from helpdesk.models.common import CategoryRef
 from helpdesk.principal import Principal
+from helpdesk.store import catalog as store_catalog
+from helpdesk.store import keys as store_keys
+from helpdesk.store import lists as store_lists
 
 E = TypeVar("E", Category, Department)
 
@@ -38,7 +40,7 @@ def _in_order(entries: Iterable[E]) -> list[E]:
 
 def active_categories() -> CategoryList:
     """Active top-level categories in display order, each with its active sub-categories."""
-    categories, _ = store.list_catalog()
+    categories, _ = store_catalog.list_catalog()
     active = _in_order(c for c in categories if c.active)
     return CategoryList(
         items=[
@@ -57,7 +59,7 @@ def active_categories() -> CategoryList:
 
 
 def active_departments() -> DepartmentList:
-    _, departments = store.list_catalog()
+    _, departments = store_catalog.list_catalog()
     active = _in_order(d for d in departments if d.active)
     return DepartmentList(items=[DepartmentResponse.of(d) for d in active])
 
@@ -79,7 +81,7 @@ def all_entries(p: Principal) -> tuple[list[CatalogEntry], list[CatalogEntry]]:
     """Every category (each top-level one followed by its sub-categories) and department,
     inactive ones included, in display order: the admin's view, one Query."""
     p.require_admin()
-    categories, departments = store.list_catalog()
+    categories, departments = store_catalog.list_catalog()
     order = _in_order(categories)
     cats = [
         _entry(e)
@@ -95,66 +97,71 @@ def create_category(p: Principal, req: CategoryCreateRequest) -> CatalogEntry:
     """A new (sub-)category; a sub-category's parent must be an existing top-level category."""
     p.require_admin()
     if req.parent_id is not None:
-        parent = store.get_category(req.parent_id)
+        parent = store_catalog.get_category(req.parent_id)
         if parent is None or parent.parent_id is not None:
             raise InvalidCategoryError(f"Unknown parent category {req.parent_id}")
     cat = Category(id=new_id("cat"), name=req.name, position=req.position, parent_id=req.parent_id)
-    store.put_category(cat)
+    store_catalog.put_category(cat)
     return _entry(cat)
 
 
 def update_category(p: Principal, category_id: str, req: CatalogUpdateRequest) -> CatalogEntry:
     """Rename, reorder, (de)activate."""
     p.require_admin()
-    cat = store.get_category(category_id)
+    cat = store_catalog.get_category(category_id)
     if cat is None:
         raise CategoryNotFoundError()
     cat = cat.model_copy(
         update={k: getattr(req, k) for k in req.model_fields_set if getattr(req, k) is not None}
     )
-    store.put_category(cat)
+    store_catalog.put_category(cat)
     return _entry(cat)
 
 
 def delete_category(p: Principal, category_id: str) -> None:
     """Delete an unused category; one in use (tickets or sub-categories) is 409: deactivate it."""
     p.require_admin()
-    cat = store.get_category(category_id)
+    cat = store_catalog.get_category(category_id)
     if cat is None:
         raise CategoryNotFoundError()
-    categories, _ = store.list_catalog()
+    categories, _ = store_catalog.list_catalog()
     if any(c.parent_id == category_id for c in categories):
         raise CategoryInUseError("It has sub-categories")
-    key = f"Q#SC#{category_id}" if cat.parent_id else f"Q#C#{category_id}"
-    if store.count([key]) > 0:
+    q = store_keys.QUEUE
+    key = (
+        store_keys.by_sub_category(q, category_id)
+        if cat.parent_id
+        else store_keys.by_category(q, category_id)
+    )
+    if store_lists.count([key]) > 0:
         raise CategoryInUseError()
-    store.delete_catalog_entry("CAT", category_id)
+    store_catalog.delete_category(category_id)
 
 
 def create_department(p: Principal, req: DepartmentCreateRequest) -> CatalogEntry:
     p.require_admin()
     dep = Department(id=new_id("dep"), name=req.name, position=req.position)
-    store.put_department(dep)
+    store_catalog.put_department(dep)
     return _entry(dep)
 
 
 def update_department(p: Principal, department_id: str, req: CatalogUpdateRequest) -> CatalogEntry:
     p.require_admin()
-    dep = store.get_department(department_id)
+    dep = store_catalog.get_department(department_id)
     if dep is None:
         raise DepartmentNotFoundError()
     dep = dep.model_copy(
         update={k: getattr(req, k) for k in req.model_fields_set if getattr(req, k) is not None}
     )
-    store.put_department(dep)
+    store_catalog.put_department(dep)
     return _entry(dep)
 
 
 def delete_department(p: Principal, department_id: str) -> None:
     """Delete an unused department; one with tickets is 409: deactivate it."""
     p.require_admin()
-    if store.get_department(department_id) is None:
+    if store_catalog.get_department(department_id) is None:
         raise DepartmentNotFoundError()
-    if store.count([f"Q#D#{department_id}"]) > 0:
+    if store_lists.count([store_keys.by_department(store_keys.QUEUE, department_id)]) > 0:
         raise DepartmentInUseError()
-    store.delete_catalog_entry("DEP", department_id)
+    store_catalog.delete_department(department_id)

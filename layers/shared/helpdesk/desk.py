@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, NamedTuple
 
-from helpdesk import attachments, lifecycle, ratelimit, store, telemetry
+from helpdesk import attachments, lifecycle, ratelimit, telemetry
 from helpdesk.clock import now_iso
 from helpdesk.domain import Category, Department, Message, Side, Status, Ticket
 from helpdesk.errors import (
@@ -40,6 +40,11 @@ from helpdesk.models.staff import (
 )
 from helpdesk.models.tickets import MessageResponse, etag
 from helpdesk.principal import Principal
+from helpdesk.store import catalog as store_catalog
+from helpdesk.store import keys as store_keys
+from helpdesk.store import lists as store_lists
+from helpdesk.store import people as store_people
+from helpdesk.store import tickets as store_tickets
 from helpdesk.tickets import mutate
 
 Sort = Literal["activity", "created", "updated"]
@@ -69,7 +74,7 @@ def _not_deleted(t: Ticket) -> bool:
 
 def _sort_value(t: Ticket, sort: Sort) -> str:
     at = {"activity": t.last_activity_at, "created": t.created_at, "updated": t.updated_at}[sort]
-    return f"{at}#{t.id}"
+    return store_keys.sort_value(at, t.id)
 
 
 def plan_queue(p: Principal, f: QueueFilters) -> list[str]:
@@ -82,7 +87,7 @@ def plan_queue(p: Principal, f: QueueFilters) -> list[str]:
     if f.deleted:
         if f != QueueFilters(deleted=True):
             raise UnsupportedFilterError("deleted=true combines with no other filter")
-        return [store.DELETED_LIST]
+        return [store_keys.DELETED]
     assignee = f.assignee
     if assignee == "me":
         assignee = p.user_id
@@ -91,39 +96,41 @@ def plan_queue(p: Principal, f: QueueFilters) -> list[str]:
         name, sep, value = f.external_ref.partition(":")
         if not (sep and name and value):
             raise BadRequestError("external_ref is <name>:<value>, e.g. jira:OPS-123")
-        ref = store.external_ref_listkey(name.lower(), value)
+        ref = store_keys.external_ref(name.lower(), value)
     requester = f.requester
     if requester and "@" in requester:
-        requester = store.user_id_by_email(requester) or "unknown"
+        requester = store_people.user_id_by_email(requester) or "unknown"
+    q = store_keys.QUEUE
     single = [
         key
         for key, on in (
-            (f"Q#P#{f.priority}", f.priority),
-            (f"Q#C#{f.category_id}", f.category_id),
-            (f"Q#SC#{f.sub_category_id}", f.sub_category_id),
-            (f"Q#D#{f.department_id}", f.department_id),
-            (f"Q#A#{assignee}", assignee),
-            (f"Q#R#{requester}", requester),
-            (f"Q#O#{f.organization_id}", f.organization_id),
-            (f"Q#T#{f.tag.lower() if f.tag else ''}", f.tag),
-            ("Q#U", f.unread),
+            (store_keys.by_priority(q, str(f.priority)), f.priority),
+            (store_keys.by_category(q, str(f.category_id)), f.category_id),
+            (store_keys.by_sub_category(q, str(f.sub_category_id)), f.sub_category_id),
+            (store_keys.by_department(q, str(f.department_id)), f.department_id),
+            (store_keys.by_assignee(q, str(assignee)), assignee),
+            (store_keys.by_requester(q, str(requester)), requester),
+            (store_keys.by_organization(q, str(f.organization_id)), f.organization_id),
+            (store_keys.by_tag(q, f.tag.lower() if f.tag else ""), f.tag),
+            (store_keys.unread(q), f.unread),
             (ref or "", ref),
         )
         if on
     ]
     if f.statuses:
-        statuses = sorted(set(f.statuses))
+        statuses = [store_keys.by_status(q, s) for s in sorted(set(f.statuses))]
         if not single:
-            return [f"Q#S#{s}" for s in statuses]
-        if len(single) == 1 and (assignee or f.department_id):
-            suffix = f"#A#{assignee}" if assignee else f"#D#{f.department_id}"
-            return [f"Q#S#{s}{suffix}" for s in statuses]
+            return statuses
+        if len(single) == 1 and assignee:
+            return [store_keys.by_assignee(s, assignee) for s in statuses]
+        if len(single) == 1 and f.department_id:
+            return [store_keys.by_department(s, f.department_id) for s in statuses]
         raise UnsupportedFilterError(
             "status combines only with assignee or department_id (see docs/design.md)"
         )
     if len(single) > 1:
         raise UnsupportedFilterError("Use one filter, or status with assignee or department_id")
-    return single or ["Q"]
+    return single or [q]
 
 
 def queue(
@@ -138,13 +145,14 @@ def queue(
     """A page of the staff queue: one Query per listkey, totals from the list counters."""
     p.require_staff()
     if f.number is not None:
-        ticket_id = store.ticket_id_by_number(f.number)
-        ticket = store.get_ticket(ticket_id) if ticket_id else None
+        ticket_id = store_tickets.ticket_id_by_number(f.number)
+        ticket = store_tickets.get_ticket(ticket_id) if ticket_id else None
         items = [StaffTicketSummary.of(ticket)] if ticket else []
         return StaffTicketList(items=items, next_cursor=None, total=len(items))
     if f.updated_since is not None:
-        if sort not in ("updated",):
-            sort = "updated"
+        # `updated_since` bounds the update-time sort key, which only the GSI2 copy of an
+        # entry has: a sync reads by update time whatever `sort` asked (docs/design.md 2.2)
+        sort = "updated"
     keys = plan_queue(p, f)
     signature = f"{'|'.join(keys)}/{sort}/{order}/{f.updated_since or ''}"
     before = decode_cursor(cursor, expect=signature)["k"] if cursor else None
@@ -152,7 +160,7 @@ def queue(
     tickets: dict[str, Ticket] = {}
     more = False
     for key in keys:
-        page = store.list_page(
+        page = store_lists.list_page(
             key,
             limit=limit,
             before=before,
@@ -169,7 +177,7 @@ def queue(
     next_cursor = None
     if more and ordered:
         next_cursor = encode_cursor({"l": signature, "k": _sort_value(ordered[-1], sort)})
-    total = store.count(keys) if f.updated_since is None else len(ordered)
+    total = store_lists.count(keys) if f.updated_since is None else len(ordered)
     return StaffTicketList(
         items=[StaffTicketSummary.of(t) for t in ordered], next_cursor=next_cursor, total=total
     )
@@ -189,7 +197,7 @@ def _since_key(since: str | None) -> str | None:
 def get_ticket(p: Principal, ticket_id: str) -> StaffTicketResponse:
     """The whole ticket for staff, internal notes included: one Query."""
     p.require_staff()
-    thread = store.get_thread(ticket_id, include_notes=True)
+    thread = store_tickets.get_thread(ticket_id, include_notes=True)
     if thread is None:
         raise TicketNotFoundError()
     return StaffTicketResponse.build(thread.ticket, thread.messages)
@@ -199,8 +207,8 @@ def events(p: Principal, ticket_id: str, *, limit: int, cursor: str | None) -> E
     """The ticket's ordered history (events with actor, time, before/after)."""
     p.require_staff()
     after = int(decode_cursor(cursor, expect=f"events:{ticket_id}")["k"]) if cursor else 0
-    items, more = store.list_events(ticket_id, limit=limit, after_seq=after)
-    if not items and after == 0 and store.get_ticket(ticket_id) is None:
+    items, more = store_tickets.list_events(ticket_id, limit=limit, after_seq=after)
+    if not items and after == 0 and store_tickets.get_ticket(ticket_id) is None:
         raise TicketNotFoundError()
     next_cursor = (
         encode_cursor({"l": f"events:{ticket_id}", "k": str(items[-1].seq)})
@@ -230,7 +238,7 @@ Catalog = tuple[list[Category], list[Department]]
 def _catalog_for(fields: dict[str, Any]) -> Catalog:
     """The catalog when a change names a category, sub-category or department (one Query);
     otherwise nothing to check against, and no read."""
-    return store.list_catalog() if REF_FIELDS & fields.keys() else ([], [])
+    return store_catalog.list_catalog() if REF_FIELDS & fields.keys() else ([], [])
 
 
 def _check_refs(fields: dict[str, Any], ticket_category: str | None, catalog: Catalog) -> None:
@@ -250,9 +258,9 @@ def _check_refs(fields: dict[str, Any], ticket_category: str | None, catalog: Ca
         raise InvalidDepartmentError(f"Unknown department {dep}")
 
 
-def _member(p: Principal) -> store.StaffMember:
+def _member(p: Principal) -> store_people.StaffMember:
     """The caller's staff directory entry, refreshed by every staff write."""
-    return store.StaffMember(p.user_id, p.name, p.email, tuple(sorted(p.roles)))
+    return store_people.StaffMember(p.user_id, p.name, p.email, tuple(sorted(p.roles)))
 
 
 def update(
@@ -266,7 +274,7 @@ def update(
     }
     if "assignee_id" in fields and fields["assignee_id"] is not None:
         assignee = p.user_id if fields["assignee_id"] == "me" else fields["assignee_id"]
-        if assignee != p.user_id and store.get_staff(assignee) is None:
+        if assignee != p.user_id and store_people.get_staff(assignee) is None:
             raise AssigneeUnknownError(f"{assignee} is not a known agent")
         fields["assignee_id"] = assignee
     if "tags" in fields:
@@ -291,7 +299,7 @@ def update(
     updated = mutate(
         ticket_id, change, may_change=_not_deleted, expect_version=version, staff=_member(p)
     )
-    return StaffTicketSummary.of(updated)
+    return StaffTicketSummary.of(updated.ticket)
 
 
 def reply(p: Principal, ticket_id: str, req: StaffReplyRequest) -> StaffReplyResponse:
@@ -302,14 +310,12 @@ def reply(p: Principal, ticket_id: str, req: StaffReplyRequest) -> StaffReplyRes
     plan = attachments.prepare_links(
         p, req.attachment_ids, ticket_id=ticket_id, message_id=message_id, internal=req.internal
     )
-    holder: dict[str, Message] = {}
-    first_response: list[int] = []  # the ticket's first response time, if this reply is it
 
     def change(t: Ticket) -> Outcome:
         if req.internal and req.next_status is not None:
             raise ValidationFailedError("An internal note cannot change the status")
         now = now_iso()
-        holder["m"] = Message(
+        message = Message(
             id=message_id,
             ticket_id=t.id,
             author_id=p.user_id,
@@ -321,30 +327,21 @@ def reply(p: Principal, ticket_id: str, req: StaffReplyRequest) -> StaffReplyRes
             attachments=plan.refs,
         )
         if req.internal:
-            return lifecycle.add_note(t, p.user_id, now, message_id)
-        out = lifecycle.reply(
-            t, p.user_id, Side.STAFF, now, message_id, next_status=req.next_status
-        )
-        first_response.clear()  # a retried attempt starts over
-        if t.first_response_seconds is None and out.ticket.first_response_seconds is not None:
-            first_response.append(out.ticket.first_response_seconds)
-        return out
+            out = lifecycle.add_note(t, p.user_id, now, message_id)
+        else:
+            out = lifecycle.reply(
+                t, p.user_id, Side.STAFF, now, message_id, next_status=req.next_status
+            )
+        return out._replace(messages=(message,))
 
     with attachments.linking(plan):
-        ticket = mutate(
-            ticket_id,
-            change,
-            lambda _: [holder["m"]],
-            plan.links,
-            may_change=_not_deleted,
-            staff=_member(p),
-        )
+        out = mutate(ticket_id, change, plan.links, may_change=_not_deleted, staff=_member(p))
     if not req.internal:
         telemetry.count("Replies", side=Side.STAFF.value)
-        for value in first_response:
-            telemetry.seconds("FirstResponseSeconds", value)
+        if out.first_response_seconds is not None:
+            telemetry.seconds("FirstResponseSeconds", out.first_response_seconds)
     return StaffReplyResponse(
-        message=MessageResponse.of(holder["m"]), ticket=StaffTicketSummary.of(ticket)
+        message=MessageResponse.of(out.messages[0]), ticket=StaffTicketSummary.of(out.ticket)
     )
 
 
@@ -356,7 +353,7 @@ def mark_read(p: Principal, ticket_id: str) -> StaffTicketSummary:
             ticket_id,
             lambda t: lifecycle.mark_read(t, p.user_id, Side.STAFF, now_iso()),
             may_change=_not_deleted,
-        )
+        ).ticket
     )
 
 
@@ -374,11 +371,11 @@ def bulk_update(p: Principal, req: BulkUpdateRequest) -> BulkUpdateResponse:
     }
     if fields.get("assignee_id") is not None:
         assignee = p.user_id if fields["assignee_id"] == "me" else fields["assignee_id"]
-        if assignee != p.user_id and store.get_staff(assignee) is None:
+        if assignee != p.user_id and store_people.get_staff(assignee) is None:
             raise AssigneeUnknownError(f"{assignee} is not a known agent")
         fields["assignee_id"] = assignee
     _check_refs(fields, None, _catalog_for(fields))
-    store.put_staff(_member(p))
+    store_people.put_staff(_member(p))
     add = {t.lower() for t in change.tags_add}
     remove = {t.lower() for t in change.tags_remove}
 
@@ -391,7 +388,7 @@ def bulk_update(p: Principal, req: BulkUpdateRequest) -> BulkUpdateResponse:
     results = []
     for ticket_id in req.ticket_ids:
         try:
-            ticket = mutate(ticket_id, apply, may_change=_not_deleted)
+            ticket = mutate(ticket_id, apply, may_change=_not_deleted).ticket
             results.append(
                 BulkItemResult(ticket_id=ticket_id, ok=True, status=200, etag=etag(ticket))
             )

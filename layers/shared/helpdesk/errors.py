@@ -227,6 +227,12 @@ class AttachmentStorageError(HelpdeskError):
     code, status, title = "ATTACHMENT_STORAGE_UNAVAILABLE", 503, "File storage unavailable; retry"
 
 
+class StoreError(HelpdeskError):
+    """DynamoDB refused or failed a call (`helpdesk.store` turns its ClientErrors into this)."""
+
+    code, status, title = "STORE_UNAVAILABLE", 503, "The data store is unavailable; retry"
+
+
 # 429
 class RateLimitedError(HelpdeskError):
     code, status, title = "RATE_LIMITED", 429, "Too many requests"

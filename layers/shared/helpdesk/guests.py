@@ -12,7 +12,7 @@ from __future__ import annotations
 import hmac
 import secrets
 
-from helpdesk import ratelimit, store, tickets
+from helpdesk import ratelimit, tickets
 from helpdesk.errors import SpamSuspectedError, TicketNotFoundError
 from helpdesk.ids import digest
 from helpdesk.models.public import PublicTicketCreated, PublicTicketRequest
@@ -25,6 +25,9 @@ from helpdesk.models.tickets import (
 )
 from helpdesk.principal import Principal
 from helpdesk.settings import public_form_settings
+from helpdesk.store import guest_links as store_guest_links
+from helpdesk.store import keys as store_keys
+from helpdesk.store import tickets as store_tickets
 
 
 def guest_user_id(email: str) -> str:
@@ -39,8 +42,10 @@ def create(req: PublicTicketRequest, source_ip: str) -> PublicTicketCreated:
     # desk. Counted before the honeypot so a robot is throttled as well as refused.
     limits = public_form_settings()
     window = limits.public_form_window_seconds
-    ratelimit.check(f"PUB#IP#{source_ip}", limits.public_form_ip_limit, window)
-    ratelimit.check(f"PUB#EMAIL#{digest(email)}", limits.public_form_email_limit, window)
+    ratelimit.check(store_keys.public_ip_bucket(source_ip), limits.public_form_ip_limit, window)
+    ratelimit.check(
+        store_keys.public_email_bucket(digest(email)), limits.public_form_email_limit, window
+    )
     if req.website:
         raise SpamSuspectedError()
     p = Principal(
@@ -55,20 +60,20 @@ def create(req: PublicTicketRequest, source_ip: str) -> PublicTicketCreated:
     ticket = tickets.create_ticket(
         p,
         CreateTicketRequest(subject=req.subject, message=body, category_id=req.category_id),
-        guest_link=store.GuestLink(p.user_id, digest(secret), p.name, email),
+        guest_link=store_guest_links.GuestLink(p.user_id, digest(secret), p.name, email),
     )
     return PublicTicketCreated(id=ticket.id, number=ticket.number, token=secret)
 
 
 def _guest(ticket_id: str, secret: str | None) -> Principal:
     """The guest a valid link secret stands for (one GetItem: the link names the guest)."""
-    link = store.get_guest_link(ticket_id) if secret else None
+    link = store_guest_links.get_guest_link(ticket_id) if secret else None
     if link is None or secret is None or not hmac.compare_digest(link.secret_hash, digest(secret)):
         raise TicketNotFoundError()
     if link.email:
         return Principal(user_id=link.user_id, name=link.name, email=link.email)
     # a link written before links carried the guest's name and e-mail
-    ticket = store.get_ticket(ticket_id)
+    ticket = store_tickets.get_ticket(ticket_id)
     if ticket is None:
         raise TicketNotFoundError()
     return Principal(user_id=link.user_id, name=ticket.requester_name, email=ticket.requester_email)

@@ -9,16 +9,13 @@ every version of its files in S3.
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from helpdesk import attachments, lifecycle, store
+from helpdesk import attachments, lifecycle
 from helpdesk.clock import now, now_iso
 from helpdesk.domain import Ticket
 from helpdesk.errors import (
-    ConcurrentUpdateError,
     ErasureNotConfirmedError,
     ForbiddenError,
     MergeNotAllowedError,
@@ -30,7 +27,11 @@ from helpdesk.models.housekeeping import EraseRequest, ErasureReport, MergeReque
 from helpdesk.models.staff import StaffTicketSummary
 from helpdesk.principal import Principal
 from helpdesk.settings import housekeeping_settings
-from helpdesk.tickets import MAX_UPDATE_ATTEMPTS, mutate
+from helpdesk.store import guest_links as store_guest_links
+from helpdesk.store import housekeeping as store_housekeeping
+from helpdesk.store import retry as store_retry
+from helpdesk.store import tickets as store_tickets
+from helpdesk.tickets import mutate
 
 TTL_PRINCIPAL = "dynamodb.amazonaws.com"
 ERASED = "[erased]"
@@ -45,7 +46,7 @@ def soft_delete(p: Principal, ticket_id: str) -> StaffTicketSummary:
             ticket_id,
             lambda t: lifecycle.soft_delete(t, p.user_id, now_iso(), purge_at),
             may_change=lambda _: True,
-        )
+        ).ticket
     )
 
 
@@ -57,7 +58,7 @@ def restore(p: Principal, ticket_id: str) -> StaffTicketSummary:
             ticket_id,
             lambda t: lifecycle.restore(t, p.user_id, now_iso()),
             may_change=lambda _: True,
-        )
+        ).ticket
     )
 
 
@@ -73,12 +74,13 @@ def purge_from_stream(records: Iterable[Mapping[str, Any]]) -> dict[str, int]:
             continue
         if record.get("userIdentity", {}).get("principalId") != TTL_PRINCIPAL:
             continue
-        image = record.get("dynamodb", {}).get("OldImage") or {}
-        if image.get("SK", {}).get("S") != store.TICKET_SK or "deleted_at" not in image:
+        ticket = store_housekeeping.ticket_from_image(
+            record.get("dynamodb", {}).get("OldImage") or {}
+        )
+        if ticket is None:
             continue
-        ticket = store.ticket_from_image(image)
         files += attachments.purge_ticket_files(ticket.id)
-        items += store.purge_ticket(ticket)
+        items += store_housekeeping.purge_ticket(ticket)
         purged += 1
     return {"tickets": purged, "items": items, "files": files}
 
@@ -96,8 +98,8 @@ def erase_requester(p: Principal, user_id: str, req: EraseRequest) -> ErasureRep
     p.require_admin()
     if req.confirm != user_id:
         raise ErasureNotConfirmedError("confirm must be the requester's user id")
-    ticket_ids = store.requester_ticket_ids(user_id)
-    profile_keys, emails = store.user_space(user_id)
+    ticket_ids = store_housekeeping.requester_ticket_ids(user_id)
+    profile_keys, emails = store_housekeeping.user_space(user_id)
     if not ticket_ids and not profile_keys:
         raise RequesterNotFoundError()
     report = ErasureReport(
@@ -113,23 +115,23 @@ def erase_requester(p: Principal, user_id: str, req: EraseRequest) -> ErasureRep
     )
     guest_links: list[dict[str, Any]] = []
     for ticket_id in ticket_ids:
-        before = store.get_ticket(ticket_id)
+        before = store_tickets.get_ticket(ticket_id)
         if before is None or before.requester_id != user_id:
             continue
         emails.add(before.requester_email)
         if before.guest:
             # the private link would still open the anonymized ticket
-            guest_links.append(store.guest_link_key(ticket_id))
+            guest_links.append(store_guest_links.guest_link_key(ticket_id))
         mutate(
             ticket_id,
             lambda t: lifecycle.anonymize(t, p.user_id, now_iso(), ERASED),
             may_change=lambda _: True,
         )
         # after the ticket write, so a retried erasure still finds the messages
-        redacted = store.redact_thread(ticket_id, user_id, ERASED)
+        redacted = store_housekeeping.redact_thread(ticket_id, user_id, ERASED)
         if before.merged_into:
             # his thread was copied into the target (another requester's, if forced)
-            moved = store.redact_thread(
+            moved = store_housekeeping.redact_thread(
                 before.merged_into, user_id, ERASED, merged_from=before.number
             )
             report.messages_redacted += moved.messages
@@ -137,15 +139,15 @@ def erase_requester(p: Principal, user_id: str, req: EraseRequest) -> ErasureRep
         report.messages_redacted += redacted.messages
         report.events_redacted += redacted.events
         report.files_deleted += attachments.purge_ticket_files(ticket_id, redacted.attachment_ids)
-        report.attachments_deleted += store.delete_keys(
-            store.attachment_keys(redacted.attachment_ids)
+        report.attachments_deleted += store_housekeeping.delete_keys(
+            store_housekeeping.attachment_keys(redacted.attachment_ids)
         )
-    report.lookups_deleted = store.delete_keys(
-        store.email_lookup_keys(emails, user_id) + guest_links
+    report.lookups_deleted = store_housekeeping.delete_keys(
+        store_housekeeping.email_lookup_keys(emails, user_id) + guest_links
     )
-    report.profile_items_deleted = store.delete_keys(profile_keys)
-    report.idempotency_records_deleted = store.delete_keys(
-        store.idempotency_keys_mentioning(user_id)
+    report.profile_items_deleted = store_housekeeping.delete_keys(profile_keys)
+    report.idempotency_records_deleted = store_housekeeping.delete_keys(
+        store_housekeeping.idempotency_keys_mentioning(user_id)
     )
     return report
 
@@ -179,14 +181,15 @@ def merge(p: Principal, source_id: str, req: MergeRequest) -> MergeResponse:
     p.require_staff()
     if req.force and not p.is_admin:
         raise ForbiddenError("Only administrators may force a merge")
-    for attempt in range(MAX_UPDATE_ATTEMPTS):
+
+    def attempt() -> MergeResponse:
         # the source and its thread in one (consistent) Query: the version the
         # transaction below is conditioned on, and the messages to copy
-        thread = store.get_thread(source_id, include_notes=True)
+        thread = store_tickets.get_thread(source_id, include_notes=True)
         if thread is None or thread.ticket.deleted_at is not None:
             raise TicketNotFoundError()
         source = thread.ticket
-        target = store.get_ticket(req.target_id)
+        target = store_tickets.get_ticket(req.target_id)
         if target is None:
             raise MergeTargetNotFoundError()
         if source.merged_into == target.id:
@@ -200,19 +203,18 @@ def merge(p: Principal, source_id: str, req: MergeRequest) -> MergeResponse:
             m.model_copy(update={"ticket_id": target.id, "merged_from": source.number})
             for m in thread.messages
         ]
-        store.copy_messages(copies)
+        store_tickets.copy_messages(copies)
         now = now_iso()
         notes = sum(m.internal for m in copies)
         src = lifecycle.merge_source(source, p.user_id, now, target)
         tgt = lifecycle.merge_target(target, p.user_id, now, source, len(copies) - notes, notes)
-        try:
-            store.save_tickets([(source, src.ticket, src.events), (target, tgt.ticket, tgt.events)])
-        except ConcurrentUpdateError:
-            time.sleep(random.uniform(0, 0.02 * 2**attempt))
-            continue
+        store_tickets.save_tickets(
+            [(source, src.ticket, src.events), (target, tgt.ticket, tgt.events)]
+        )
         return MergeResponse(
             source=StaffTicketSummary.of(src.ticket),
             target=StaffTicketSummary.of(tgt.ticket),
             messages_moved=len(copies),
         )
-    raise ConcurrentUpdateError(headers={"Retry-After": "1"})
+
+    return store_retry.on_conflict(attempt, operation="merge")

@@ -82,7 +82,7 @@ class Operation(Generic[Answer]):
                 PydanticSerializer,
             )
 
-            from helpdesk.store import idempotency_persistence
+            from helpdesk.store.idempotency import idempotency_persistence
 
             @idempotent_function(
                 data_keyword_argument="request",

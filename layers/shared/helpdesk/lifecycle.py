@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 
 from helpdesk.clock import seconds_between
-from helpdesk.domain import Side, Status, Ticket, TicketEvent
+from helpdesk.domain import Message, Side, Status, Ticket, TicketEvent
 from helpdesk.errors import (
     InvalidTransitionError,
     RatingNotAllowedError,
@@ -64,8 +64,13 @@ RATING_CHANGE_WINDOW_SECONDS = 7 * 24 * 3600
 
 
 class Outcome(NamedTuple):
+    """What a change produced: the next ticket, its events, and the messages written with it."""
+
     ticket: Ticket
     events: list[TicketEvent]
+    messages: tuple[Message, ...] = ()
+    # the ticket's first response time when this change is its first response (a metric)
+    first_response_seconds: int | None = None
 
     @property
     def changed(self) -> bool:
@@ -195,11 +200,13 @@ def reply(
             if t.first_response_seconds is None:
                 t.first_response_seconds = seconds_between(t.created_at, now)
             t.waiting_since = None
+    first_response = ticket.first_response_seconds is None and t.first_response_seconds is not None
     ch.event("replied", message_id=message_id, side=side.value)
     ch.status_to(new_status)
     if next_status is not None and side is Side.STAFF:
         ch.status_to(next_status)  # staff may move a ticket to any status
-    return ch.done()
+    out = ch.done()
+    return out._replace(first_response_seconds=t.first_response_seconds) if first_response else out
 
 
 def add_note(ticket: Ticket, actor_id: str, now: str, message_id: str) -> Outcome:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import math
 
-from helpdesk import clock, store, telemetry
+from helpdesk import clock, telemetry
 from helpdesk.errors import RateLimitedError
 from helpdesk.principal import Principal
 from helpdesk.settings import rate_limit_settings
+from helpdesk.store import keys as store_keys
+from helpdesk.store import ratelimits as store_ratelimits
 
 
 def check(bucket: str, limit: int, window_seconds: int) -> None:
@@ -21,7 +23,7 @@ def check(bucket: str, limit: int, window_seconds: int) -> None:
     now = clock.now().timestamp()
     window = int(now // window_seconds)
     resets_at = (window + 1) * window_seconds
-    hits = store.hit_counter(bucket, window, resets_at + window_seconds)
+    hits = store_ratelimits.hit_counter(bucket, window, resets_at + window_seconds)
     if hits > limit:
         retry_after = max(1, math.ceil(resets_at - now))
         telemetry.count("RateLimited")
@@ -40,4 +42,4 @@ def check(bucket: str, limit: int, window_seconds: int) -> None:
 def check_write(p: Principal) -> None:
     """Count a write (create, reply, upload) by `p` against their per-caller limit."""
     settings = rate_limit_settings()
-    check(f"W#{p.user_id}", settings.write_limit, settings.write_window_seconds)
+    check(store_keys.write_bucket(p.user_id), settings.write_limit, settings.write_window_seconds)

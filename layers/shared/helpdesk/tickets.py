@@ -7,12 +7,10 @@ ticket the caller may not see does not exist (404), whoever owns it.
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
-from helpdesk import attachments, lifecycle, ratelimit, store, telemetry
+from helpdesk import attachments, lifecycle, ratelimit, telemetry
 from helpdesk.clock import now_iso
 from helpdesk.domain import (
     CUSTOMER_PRIORITIES,
@@ -23,7 +21,6 @@ from helpdesk.domain import (
     Ticket,
 )
 from helpdesk.errors import (
-    ConcurrentUpdateError,
     ForbiddenError,
     InvalidCategoryError,
     InvalidDepartmentError,
@@ -45,9 +42,14 @@ from helpdesk.models.tickets import (
     etag,
 )
 from helpdesk.principal import Principal
-
-MAX_UPDATE_ATTEMPTS = 10
-
+from helpdesk.store import attachments as store_attachments
+from helpdesk.store import catalog as store_catalog
+from helpdesk.store import guest_links as store_guest_links
+from helpdesk.store import keys as store_keys
+from helpdesk.store import lists as store_lists
+from helpdesk.store import people as store_people
+from helpdesk.store import retry as store_retry
+from helpdesk.store import tickets as store_tickets
 
 # ---------------------------------------------------------------- create
 
@@ -55,7 +57,7 @@ MAX_UPDATE_ATTEMPTS = 10
 def _check_catalog(req: CreateTicketRequest) -> None:
     if not (req.category_id or req.sub_category_id or req.department_id):
         return
-    categories, departments = store.list_catalog()
+    categories, departments = store_catalog.list_catalog()
     cats = {c.id: c for c in categories if c.active}
     if req.sub_category_id and not req.category_id:
         raise InvalidCategoryError("A sub-category needs its category_id")
@@ -74,7 +76,7 @@ def _check_catalog(req: CreateTicketRequest) -> None:
 
 
 def create_ticket(
-    p: Principal, req: CreateTicketRequest, *, guest_link: store.GuestLink | None = None
+    p: Principal, req: CreateTicketRequest, *, guest_link: store_guest_links.GuestLink | None = None
 ) -> TicketResponse:
     """Open a ticket with its first message (one transaction) and return it.
 
@@ -93,7 +95,7 @@ def create_ticket(
     now = now_iso()
     ticket = Ticket(
         id=ticket_id,
-        number=store.next_ticket_number(),
+        number=store_tickets.next_ticket_number(),
         subject=req.subject,
         priority=req.priority,
         requester_id=p.user_id,
@@ -121,16 +123,14 @@ def create_ticket(
     )
     out = lifecycle.open_ticket(ticket, p.user_id, now)
     with attachments.linking(plan):
-        for attempt in range(MAX_UPDATE_ATTEMPTS):
-            try:
-                store.create_ticket(out.ticket, first, out.events, plan.links, guest_link)
-                break
-            except ConcurrentUpdateError:
-                # a transaction conflict on a shared list counter: the new ticket is
-                # not written; try again (its id and number are ours alone)
-                if attempt == MAX_UPDATE_ATTEMPTS - 1:
-                    raise
-                time.sleep(random.uniform(0, 0.02 * 2**attempt))
+        # a conflict is on a shared list counter: the new ticket is not written; write
+        # it again (its id and number are ours alone)
+        store_retry.on_conflict(
+            lambda: store_tickets.create_ticket(
+                out.ticket, first, out.events, plan.links, guest_link
+            ),
+            operation="create_ticket",
+        )
     telemetry.count("TicketsCreated")
     return TicketResponse.build(out.ticket, [first], _categories_of(out.ticket))
 
@@ -138,7 +138,7 @@ def create_ticket(
 def _categories_of(t: Ticket) -> dict[str, Category]:
     if not t.category_id:
         return {}
-    return {c.id: c for c in store.list_catalog()[0]}
+    return {c.id: c for c in store_catalog.list_catalog()[0]}
 
 
 # ---------------------------------------------------------------- read
@@ -153,13 +153,13 @@ def _can_read(p: Principal, t: Ticket) -> bool:
 
 def get_ticket(p: Principal, ticket_id: str) -> TicketResponse:
     """The ticket with its public thread (one Query; a second for the category names)."""
-    thread = store.get_thread(ticket_id, include_notes=False)
+    thread = store_tickets.get_thread(ticket_id, include_notes=False)
     if thread is None or not _can_read(p, thread.ticket):
         raise TicketNotFoundError()
     out = TicketResponse.build(thread.ticket, thread.messages, _categories_of(thread.ticket))
     if thread.ticket.merged_into:
         # point to the target only if the caller may open it
-        target = store.get_ticket(thread.ticket.merged_into)
+        target = store_tickets.get_ticket(thread.ticket.merged_into)
         if target is not None and _can_read(p, target):
             out = out.model_copy(
                 update={"merged_into": target.id, "merged_into_number": target.number}
@@ -189,23 +189,23 @@ def _plan(p: Principal, f: ListFilters) -> tuple[str, list[str]]:
     if f.organization:
         if not p.is_org_manager:
             raise ForbiddenError("Only organization managers can list the organization's tickets")
-        base = f"O#{p.org_id}"
+        base = store_keys.organization(str(p.org_id))
         if f.category_id or f.priority or f.unread or f.open_or_unread:
             raise UnsupportedFilterError("The organization view filters by status only")
     else:
-        base = f"R#{p.user_id}"
+        base = store_keys.requester(p.user_id)
     dims = [
         d
         for d, on in (
-            (f"{base}#C#{f.category_id}", f.category_id),
-            (f"{base}#P#{f.priority}", f.priority),
-            (f"{base}#U", f.unread),
-            (f"{base}#OU", f.open_or_unread),
+            (store_keys.by_category(base, str(f.category_id)), f.category_id),
+            (store_keys.by_priority(base, str(f.priority)), f.priority),
+            (store_keys.unread(base), f.unread),
+            (store_keys.open_or_unread(base), f.open_or_unread),
         )
         if on
     ]
     if f.statuses:
-        dims_status = [f"{base}#S#{s}" for s in sorted(set(f.statuses))]
+        dims_status = [store_keys.by_status(base, s) for s in sorted(set(f.statuses))]
         if dims:
             raise UnsupportedFilterError(
                 "status combines with no other filter; see docs/design.md for supported filters"
@@ -226,7 +226,7 @@ def list_tickets(p: Principal, f: ListFilters, *, limit: int, cursor: str | None
     tickets: list[Ticket] = []
     more = False
     for key in keys:
-        page = store.list_page(key, limit=limit, before=before)
+        page = store_lists.list_page(key, limit=limit, before=before)
         tickets += page.tickets
         more = more or page.next_sort_key is not None
     tickets.sort(key=lambda t: (t.last_activity_at, t.id), reverse=True)
@@ -235,17 +235,19 @@ def list_tickets(p: Principal, f: ListFilters, *, limit: int, cursor: str | None
     next_cursor = None
     if more and tickets:
         last = tickets[-1]
-        next_cursor = encode_cursor({"l": signature, "k": f"{last.last_activity_at}#{last.id}"})
+        next_cursor = encode_cursor(
+            {"l": signature, "k": store_keys.sort_value(last.last_activity_at, last.id)}
+        )
     return TicketList(
         items=[TicketSummary.of(t) for t in tickets],
         next_cursor=next_cursor,
-        total=store.count(keys),
+        total=store_lists.count(keys),
     )
 
 
 def _by_number(p: Principal, number: int, organization: bool) -> TicketList:
-    ticket_id = store.ticket_id_by_number(number)
-    ticket = store.get_ticket(ticket_id) if ticket_id else None
+    ticket_id = store_tickets.ticket_id_by_number(number)
+    ticket = store_tickets.get_ticket(ticket_id) if ticket_id else None
     found = (
         ticket is not None
         and ticket.deleted_at is None
@@ -262,14 +264,12 @@ def _mutate(
     p: Principal,
     ticket_id: str,
     change: Callable[[Ticket], Outcome],
-    messages: Callable[[Ticket], list[Message]] = lambda _: [],
-    links: Sequence[store.AttachmentLink] = (),
-) -> Ticket:
+    links: Sequence[store_attachments.AttachmentLink] = (),
+) -> Outcome:
     """A change by the ticket's requester (anyone else: 404)."""
     return mutate(
         ticket_id,
         change,
-        messages,
         links,
         may_change=lambda t: t.requester_id == p.user_id and t.deleted_at is None,
     )
@@ -278,36 +278,34 @@ def _mutate(
 def mutate(
     ticket_id: str,
     change: Callable[[Ticket], Outcome],
-    messages: Callable[[Ticket], list[Message]] = lambda _: [],
-    links: Sequence[store.AttachmentLink] = (),
+    links: Sequence[store_attachments.AttachmentLink] = (),
     *,
     may_change: Callable[[Ticket], bool],
     expect_version: int | None = None,
-    staff: store.StaffMember | None = None,
-) -> Ticket:
+    staff: store_people.StaffMember | None = None,
+) -> Outcome:
     """Read, apply `change`, write with a version check; on a race, read again and retry.
 
+    Returns what was written: the ticket (as read, if `change` changed nothing), its
+    events and the messages `change` added (`Outcome.messages`, in the same transaction).
     With `expect_version` (an If-Match), a ticket at another version is not retried:
     PreconditionFailedError (412). `staff` is written in the same transaction (the
     acting staff member's directory entry).
     """
-    for attempt in range(MAX_UPDATE_ATTEMPTS):
-        ticket = store.get_ticket(ticket_id)
+
+    def attempt() -> Outcome:
+        ticket = store_tickets.get_ticket(ticket_id)
         if ticket is None or not may_change(ticket):
             raise TicketNotFoundError()
         if expect_version is not None and ticket.version != expect_version:
             raise PreconditionFailedError(headers={"ETag": etag(ticket)})
         out = change(ticket)
         if not out.changed:
-            return ticket
-        try:
-            store.save_ticket(
-                ticket, out.ticket, out.events, messages(out.ticket), links, staff=staff
-            )
-            return out.ticket
-        except ConcurrentUpdateError:
-            time.sleep(random.uniform(0, 0.02 * 2**attempt))
-    raise ConcurrentUpdateError(headers={"Retry-After": "1"})
+            return Outcome(ticket, [])
+        store_tickets.save_ticket(ticket, out.ticket, out.events, out.messages, links, staff=staff)
+        return out
+
+    return store_retry.on_conflict(attempt, operation="ticket change")
 
 
 def reply(p: Principal, ticket_id: str, req: ReplyRequest) -> tuple[MessageResponse, TicketSummary]:
@@ -317,11 +315,10 @@ def reply(p: Principal, ticket_id: str, req: ReplyRequest) -> tuple[MessageRespo
     plan = attachments.prepare_links(
         p, req.attachment_ids, ticket_id=ticket_id, message_id=message_id
     )
-    holder: dict[str, Message] = {}
 
     def change(t: Ticket) -> Outcome:
         now = now_iso()
-        holder["m"] = Message(
+        message = Message(
             id=message_id,
             ticket_id=t.id,
             author_id=p.user_id,
@@ -331,29 +328,36 @@ def reply(p: Principal, ticket_id: str, req: ReplyRequest) -> tuple[MessageRespo
             created_at=now,
             attachments=plan.refs,
         )
-        return lifecycle.reply(t, p.user_id, Side.CUSTOMER, now, message_id)
+        out = lifecycle.reply(t, p.user_id, Side.CUSTOMER, now, message_id)
+        return out._replace(messages=(message,))
 
     with attachments.linking(plan):
-        ticket = _mutate(p, ticket_id, change, lambda _: [holder["m"]], plan.links)
+        out = _mutate(p, ticket_id, change, plan.links)
     telemetry.count("Replies", side=Side.CUSTOMER.value)
-    return MessageResponse.of(holder["m"]), TicketSummary.of(ticket)
+    return MessageResponse.of(out.messages[0]), TicketSummary.of(out.ticket)
 
 
 def close(p: Principal, ticket_id: str) -> TicketSummary:
     return TicketSummary.of(
-        _mutate(p, ticket_id, lambda t: lifecycle.close(t, p.user_id, Side.CUSTOMER, now_iso()))
+        _mutate(
+            p, ticket_id, lambda t: lifecycle.close(t, p.user_id, Side.CUSTOMER, now_iso())
+        ).ticket
     )
 
 
 def reopen(p: Principal, ticket_id: str) -> TicketSummary:
     return TicketSummary.of(
-        _mutate(p, ticket_id, lambda t: lifecycle.reopen(t, p.user_id, Side.CUSTOMER, now_iso()))
+        _mutate(
+            p, ticket_id, lambda t: lifecycle.reopen(t, p.user_id, Side.CUSTOMER, now_iso())
+        ).ticket
     )
 
 
 def mark_read(p: Principal, ticket_id: str) -> TicketSummary:
     return TicketSummary.of(
-        _mutate(p, ticket_id, lambda t: lifecycle.mark_read(t, p.user_id, Side.CUSTOMER, now_iso()))
+        _mutate(
+            p, ticket_id, lambda t: lifecycle.mark_read(t, p.user_id, Side.CUSTOMER, now_iso())
+        ).ticket
     )
 
 
@@ -361,5 +365,5 @@ def rate(p: Principal, ticket_id: str, req: RatingRequest) -> TicketSummary:
     return TicketSummary.of(
         _mutate(
             p, ticket_id, lambda t: lifecycle.rate(t, p.user_id, now_iso(), req.rating, req.comment)
-        )
+        ).ticket
     )

@@ -14,7 +14,7 @@ import re
 import secrets
 from datetime import timedelta
 
-from helpdesk import clock, store
+from helpdesk import clock
 from helpdesk.domain import ApiToken
 from helpdesk.errors import (
     ApiTokenNotFoundError,
@@ -30,6 +30,7 @@ from helpdesk.models.account import (
     CreatedApiTokenResponse,
 )
 from helpdesk.principal import STAFF_ROLES, Principal, Role, Scope
+from helpdesk.store import tokens as store_tokens
 
 TOKEN_PREFIX = "hdk_"
 MAX_TOKENS_PER_USER = 20
@@ -64,7 +65,7 @@ def create_token(p: Principal, req: CreateApiTokenRequest) -> CreatedApiTokenRes
         raise ValidationFailedError("Only support staff may give a token the admin scope")
     if Scope.TICKETS_WRITE in scopes:
         scopes.add(Scope.TICKETS_READ)  # writing without reading is not a useful grant
-    if len(store.list_api_tokens(p.user_id)) >= MAX_TOKENS_PER_USER:
+    if len(store_tokens.list_api_tokens(p.user_id)) >= MAX_TOKENS_PER_USER:
         raise TokenLimitReachedError()
     token_id = new_id("tok")
     secret = f"{TOKEN_PREFIX}{token_id.removeprefix('tok_')}_{secrets.token_urlsafe(32)}"
@@ -82,18 +83,20 @@ def create_token(p: Principal, req: CreateApiTokenRequest) -> CreatedApiTokenRes
         created_at=clock.iso(now),
         expires_at=clock.iso(req.expires_at) if req.expires_at else None,
     )
-    store.put_api_token(item)
+    store_tokens.put_api_token(item)
     return CreatedApiTokenResponse(**ApiTokenResponse.of(item).model_dump(), token=secret)
 
 
 def list_tokens(p: Principal) -> ApiTokenList:
     """The caller's tokens (never their secrets)."""
-    return ApiTokenList(items=[ApiTokenResponse.of(t) for t in store.list_api_tokens(p.user_id)])
+    return ApiTokenList(
+        items=[ApiTokenResponse.of(t) for t in store_tokens.list_api_tokens(p.user_id)]
+    )
 
 
 def revoke_token(p: Principal, token_id: str) -> None:
     """Delete one of the caller's tokens; someone else's is a 404 like a missing one."""
-    if not store.delete_api_token(p.user_id, token_id):
+    if not store_tokens.delete_api_token(p.user_id, token_id):
         raise ApiTokenNotFoundError()
 
 
@@ -103,13 +106,13 @@ def verify_token(token: str) -> Principal | None:
     m = _SHAPE.match(token)
     if not m:
         return None
-    item = store.get_api_token(f"tok_{m.group(1)}")
+    item = store_tokens.get_api_token(f"tok_{m.group(1)}")
     if item is None or not hmac.compare_digest(item.secret_hash, digest(token)):
         return None
     now = clock.now()
     stale = item.last_used_at is None or clock.parse(item.last_used_at) < now - TOUCH_EVERY
     if stale:
-        store.touch_api_token(item.id, clock.iso(now), clock.iso(now - TOUCH_EVERY))
+        store_tokens.touch_api_token(item.id, clock.iso(now), clock.iso(now - TOUCH_EVERY))
     return Principal(
         user_id=item.owner_id,
         name=item.owner_name,

@@ -1,0 +1,175 @@
+"""The client, the attribute-value codec and the write plumbing every store module uses.
+
+`ClientError`s become domain errors here (`StoreError`, `ConcurrentUpdateError`, ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from helpdesk.aws import error_code, new_client
+from helpdesk.domain import Ticket
+from helpdesk.errors import (
+    AttachmentAlreadyAttachedError,
+    ConcurrentUpdateError,
+    StoreError,
+    ValidationFailedError,
+)
+from helpdesk.settings import table_settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+MAX_TRANSACTION_ITEMS = 100
+BATCH_WRITE_ITEMS = 25
+
+
+@lru_cache(maxsize=1)
+def client() -> DynamoDBClient:
+    # Endpoint and credentials come from the environment (AWS_ENDPOINT_URL locally).
+    dynamodb: DynamoDBClient = new_client(
+        "dynamodb", Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2)
+    )
+    return dynamodb
+
+
+def table() -> str:
+    return table_settings().table_name
+
+
+def av(value: Any) -> dict[str, Any]:
+    """A Python value as a DynamoDB attribute value (the JSON shapes our models dump)."""
+    if value is None:
+        return {"NULL": True}
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, int | Decimal):
+        return {"N": str(value)}
+    if isinstance(value, float):
+        return {"N": repr(value)}
+    if isinstance(value, list | tuple):
+        return {"L": [av(v) for v in value]}
+    if isinstance(value, dict):
+        return {"M": {str(k): av(v) for k, v in value.items()}}
+    raise TypeError(f"cannot store {type(value).__name__}")
+
+
+def py(value: Mapping[str, Any]) -> Any:
+    """An attribute value as a Python value (the inverse of `av`)."""
+    ((kind, inner),) = value.items()
+    if kind == "S":
+        return inner
+    if kind == "N":
+        number = Decimal(inner)
+        return int(number) if number == number.to_integral_value() else float(number)
+    if kind == "BOOL":
+        return inner
+    if kind == "NULL":
+        return None
+    if kind == "L":
+        return [py(v) for v in inner]
+    if kind == "M":
+        return {k: py(v) for k, v in inner.items()}
+    if kind in ("SS", "NS"):
+        return [py({kind[0]: v}) for v in inner]
+    raise TypeError(f"unexpected attribute type {kind}")
+
+
+def item(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A dict as an item (None values left out)."""
+    return {k: av(v) for k, v in data.items() if v is not None}
+
+
+def plain(stored: Mapping[str, Any]) -> dict[str, Any]:
+    """An item (or a stream image) as a plain dict."""
+    return {k: py(v) for k, v in stored.items()}
+
+
+def ticket_of(stored: Mapping[str, Any]) -> Ticket:
+    """A ticket from its item, one of its list entries or a stream image (the same shape)."""
+    return Ticket.model_validate(plain(stored))
+
+
+def item_key(stored: Mapping[str, Any]) -> dict[str, Any]:
+    """The primary key of an item read back (`Key=` shape)."""
+    return {"PK": stored["PK"], "SK": stored["SK"]}
+
+
+def transact(items: list[dict[str, Any]], *, links_at: int | None = None) -> None:
+    """One TransactWriteItems; `items[links_at:]` are attachment links
+    (`store.attachments.link_update`)."""
+    if len(items) > MAX_TRANSACTION_ITEMS:
+        raise ValidationFailedError("This change touches too many lists at once; split it")
+    try:
+        client().transact_write_items(TransactItems=items)  # type: ignore[arg-type]
+    except ClientError as ex:
+        if error_code(ex) == "TransactionCanceledException":
+            reasons = [r.get("Code") for r in ex.response.get("CancellationReasons", [])]
+            if links_at is not None and "ConditionalCheckFailed" in reasons[links_at:]:
+                # Someone linked (or deleted) it since we checked: retrying will not help.
+                raise AttachmentAlreadyAttachedError(
+                    "An attachment was linked or deleted while this message was being saved"
+                ) from ex
+            if "ConditionalCheckFailed" in reasons or "TransactionConflict" in reasons:
+                raise ConcurrentUpdateError() from ex
+        raise StoreError() from ex
+
+
+def put(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A transaction item that puts `data` (over whatever is there)."""
+    return {"Put": {"TableName": table(), "Item": item(data)}}
+
+
+def put_new(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A transaction item that puts `data` only if no item has its key."""
+    return {
+        "Put": {
+            "TableName": table(),
+            "Item": item(data),
+            "ConditionExpression": "attribute_not_exists(PK)",
+        }
+    }
+
+
+def get(key: dict[str, Any], *, consistent: bool = False) -> dict[str, Any] | None:
+    """One GetItem: the item, or None."""
+    try:
+        out = client().get_item(TableName=table(), Key=key, ConsistentRead=consistent)
+    except ClientError as ex:
+        raise StoreError() from ex
+    found: dict[str, Any] | None = out.get("Item")
+    return found
+
+
+def query_all(**kwargs: Any) -> list[dict[str, Any]]:
+    """Every item a Query matches (following LastEvaluatedKey)."""
+    items: list[dict[str, Any]] = []
+    try:
+        while True:
+            out = client().query(TableName=table(), **kwargs)
+            items += out.get("Items", [])
+            if "LastEvaluatedKey" not in out:
+                return items
+            kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+    except ClientError as ex:
+        raise StoreError() from ex
+
+
+def batch_write(requests: list[dict[str, Any]]) -> None:
+    """BatchWriteItem, 25 requests a call, unprocessed ones sent again."""
+    try:
+        for start in range(0, len(requests), BATCH_WRITE_ITEMS):
+            pending: dict[str, Any] = {table(): requests[start : start + BATCH_WRITE_ITEMS]}
+            while pending:
+                out = client().batch_write_item(RequestItems=pending)
+                pending = dict(out.get("UnprocessedItems") or {})
+    except ClientError as ex:
+        raise StoreError() from ex

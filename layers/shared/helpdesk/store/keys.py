@@ -1,0 +1,261 @@
+"""Every key of the table, spelled once (docs/design.md, "2. Data").
+
+No other module writes a key prefix (`TICKET#`, `L#`, `Q#S#`, ...): they call
+these. tests/unit/test_store_keys.py walks the layer's source and fails if one does.
+
+Lists ("list entries", docs/design.md 2.) are named by *listkeys* built from a
+base (`R#<user>`, `O#<org>`, the queue `Q`) and filter fragments (`#S#<status>`,
+`#A#<assignee>`, ...); a list's entries live under `L#<listkey>` and its counter
+under `C#<listkey>`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+
+class Key(NamedTuple):
+    """An item's primary key."""
+
+    pk: str
+    sk: str
+
+    def av(self) -> dict[str, Any]:
+        """As DynamoDB attribute values (a `Key=` argument)."""
+        return {"PK": {"S": self.pk}, "SK": {"S": self.sk}}
+
+    def fields(self) -> dict[str, Any]:
+        """As item attributes (the start of an item to put)."""
+        return {"PK": self.pk, "SK": self.sk}
+
+
+def av(pk: str, sk: str) -> dict[str, Any]:
+    """A key read back from an item (`PK`, `SK` strings) as attribute values."""
+    return Key(pk, sk).av()
+
+
+# ---------------------------------------------------------------- tickets
+# TICKET#<id> holds the ticket (T), its public messages (T#M#...), notes (T#N#...)
+# and events (E#<seq>).
+
+TICKET_SK = "T"
+PUBLIC_MSG = "T#M#"
+NOTE_MSG = "T#N#"
+EVENT = "E#"
+LAST_EVENT = f"{EVENT}9999999999"
+
+
+def ticket_pk(ticket_id: str) -> str:
+    return f"TICKET#{ticket_id}"
+
+
+def ticket(ticket_id: str) -> Key:
+    return Key(ticket_pk(ticket_id), TICKET_SK)
+
+
+def message(ticket_id: str, created_at: str, message_id: str, *, internal: bool) -> Key:
+    return Key(
+        ticket_pk(ticket_id), f"{NOTE_MSG if internal else PUBLIC_MSG}{created_at}#{message_id}"
+    )
+
+
+def event_sk(seq: int) -> str:
+    return f"{EVENT}{seq:010d}"
+
+
+def event(ticket_id: str, seq: int) -> Key:
+    return Key(ticket_pk(ticket_id), event_sk(seq))
+
+
+def number(n: int) -> Key:
+    """The lookup of a human ticket number (#1042) to the ticket id."""
+    return Key(f"NUMBER#{n}", "N")
+
+
+TICKET_NUMBER_SEQUENCE = Key("SEQ", "TICKET_NUMBER")
+
+# ---------------------------------------------------------------- lists
+# A listkey is a base and filter fragments; every list has entries and a counter.
+
+QUEUE = "Q"
+DELETED = f"{QUEUE}#DEL"
+
+
+def requester(user_id: str) -> str:
+    """A requester's own list (and the fragment naming him in the queue's lists)."""
+    return f"R#{user_id}"
+
+
+def organization(org_id: str) -> str:
+    return f"O#{org_id}"
+
+
+def by_status(base: str, status: str) -> str:
+    return f"{base}#S#{status}"
+
+
+def by_priority(base: str, priority: str) -> str:
+    return f"{base}#P#{priority}"
+
+
+def by_category(base: str, category_id: str) -> str:
+    return f"{base}#C#{category_id}"
+
+
+def by_sub_category(base: str, sub_category_id: str) -> str:
+    return f"{base}#SC#{sub_category_id}"
+
+
+def by_department(base: str, department_id: str) -> str:
+    return f"{base}#D#{department_id}"
+
+
+def by_assignee(base: str, assignee: str) -> str:
+    return f"{base}#A#{assignee}"
+
+
+def by_requester(base: str, user_id: str) -> str:
+    return f"{base}#{requester(user_id)}"
+
+
+def by_organization(base: str, org_id: str) -> str:
+    return f"{base}#{organization(org_id)}"
+
+
+def by_tag(base: str, tag: str) -> str:
+    return f"{base}#T#{tag}"
+
+
+def unread(base: str) -> str:
+    return f"{base}#U"
+
+
+def open_or_unread(base: str) -> str:
+    return f"{base}#OU"
+
+
+def external_ref(name: str, value: str) -> str:
+    """The staff list of tickets linked to `name:value` (e.g. jira:OPS-123)."""
+    return f"{QUEUE}#X#{name}:{value}"
+
+
+def is_staff_list(listkey: str) -> bool:
+    return listkey.startswith(QUEUE)
+
+
+def entries_pk(listkey: str) -> str:
+    """The partition of a list's entries (also GSI1PK/GSI2PK of staff lists)."""
+    return f"L#{listkey}"
+
+
+def sort_value(at: str, ticket_id: str) -> str:
+    """An entry's sort key (SK, GSI1SK, GSI2SK): a time, then the ticket id; also a
+    list cursor's position."""
+    return f"{at}#{ticket_id}"
+
+
+def entry(listkey: str, at: str, ticket_id: str) -> Key:
+    return Key(entries_pk(listkey), sort_value(at, ticket_id))
+
+
+def counter(listkey: str) -> Key:
+    return Key(f"C#{listkey}", "#")
+
+
+# ---------------------------------------------------------------- attachments
+
+
+def attachment(attachment_id: str) -> Key:
+    return Key(f"ATTACHMENT#{attachment_id}", "A")
+
+
+# ---------------------------------------------------------------- catalog
+
+CATALOG = "CATALOG"
+
+
+def category(category_id: str) -> Key:
+    return Key(CATALOG, f"CAT#{category_id}")
+
+
+def department(department_id: str) -> Key:
+    return Key(CATALOG, f"DEP#{department_id}")
+
+
+def is_category(sk: str) -> bool:
+    return sk.startswith("CAT#")
+
+
+def is_department(sk: str) -> bool:
+    return sk.startswith("DEP#")
+
+
+# ---------------------------------------------------------------- people
+
+
+def user_pk(user_id: str) -> str:
+    """A user's own key space: erasure deletes every item under it."""
+    return f"USER#{user_id}"
+
+
+def profile(user_id: str) -> Key:
+    return Key(user_pk(user_id), "PROFILE")
+
+
+def email(address: str) -> Key:
+    """The lookup of an (account's) e-mail address to its user id."""
+    return Key(f"EMAIL#{address.lower()}", "U")
+
+
+def staff(user_id: str) -> Key:
+    """An entry of the staff directory."""
+    return Key("STAFF", f"U#{user_id}")
+
+
+# ---------------------------------------------------------------- API tokens
+# TOKEN#<id> / T holds one token; GSI1 (TOKENS#<owner> / <created>#<id>) lists an owner's.
+
+
+def token(token_id: str) -> Key:
+    return Key(f"TOKEN#{token_id}", "T")
+
+
+def tokens_of(owner_id: str) -> str:
+    """GSI1PK of an owner's tokens."""
+    return f"TOKENS#{owner_id}"
+
+
+# ---------------------------------------------------------------- rate limits
+# RL#<bucket> / W#<window>: a fixed-window counter.
+
+
+def rate_window(bucket: str, window: int) -> Key:
+    return Key(f"RL#{bucket}", f"W#{window}")
+
+
+def write_bucket(user_id: str) -> str:
+    """A caller's write limit (create, reply, upload)."""
+    return f"W#{user_id}"
+
+
+def public_ip_bucket(source_ip: str) -> str:
+    """The public contact form's limit per source IP."""
+    return f"PUB#IP#{source_ip}"
+
+
+def public_email_bucket(email_digest: str) -> str:
+    """The public contact form's limit per e-mail address (its digest)."""
+    return f"PUB#EMAIL#{email_digest}"
+
+
+# ---------------------------------------------------------------- guest links
+
+
+def guest_link(ticket_id: str) -> Key:
+    """A guest ticket's private link (the hash of its secret and the guest)."""
+    return Key(f"GUESTLINK#{ticket_id}", "L")
+
+
+# ---------------------------------------------------------------- idempotency
+
+IDEMPOTENCY = "IDEMPOTENCY"  # Powertools' records: PK=IDEMPOTENCY, SK=<hash>
