@@ -770,42 +770,53 @@ def user_id_by_email(email: str) -> str | None:
 
 
 class StaffMember(NamedTuple):
-    """An entry of the staff directory (assignees must be in it)."""
+    """An entry of the staff directory (assignees must be in it; docs/design.md, 2.4).
+
+    `active` False: deactivated by an admin; the member's JWTs and API tokens lose
+    their staff roles. `deactivated_at` stays after a reactivation: API tokens made
+    before it never regain staff roles."""
 
     user_id: str
     name: str
     email: str
     roles: tuple[str, ...]
+    active: bool = True
+    last_seen_at: str | None = None
+    deactivated_at: str | None = None
 
 
 def _staff_put(member: StaffMember) -> dict[str, Any]:
-    data = {
-        "PK": "STAFF",
-        "SK": f"U#{member.user_id}",
-        "kind": "staff",
-        "user_id": member.user_id,
-        "name": member.name,
-        "email": member.email,
-        "roles": sorted(member.roles),
+    """Write the member's name, email, roles and last seen time; never `active`, which
+    only an admin changes (an in-flight staff write must not undo a deactivation)."""
+    return {
+        "Update": {
+            "TableName": _table(),
+            "Key": staff_key(member.user_id),
+            "UpdateExpression": (
+                "SET kind = :kind, user_id = :id, #name = :name, email = :email,"
+                " #roles = :roles, last_seen_at = :seen, active = if_not_exists(active, :yes)"
+            ),
+            "ExpressionAttributeNames": {"#name": "name", "#roles": "roles"},
+            "ExpressionAttributeValues": {
+                ":kind": _av("staff"),
+                ":id": _av(member.user_id),
+                ":name": _av(member.name),
+                ":email": _av(member.email),
+                ":roles": _av(sorted(member.roles)),
+                ":seen": _av(member.last_seen_at),
+                ":yes": _av(True),
+            },
+        }
     }
-    return {"Put": {"TableName": _table(), "Item": _item(data)}}
 
 
 def put_staff(member: StaffMember) -> None:
     """Record a staff member in the directory (or pass it to `save_ticket`, which writes it
     in the ticket's transaction: one round trip fewer)."""
     try:
-        client().put_item(**_staff_put(member)["Put"])
+        client().update_item(**_staff_put(member)["Update"])
     except ClientError as ex:
         raise StoreError() from ex
-
-
-def get_staff(user_id: str) -> dict[str, Any] | None:
-    try:
-        out = client().get_item(TableName=_table(), Key=_key("STAFF", f"U#{user_id}"))
-    except ClientError as ex:
-        raise StoreError() from ex
-    return _plain(out["Item"]) if "Item" in out else None
 
 
 def delete_catalog_entry(kind: str, entry_id: str) -> None:
@@ -1085,6 +1096,74 @@ def touch_api_token(token_id: str, used_at: str, stale_before: str) -> None:
         if error_code(ex) == "ConditionalCheckFailedException":
             return
         raise StoreError() from ex
+
+
+# ---------------------------------------------------------------- staff directory: access
+# STAFF / U#<user id>: one entry per staff member (written by their staff writes and by
+# making a staff API token; `active` is changed by an admin only). The authorizer reads
+# it to decide whether a JWT's or an API token's staff roles still hold.
+STAFF_PK = "STAFF"
+
+
+def staff_key(user_id: str) -> dict[str, Any]:
+    return _key(STAFF_PK, f"U#{user_id}")
+
+
+def _staff(item: Mapping[str, Any]) -> StaffMember:
+    data = _plain(item)
+    return StaffMember(
+        user_id=str(data["user_id"]),
+        name=str(data.get("name") or ""),
+        email=str(data.get("email") or ""),
+        roles=tuple(data.get("roles") or ()),
+        active=data.get("active") is not False,
+        last_seen_at=data.get("last_seen_at"),
+        deactivated_at=data.get("deactivated_at"),
+    )
+
+
+def get_staff(user_id: str) -> StaffMember | None:
+    """The member's directory entry (one GetItem, eventually consistent), None if absent."""
+    try:
+        out = client().get_item(TableName=_table(), Key=staff_key(user_id))
+    except ClientError as ex:
+        raise StoreError() from ex
+    return _staff(out["Item"]) if "Item" in out else None
+
+
+def list_staff() -> list[StaffMember]:
+    """Every directory entry, by user id (one Query on `STAFF`; a help desk has a few hundred)."""
+    items = _query_all(
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :u)",
+        ExpressionAttributeValues={":pk": {"S": STAFF_PK}, ":u": {"S": "U#"}},
+    )
+    return [_staff(i) for i in items]
+
+
+def set_staff_active(user_id: str, active: bool, at: str) -> StaffMember | None:
+    """Deactivate (`deactivated_at = at`) or reactivate an existing entry; None if there is
+    none. Deactivating an inactive member changes nothing (its first time stays)."""
+    if active:
+        update, condition = "SET active = :yes", "attribute_exists(PK)"
+        values: dict[str, Any] = {":yes": _av(True)}
+    else:
+        update = "SET active = :no, deactivated_at = :at"
+        condition = "attribute_exists(PK) AND (attribute_not_exists(active) OR active = :yes)"
+        values = {":no": _av(False), ":yes": _av(True), ":at": _av(at)}
+    try:
+        out = client().update_item(
+            TableName=_table(),
+            Key=staff_key(user_id),
+            UpdateExpression=update,
+            ConditionExpression=condition,
+            ExpressionAttributeValues=values,
+            ReturnValues="ALL_NEW",
+        )
+    except ClientError as ex:
+        if error_code(ex) == "ConditionalCheckFailedException":
+            return None if active else get_staff(user_id)
+        raise StoreError() from ex
+    return _staff(out["Attributes"])
 
 
 # ---------------------------------------------------------------- rate limits
