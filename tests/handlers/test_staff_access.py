@@ -11,6 +11,7 @@ import pytest
 import time_machine
 
 from tests.conftest import invoke, make_event
+from tests.handlers.test_web_console import deployed  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.usefixtures("catalog")
 
@@ -260,3 +261,17 @@ def test_the_new_routes_are_the_admins_alone(name: str, caller: dict[str, Any]) 
     _token()
     status, problem = _call(name, **caller, path=_path(name) or None)
     assert (status, problem["code"]) == (403, "FORBIDDEN")
+
+
+@pytest.mark.usefixtures("deployed")
+def test_a_deactivated_agents_console_session_loses_the_staff_pages() -> None:
+    from tests.handlers import test_web_console as web
+
+    agent = web.who("agnes", "agent")
+    # Given an agent signed in to the console (an 8-hour session) and in the staff directory
+    _token()
+    assert web.console(agent, "/app/queue")["statusCode"] == 200
+    # When an admin deactivates him
+    assert _call("admin_deactivate_staff", **ADMIN, path={"user_id": "agnes"})[0] == 200
+    # Then the same session no longer opens the queue
+    assert web.console(agent, "/app/queue")["statusCode"] == 403
