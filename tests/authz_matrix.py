@@ -137,6 +137,13 @@ MATRIX: dict[str, Row] = {
     "POST /admin/requesters/{user_id}/erase": row(
         403, 403, 403, 403, 200, body={"confirm": "<user_id>"}
     ),
+    # Staff access and API tokens (admin): the staff directory (the path names an agent who
+    # made a staff token, so he is in it) and any user's tokens (the customer's).
+    "GET /admin/staff": row(403, 403, 403, 403, 200),
+    "DELETE /admin/staff/{user_id}": row(403, 403, 403, 403, 200),
+    "POST /admin/staff/{user_id}/reactivate": row(403, 403, 403, 403, 200),
+    "GET /admin/users/{user_id}/tokens": row(403, 403, 403, 403, 200),
+    "DELETE /admin/users/{user_id}/tokens/{token_id}": row(403, 403, 403, 403, 204),
     # The web console signs in with its own session cookie, not a bearer token: without
     # one, everyone is sent to its sign-in page.
     # The public contact form: no account; a guest ticket is followed with its private

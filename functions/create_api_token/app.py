@@ -7,7 +7,12 @@ import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while imp
 from aws_lambda_powertools.event_handler import Response
 
 from helpdesk import tokens
-from helpdesk.errors import TokenLimitReachedError, TokenNotAllowedError, ValidationFailedError
+from helpdesk.errors import (
+    TokenLifetimeTooLongError,
+    TokenLimitReachedError,
+    TokenNotAllowedError,
+    ValidationFailedError,
+)
 from helpdesk.http import (
     current_principal,
     entrypoint,
@@ -26,7 +31,11 @@ app = make_resolver()
     tags=["account"],
     status_code=201,
     responses=problem_responses(
-        TokenNotAllowedError, TokenLimitReachedError, ValidationFailedError, success=201
+        TokenNotAllowedError,
+        TokenLimitReachedError,
+        ValidationFailedError,
+        TokenLifetimeTooLongError,
+        success=201,
     ),
 )
 def create_api_token(body: CreateApiTokenRequest) -> Response[CreatedApiTokenResponse]:

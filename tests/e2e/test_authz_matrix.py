@@ -80,7 +80,14 @@ class World:
             out["<ticket>"] = cust.post("/tickets", json={"subject": "B", "message": "m"}).json()[
                 "id"
             ]
-        if "{user_id}" in key:  # a requester of his own: erasure is for good
+        if "/admin/staff/{user_id}" in key:  # an agent in the staff directory
+            user = f"staff{uuid.uuid4().hex[:8]}"
+            with self.runner.client(user, "agent") as agent:
+                assert agent.post("/me/tokens", json={"name": "staff"}).status_code == 201
+            out["user_id"] = user
+        elif "/admin/users/{user_id}" in key:  # the customer, whose token {token_id} names
+            out["user_id"] = self.users["customer"][0]
+        elif "{user_id}" in key:  # a requester of his own: erasure is for good
             user = f"gone{uuid.uuid4().hex[:8]}"
             with self.runner.client(user) as requester:
                 assert requester.post("/tickets", json={"subject": "E", "message": "m"}).is_success

@@ -94,7 +94,8 @@ def settings(idp: FakeIdp) -> ConsoleSettings:
     )
 
 
-def test_code_flow_with_pkce_signs_the_user_in(idp: FakeIdp) -> None:
+def test_code_flow_with_pkce_signs_the_user_in(idp: FakeIdp, aws: None) -> None:
+    # (aws: a staff sign-in reads the staff directory, see helpdesk.staff)
     # Given the authorize URL and PKCE cookie the console hands the browser
     cfg = settings(idp)
     url, cookie = hosted_ui.start(cfg, CALLBACK)

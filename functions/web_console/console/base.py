@@ -92,12 +92,25 @@ def current(request: Request) -> dict[str, Any] | None:
     return data
 
 
+def signed_in(data: dict[str, Any]) -> Principal:
+    """The session's principal; a staff one is checked against the staff directory on every
+    request (one GetItem), so a deactivated member's session loses staff roles at once."""
+    p = session.principal(data)
+    if p.is_staff:
+        from helpdesk import staff  # staff sessions only: the customer pages skip it
+
+        p = staff.jwt_principal(p)
+    return p
+
+
 def page(request: Request, name: str, http_status: int = 200, **ctx: Any) -> Response:
     try:
         data = current(request)
     except signing.KeyRefused:
         data = None  # the error page of a console without a key: nobody is signed in
     ctx |= {
+        # display only (every page that acts checks `signed_in`): no directory read here,
+        # so the error pages render when the table does not answer
         "me": session.principal(data) if data else None,
         "csrf": data["csrf"] if data else "",
         "dev_signin": console_settings().dev_signin,
@@ -120,7 +133,7 @@ async def checked(request: Request) -> tuple[Principal, dict[str, str]]:
         sent = form.get("csrf") or request.headers.get("x-csrf-token", "")
         if not hmac.compare_digest(sent, str(data["csrf"])):
             raise CsrfRefused()
-    return session.principal(data), form
+    return signed_in(data), form
 
 
 def ids(form_value: str) -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from console.base import checked, cookie_path, current, go, page, problem_page
+from console.base import checked, cookie_path, current, go, page, problem_page, signed_in
 from helpdesk import hosted_ui
 from helpdesk import websession as session
 from helpdesk.principal import Principal, Role
@@ -17,7 +17,7 @@ async def home(request: Request) -> Response:
     data = current(request)
     if data is None:
         return go("/app/signin")
-    p = session.principal(data)
+    p = signed_in(data)
     return go("/app/queue" if p.is_staff else "/app/tickets")
 
 

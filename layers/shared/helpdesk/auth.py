@@ -3,7 +3,9 @@
 A bearer token is either a personal API token (`hdk_...`, see `tokens.py`),
 looked up with one GetItem, or a JWT. JWTs are checked against the issuer's JWKS
 (issuer, audience, expiry, and the algorithm pinned to RS256); keys and verified
-results are cached in the warm authorizer. Failures are returned as a code, never
+results are cached in the warm authorizer. Staff roles are checked against the
+staff directory (`staff.py`): a deactivated member's JWT and API tokens lose
+them, within the cache TTL. Failures are returned as a code, never
 raised to API Gateway (see `principal.py` for why).
 """
 
@@ -16,7 +18,7 @@ from typing import Any
 
 import jwt
 
-from helpdesk import tokens
+from helpdesk import staff, tokens
 from helpdesk.ids import digest
 from helpdesk.principal import Principal, parse_roles
 from helpdesk.settings import AuthSettings, auth_settings
@@ -89,7 +91,7 @@ def verify_jwt(token: str, settings: AuthSettings | None = None) -> Principal:
         raise AuthFailure("TOKEN_EXPIRED") from ex
     except (jwt.PyJWTError, ValueError) as ex:
         raise AuthFailure("TOKEN_INVALID") from ex
-    principal = principal_from_claims(claims)
+    principal = staff.jwt_principal(principal_from_claims(claims))
     until = min(time.time() + settings.auth_cache_seconds, float(claims["exp"]))
     _remember(cache_key, until, principal)
     return principal

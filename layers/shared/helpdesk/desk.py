@@ -260,7 +260,18 @@ def _check_refs(fields: dict[str, Any], ticket_category: str | None, catalog: Ca
 
 def _member(p: Principal) -> store_people.StaffMember:
     """The caller's staff directory entry, refreshed by every staff write."""
-    return store_people.StaffMember(p.user_id, p.name, p.email, tuple(sorted(p.roles)))
+    return store_people.StaffMember(
+        p.user_id, p.name, p.email, tuple(sorted(p.roles)), last_seen_at=now_iso()
+    )
+
+
+def _check_assignee(p: Principal, assignee: str) -> None:
+    """Assignees are staff in the directory, and not deactivated ones."""
+    if assignee == p.user_id:
+        return
+    member = store_people.get_staff(assignee)
+    if member is None or not member.active:
+        raise AssigneeUnknownError(f"{assignee} is not a known agent")
 
 
 def update(
@@ -274,8 +285,7 @@ def update(
     }
     if "assignee_id" in fields and fields["assignee_id"] is not None:
         assignee = p.user_id if fields["assignee_id"] == "me" else fields["assignee_id"]
-        if assignee != p.user_id and store_people.get_staff(assignee) is None:
-            raise AssigneeUnknownError(f"{assignee} is not a known agent")
+        _check_assignee(p, assignee)
         fields["assignee_id"] = assignee
     if "tags" in fields:
         fields["tags"] = sorted({tag.lower() for tag in fields["tags"] or []})  # normalised
@@ -371,8 +381,7 @@ def bulk_update(p: Principal, req: BulkUpdateRequest) -> BulkUpdateResponse:
     }
     if fields.get("assignee_id") is not None:
         assignee = p.user_id if fields["assignee_id"] == "me" else fields["assignee_id"]
-        if assignee != p.user_id and store_people.get_staff(assignee) is None:
-            raise AssigneeUnknownError(f"{assignee} is not a known agent")
+        _check_assignee(p, assignee)
         fields["assignee_id"] = assignee
     _check_refs(fields, None, _catalog_for(fields))
     store_people.put_staff(_member(p))

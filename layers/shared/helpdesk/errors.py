@@ -252,3 +252,15 @@ class DepartmentInUseError(ConflictError):
 
 class TokenLimitReachedError(ConflictError):
     code, title = "TOKEN_LIMIT_REACHED", "You have the most API tokens allowed; revoke one first"
+
+
+class TokenLifetimeTooLongError(ValidationFailedError):
+    code, title = "TOKEN_LIFETIME_TOO_LONG", "An API token may live at most a year"
+
+
+class StaffNotFoundError(NotFoundError):
+    code, title = "STAFF_NOT_FOUND", "No staff member with this id in the staff directory"
+
+
+class SelfDeactivationError(ConflictError):
+    code, title = "SELF_DEACTIVATION", "You cannot deactivate yourself; ask another admin"

@@ -29,7 +29,13 @@ ScopeName = Literal["tickets:read", "tickets:write", "admin"]
 class CreateApiTokenRequest(RequestBody):
     name: Name
     expires_at: AwareDatetime | None = Field(
-        default=None, description="When the token stops working (at most a year ahead); none: never"
+        default=None,
+        description="When the token stops working (at most a year ahead); default: in 90 days",
+    )
+    expires_in: int | None = Field(
+        default=None,
+        ge=1,
+        description="Seconds the token works for, instead of expires_at (at most a year)",
     )
     scopes: list[ScopeName] | None = Field(
         default=None,
@@ -45,7 +51,7 @@ class ApiTokenResponse(BaseModel):
     scopes: list[str]
     created_at: str
     last_used_at: str | None = Field(description="Updated at most once a minute")
-    expires_at: str | None
+    expires_at: str | None = Field(description="When it stops working")
 
     @classmethod
     def of(cls, t: ApiToken) -> "ApiTokenResponse":
@@ -66,3 +72,37 @@ class CreatedApiTokenResponse(ApiTokenResponse):
 
 class ApiTokenList(BaseModel):
     items: list[ApiTokenResponse]
+
+
+class OwnedApiTokenResponse(ApiTokenResponse):
+    """A token as an admin sees it (any user's)."""
+
+    owner_id: str
+    roles: list[str] = Field(
+        description="The roles it was made with (staff ones hold only while "
+        "its owner is active staff)"
+    )
+
+    @classmethod
+    def of(cls, t: ApiToken) -> "OwnedApiTokenResponse":
+        return cls(**ApiTokenResponse.of(t).model_dump(), owner_id=t.owner_id, roles=t.roles)
+
+
+class OwnedApiTokenList(BaseModel):
+    items: list[OwnedApiTokenResponse]
+
+
+class StaffMemberResponse(BaseModel):
+    user_id: str
+    name: str
+    email: str
+    roles: list[str] = Field(description="As of the member's last staff write")
+    active: bool = Field(description="False: deactivated, no staff access by JWT or API token")
+    last_seen_at: str | None = Field(description="The member's last staff write")
+    deactivated_at: str | None = Field(
+        description="The last deactivation; API tokens made before it never regain staff roles"
+    )
+
+
+class StaffList(BaseModel):
+    items: list[StaffMemberResponse]

@@ -207,9 +207,12 @@ def email(address: str) -> Key:
     return Key(f"EMAIL#{address.lower()}", "U")
 
 
+STAFF_DIRECTORY = ("STAFF", "U#")  # the directory's partition and its entries' prefix
+
+
 def staff(user_id: str) -> Key:
     """An entry of the staff directory."""
-    return Key("STAFF", f"U#{user_id}")
+    return Key(STAFF_DIRECTORY[0], f"{STAFF_DIRECTORY[1]}{user_id}")
 
 
 # ---------------------------------------------------------------- API tokens
