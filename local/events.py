@@ -63,6 +63,11 @@ ADMIN_ONLY = (
     "DELETE /admin/tickets/{ticket_id}",
     "POST /admin/tickets/{ticket_id}/restore",
     "POST /admin/requesters/{user_id}/erase",
+    "GET /admin/staff",
+    "DELETE /admin/staff/{user_id}",
+    "POST /admin/staff/{user_id}/reactivate",
+    "GET /admin/users/{user_id}/tokens",
+    "DELETE /admin/users/{user_id}/tokens/{token_id}",
 )
 CUSTOMER = {
     "user_id": "alice",

@@ -25,15 +25,20 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "admin_create_department": (201, 201),
     "admin_delete_category": (404, 204),
     "admin_delete_department": (404, 204),
+    "admin_deactivate_staff": (404, 200),
     "admin_delete_ticket": (404, 200),
     "admin_erase_requester": (404, 200),
     "admin_get_ticket": (404, 200),
     "admin_list_events": (404, 200),
+    "admin_list_staff": (200, 200),
     "admin_list_tickets": (200, 200),
+    "admin_list_user_tokens": (200, 200),
     "admin_merge_ticket": (404, 200),
+    "admin_reactivate_staff": (404, 200),
     "admin_read_ticket": (404, 200),
     "admin_reply_ticket": (404, 201),
     "admin_restore_ticket": (404, 200),
+    "admin_revoke_user_token": (404, 204),
     "admin_update_category": (404, 200),
     "admin_update_department": (404, 200),
     "admin_update_ticket": (404, 200),
@@ -101,6 +106,13 @@ def _existing_id(name: str, event: dict[str, Any]) -> tuple[str, str] | None:
     caller = (event["requestContext"].get("authorizer") or {}).get("lambda", {})
     user = caller.get("user_id", "alice")
     params = event.get("pathParameters") or {}
+    if name in ("admin_deactivate_staff", "admin_reactivate_staff"):
+        # an agent: making a staff API token puts him in the staff directory
+        call("create_api_token", user=params["user_id"], roles="agent", body={"name": "ci"})
+        return None
+    if name == "admin_revoke_user_token":  # a token of the user the path names
+        _, token, _ = call("create_api_token", user=params["user_id"], body={"name": "laptop"})
+        return "token_id", token["id"]
     if "ticket_id" in params:
         owner = user if caller.get("roles") == "customer" else "carl"
         return "ticket_id", _ticket(owner, closed=name in ("rate_ticket", "reopen_ticket"))
