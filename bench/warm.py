@@ -28,7 +28,7 @@ import os
 import statistics
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 os.environ.update(
     AWS_ACCESS_KEY_ID="bench",
@@ -50,6 +50,9 @@ from tests.conftest import (  # noqa: E402
     load_event,
     load_function,
 )
+
+if TYPE_CHECKING:
+    from helpdesk.principal import Principal
 
 SEGMENTS = ("validation", "serialisation", "logic", "aws")
 # S3 request pricing tiers (DELETE is free)
@@ -181,9 +184,26 @@ def _route_key(route: Any) -> str:
     return f"{route.method} {route.path}" if route.path != "$default" else "$default"
 
 
+def _ticket_for(
+    fn_name: str, customer: Principal, admin: Principal, headers: dict[str, str]
+) -> str:
+    """A fresh ticket in the state `fn_name` acts on; an If-Match header gets its ETag."""
+    from helpdesk import housekeeping, tickets
+    from helpdesk.models.tickets import CreateTicketRequest
+
+    ticket = tickets.create_ticket(customer, CreateTicketRequest(subject="Bench", message="hello"))
+    if "if-match" in headers:
+        headers["if-match"] = f'"{ticket.etag}"' if '"' not in ticket.etag else ticket.etag
+    if fn_name in ("reopen_ticket", "rate_ticket"):  # they act on a closed ticket
+        tickets.close(customer, ticket.id)
+    if fn_name == "admin_restore_ticket":  # it acts on a deleted ticket
+        housekeeping.soft_delete(admin, ticket.id)
+    return ticket.id
+
+
 def _prepare(fn_name: str, event: dict[str, Any]) -> dict[str, Any]:
     """The event with its path naming fresh objects that the route can act on."""
-    from helpdesk import attachments, catalog, guests, housekeeping, tickets, tokens
+    from helpdesk import attachments, catalog, guests, tickets, tokens
     from helpdesk.models.account import CreateApiTokenRequest
     from helpdesk.models.attachments import CreateAttachmentRequest
     from helpdesk.models.catalog import CategoryCreateRequest, DepartmentCreateRequest
@@ -232,16 +252,7 @@ def _prepare(fn_name: str, event: dict[str, Any]) -> dict[str, Any]:
             owner = principal_from_event(event)
             new = tokens.create_token(owner, CreateApiTokenRequest(name="bench")).id
         elif key == "ticket_id":
-            ticket = tickets.create_ticket(
-                customer, CreateTicketRequest(subject="Bench", message="hello")
-            )
-            new = ticket.id
-            if "if-match" in headers:
-                headers["if-match"] = f'"{ticket.etag}"' if '"' not in ticket.etag else ticket.etag
-            if fn_name in ("reopen_ticket", "rate_ticket"):  # they act on a closed ticket
-                tickets.close(customer, new)
-            if fn_name == "admin_restore_ticket":  # it acts on a deleted ticket
-                housekeeping.soft_delete(admin, new)
+            new = _ticket_for(fn_name, customer, admin, headers)
         elif key == "attachment_id":
             new = attachments.request_upload(
                 customer,

@@ -486,7 +486,7 @@ def make_handler(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
         server_version = "helpdesk-local"
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             if os.environ.get("RUNNER_ACCESS_LOG", "1") != "0":
                 sys.stderr.write(
                     f"runner: {self.command} {self.path} {args[1] if len(args) > 1 else ''}\n"

@@ -40,7 +40,7 @@ _CfnLoader.add_multi_constructor("!", _tag)
 
 def load(path: Path = TEMPLATE) -> dict[str, Any]:
     with path.open() as fh:
-        doc: dict[str, Any] = yaml.load(fh, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+        doc: dict[str, Any] = yaml.load(fh, Loader=_CfnLoader)  # a SafeLoader subclass
     return doc
 
 

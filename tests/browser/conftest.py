@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import Runner, runner, user  # noqa: F401 - fixtures shared with e2e
+from tests.e2e.conftest import Runner, runner, user  # fixtures shared with e2e
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 FLAGS = [

@@ -63,16 +63,7 @@ class World:
         out: dict[str, str] = {}
         cust, admin = self.as_("customer"), self.as_("admin")
         if "{ticket_id}" in key:
-            ticket = cust.post("/tickets", json={"subject": "Matrix", "message": "m"})
-            assert ticket.status_code == 201, ticket.text
-            out["ticket_id"], out["<etag>"] = ticket.json()["id"], ticket.headers["etag"]
-            if prepare == "closed":
-                closed = cust.post(f"/tickets/{out['ticket_id']}/close")
-                assert closed.status_code == 200, closed.text
-                out["<etag>"] = closed.headers.get("etag", out["<etag>"])
-            if prepare == "deleted":
-                gone = admin.delete(f"/admin/tickets/{out['ticket_id']}")
-                assert gone.status_code == 200, gone.text
+            out.update(self._ticket(prepare))
         if key.endswith("/merge"):
             target = cust.post("/tickets", json={"subject": "Target", "message": "m"})
             out["<target>"] = target.json()["id"]
@@ -80,18 +71,8 @@ class World:
             out["<ticket>"] = cust.post("/tickets", json={"subject": "B", "message": "m"}).json()[
                 "id"
             ]
-        if "/admin/staff/{user_id}" in key:  # an agent in the staff directory
-            user = f"staff{uuid.uuid4().hex[:8]}"
-            with self.runner.client(user, "agent") as agent:
-                assert agent.post("/me/tokens", json={"name": "staff"}).status_code == 201
-            out["user_id"] = user
-        elif "/admin/users/{user_id}" in key:  # the customer, whose token {token_id} names
-            out["user_id"] = self.users["customer"][0]
-        elif "{user_id}" in key:  # a requester of his own: erasure is for good
-            user = f"gone{uuid.uuid4().hex[:8]}"
-            with self.runner.client(user) as requester:
-                assert requester.post("/tickets", json={"subject": "E", "message": "m"}).is_success
-            out["user_id"] = out["<user_id>"] = user
+        if "{user_id}" in key:
+            out.update(self._user(key))
         if key == "POST /public/tickets":
             out["<email>"] = f"guest{uuid.uuid4().hex[:8]}@example.com"
         if "{attachment_id}" in key:
@@ -105,6 +86,37 @@ class World:
             dep = admin.post("/admin/departments", json={"name": "M"}).json()
             out["department_id"] = dep["id"]
         return out
+
+    def _ticket(self, prepare: str) -> dict[str, str]:
+        """A fresh ticket of the customer's, closed or deleted if `prepare` says so."""
+        cust, admin = self.as_("customer"), self.as_("admin")
+        out: dict[str, str] = {}
+        ticket = cust.post("/tickets", json={"subject": "Matrix", "message": "m"})
+        assert ticket.status_code == 201, ticket.text
+        out["ticket_id"], out["<etag>"] = ticket.json()["id"], ticket.headers["etag"]
+        if prepare == "closed":
+            closed = cust.post(f"/tickets/{out['ticket_id']}/close")
+            assert closed.status_code == 200, closed.text
+            out["<etag>"] = closed.headers.get("etag", out["<etag>"])
+        if prepare == "deleted":
+            gone = admin.delete(f"/admin/tickets/{out['ticket_id']}")
+            assert gone.status_code == 200, gone.text
+        return out
+
+    def _user(self, key: str) -> dict[str, str]:
+        """The {user_id} the route `key` acts on."""
+        if "/admin/staff/{user_id}" in key:  # an agent in the staff directory
+            user = f"staff{uuid.uuid4().hex[:8]}"
+            with self.runner.client(user, "agent") as agent:
+                assert agent.post("/me/tokens", json={"name": "staff"}).status_code == 201
+            return {"user_id": user}
+        if "/admin/users/{user_id}" in key:  # the customer, whose token {token_id} names
+            return {"user_id": self.users["customer"][0]}
+        # a requester of his own: erasure is for good
+        user = f"gone{uuid.uuid4().hex[:8]}"
+        with self.runner.client(user) as requester:
+            assert requester.post("/tickets", json={"subject": "E", "message": "m"}).is_success
+        return {"user_id": user, "<user_id>": user}
 
 
 def _fill(body: Any, params: dict[str, str]) -> Any:

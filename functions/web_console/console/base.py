@@ -58,7 +58,7 @@ class SecurityHeaders(BaseHTTPMiddleware):
             if not request.url.path.startswith(STATIC):
                 signing.keys()  # no usable signing key: no page at all (KeyRefused, a 500)
             response = await call_next(request)
-        except Exception as exc:  # noqa: BLE001 - a page, never a stack trace or a blank screen
+        except Exception as exc:  # a page, never a stack trace or a blank screen
             response = await on_error(request, exc)
         response.headers["Content-Security-Policy"] = CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
