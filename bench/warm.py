@@ -304,10 +304,13 @@ def measure(fn_name: str, route: str, n: int, clock: Clock) -> dict[str, Any]:
     status = result["statusCode"]
     calls, responses, wru, rru = list(clock.calls), list(clock.responses), clock.wru, clock.rru
     assert len(calls) == len(responses), (fn_name, calls, responses, result)
-    stubbers = {s: Stubber(_client_of(s)) for s in {c[0] for c in calls}}
+    # The console reads its signing key once per container (Powertools caches it for 5
+    # minutes): the recorded first request has GetSecretValue, a warm one does not.
+    replay = [(c, r) for c, r in zip(calls, responses, strict=True) if c[0] != "secretsmanager"]
+    stubbers = {s: Stubber(_client_of(s)) for s in {c[0] for c, _ in replay}}
 
     def run_once() -> float:
-        for (service, op), parsed in zip(calls, responses, strict=True):
+        for (service, op), parsed in replay:
             if "Error" in parsed:  # a recorded ClientError (e.g. a failed condition) replays as one
                 stubbers[service].add_client_error(
                     _snake(op),
