@@ -7,18 +7,29 @@ imports only boto3 and json is measured in the same run, interleaved, so the
 ratio is meaningful on a noisy machine.
 
     python -m bench.cold_start [--runs 15] [--only create_ticket,get_me] [--out FILE] [--python PY]
+    python -m bench.cold_start --against REV [--runs 7] [--only ...] [--python PY]
 
 `--python` runs the probes with another interpreter (one with the layer's requirements
 installed, e.g. the template runtime's version: `make bench` builds `.venv-runtime`).
+
+`--against REV` compares the import alone with git revision REV, side by side: REV is
+checked out in a temporary detached worktree (removed afterwards) and every function
+present in both trees is imported from each, old and new one after the other in every run
+(the order alternating run by run), with the baseline and the floor measured in both slots
+too: their new/old ratio compares identical code, so it shows what noise alone does.
+Functions only in this tree are listed as new, with their ratio to the baseline.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from local.template import ROOT
@@ -47,17 +58,20 @@ BASELINE = ROOT / "bench" / "baseline"
 FLOOR = ROOT / "bench" / "floor"
 BASE = "(baseline: boto3 + json)"
 HOUSE = "(floor: boto3 + Powertools resolver + pydantic)"
+BENCH = {BASE: BASELINE, HOUSE: FLOOR}
 
 
 TARGET = 1.5  # the issue's target: worst function within 1.5x the bare handler
+WORSE = 1.10  # --against: a new/old ratio above this is counted as worse
+LAYER = ROOT / "layers" / "shared"
 
 
 def measure(
-    code_dir: Path, python: str = sys.executable, probe: str = PROBE
+    code_dir: Path, python: str = sys.executable, probe: str = PROBE, layer: Path = LAYER
 ) -> tuple[float, float]:
     env = {
         "PATH": "/usr/bin:/bin",
-        "PYTHONPATH": str(ROOT / "layers" / "shared"),
+        "PYTHONPATH": str(layer),
         "TABLE_NAME": "bench",
         "BUCKET_NAME": "bench",
         "AWS_DEFAULT_REGION": "us-east-1",
@@ -74,12 +88,127 @@ def measure(
     return float(ms), float(rss)
 
 
+def table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
+    """A markdown table: the first column left-aligned, the others right."""
+    return [
+        "| " + " | ".join(header) + " |",
+        "|---|" + "---:|" * (len(header) - 1),
+        *("| " + " | ".join(row) + " |" for row in rows),
+    ]
+
+
+def pair(code_uris: Mapping[str, str], old_root: Path) -> tuple[list[str], list[str]]:
+    """(functions in both trees, functions only in this one), sorted: a function exists in
+    the old tree when its code directory there has an app.py."""
+    both = sorted(n for n, uri in code_uris.items() if (old_root / uri / "app.py").is_file())
+    return both, sorted(set(code_uris) - set(both))
+
+
+def compare(
+    old: Mapping[str, Sequence[float]], new: Mapping[str, Sequence[float]], rev: str
+) -> tuple[str, dict[str, object]]:
+    """The side-by-side table and its verdict from the import times (ms) of each side.
+
+    `new` has every function of this tree, `old` those also in REV; both have the baseline
+    and the floor (measured in both slots)."""
+    med = {
+        side: {n: statistics.median(v) for n, v in s.items()}
+        for side, s in (("old", old), ("new", new))
+    }
+    ratio = {n: med["new"][n] / med["old"][n] for n in med["old"]}
+    rows = [
+        (
+            n,
+            f"{med['old'][n]:.0f}" if n in ratio else "new",
+            f"{med['new'][n]:.0f}",
+            f"{ratio[n]:.2f}" if n in ratio else "",
+            f"{med['old'][n] / med['old'][BASE]:.2f}" if n in ratio else "",
+            f"{med['new'][n] / med['new'][BASE]:.2f}",
+        )
+        for n in new
+    ]
+    functions = sorted((n for n in ratio if not n.startswith("(")), key=ratio.__getitem__)
+    worst = functions[-1]
+    worse = [n for n in functions if ratio[n] > WORSE]
+    fresh = [n for n in new if n not in ratio]
+    lines = table(
+        (
+            "function",
+            f"{rev} median ms",
+            "now median ms",
+            f"now / {rev}",
+            f"{rev} x baseline",
+            "now x baseline",
+        ),
+        rows,
+    )
+    lines += [
+        "",
+        f"Worst: **{worst}** at **{ratio[worst]:.2f}x** its import at {rev} "
+        f"({med['new'][worst]:.0f} vs {med['old'][worst]:.0f} ms); "
+        f"**{len(worse)}** of {len(functions)} functions above {WORSE:.2f}x"
+        + (f" ({', '.join(f'{n} {ratio[n]:.2f}x' for n in worse)})" if worse else "")
+        + f", best {functions[0]} at {ratio[functions[0]]:.2f}x. Noise, identical code in both "
+        f"slots: baseline {ratio[BASE]:.2f}x, floor {ratio[HOUSE]:.2f}x. New since {rev}: "
+        + (
+            ", ".join(f"{n} ({med['new'][n] / med['new'][BASE]:.2f}x the baseline)" for n in fresh)
+            if fresh
+            else "none"
+        )
+        + ".",
+    ]
+    summary: dict[str, object] = {
+        "against": rev,
+        "worst": worst,
+        "ratio": round(ratio[worst], 2),
+        "above": len(worse),
+        "of": len(functions),
+        "new": fresh,
+    }
+    return "\n".join(lines) + "\n", summary
+
+
+def against(
+    rev: str, code_uris: Mapping[str, str], runs: int, python: str
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Import times (ms) at REV and now, interleaved run by run: (old, new)."""
+    tmp = Path(tempfile.mkdtemp(prefix="cold-against-"))
+    tree = tmp / "tree"
+    git = ["git", "-C", str(ROOT), "worktree"]
+    subprocess.run([*git, "add", "--quiet", "--detach", str(tree), rev], check=True)
+    try:
+        both, _ = pair(code_uris, tree)
+        slots = {d: dict.fromkeys(("old", "new"), (bench, LAYER)) for d, bench in BENCH.items()}
+        for name, uri in code_uris.items():
+            slots[name] = {"new": (ROOT / uri, LAYER)}
+            if name in both:
+                slots[name]["old"] = (tree / uri, tree / "layers" / "shared")
+        times: dict[str, dict[str, list[float]]] = {"old": {}, "new": {}}
+        for side in times:  # warm the bytecode caches once (the worktree starts with none)
+            for name, sides in slots.items():
+                if side in sides:
+                    measure(sides[side][0], python, PROBE, sides[side][1])
+                    times[side][name] = []
+        for run in range(runs):
+            for name, sides in slots.items():
+                order = sorted(sides, reverse=run % 2 == 1)  # new first on even runs
+                for side in order:
+                    times[side][name].append(
+                        measure(sides[side][0], python, PROBE, sides[side][1])[0]
+                    )
+        return times["old"], times["new"]
+    finally:
+        subprocess.run([*git, "remove", "--force", str(tree)], check=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--only", default="")
     parser.add_argument("--out", default="")
     parser.add_argument("--python", default=sys.executable)
+    parser.add_argument("--against", default="", metavar="REV")
     args = parser.parse_args()
     version = subprocess.run(
         [args.python, "-c", "import platform; print(platform.python_version())"],
@@ -91,7 +220,19 @@ def main() -> None:
     functions = {Path(f.code_uri).name: f for f in tpl.functions.values()}
     if args.only:
         functions = {k: v for k, v in functions.items() if k in args.only.split(",")}
-    dirs = {BASE: BASELINE, HOUSE: FLOOR}
+    if args.against:
+        uris = {name: f.code_uri for name, f in sorted(functions.items())}
+        old, new = against(args.against, uris, args.runs, args.python)
+        text, summary = compare(old, new, args.against)
+        print(
+            f"Import alone, now against {args.against}, {args.runs} runs each, interleaved "
+            f"(Python {version}).\n\n{text}"
+        )
+        if args.out:
+            Path(args.out).write_text(text)
+        print(json.dumps(summary | {"python": version}))
+        return
+    dirs = dict(BENCH)
     dirs |= {name: ROOT / f.code_uri for name, f in sorted(functions.items())}
     clients = {BASE: CLIENTS["boto3"], HOUSE: CLIENTS["boto3"]}
     clients |= {
@@ -141,15 +282,14 @@ def main() -> None:
         "request (baseline and floor: boto3's DynamoDB client); its ratio is to the baseline "
         "with its client.",
         "",
-        "| function | min ms | median ms | max ms | x baseline | x floor | peak RSS MiB "
-        "| with clients ms | x baseline |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    lines += [
-        f"| {n} | {lo:.0f} | {med:.0f} | {hi:.0f} | {ratio:.2f} | {fratio:.2f} | {rss:.0f} "
-        f"| {cmed:.0f} | {cratio:.2f} |"
-        for n, lo, med, hi, ratio, fratio, rss, cmed, cratio in rows
-    ]
+    header = "function | min ms | median ms | max ms | x baseline | x floor | peak RSS MiB"
+    header += " | with clients ms | x baseline"
+    digits = (0, 0, 0, 2, 2, 0, 0, 2)
+    lines += table(
+        header.split(" | "),
+        ([n, *(f"{v:.{d}f}" for v, d in zip(r, digits, strict=True))] for n, *r in rows),
+    )
     lines += [
         "",
         f"Worst import: **{worst[0]}** at **{worst[4]:.2f}x** the bare boto3 handler ({worst[2]:.0f} ms vs "
