@@ -170,6 +170,15 @@ def runtime_python() -> tuple[str, str | None]:
     return runtime, str(python)
 
 
+# Measured by hand with `bench.cold_start --against` (not part of `make bench`): carried over.
+KEPT = "### Before and after this wave's split (interleaved)"
+
+
+def kept(doc: str) -> str:
+    """The hand-measured subsection KEPT of the current document, up to the next heading."""
+    return KEPT + doc.split(KEPT, 1)[1].split("\n#", 1)[0] if KEPT in doc else ""
+
+
 ROUND_TRIP_NOTES = """Against the target (reads: 1 call, 2 where a total is returned; writes: 1 transaction plus
 what idempotency needs):
 - Reads are one Query or GetItem; a list with a total is the page's Query and its counter's
@@ -306,6 +315,7 @@ Command: `python -m bench.cold_start --runs {runs}` (every function in template.
 
 {cold_runtime_text}
 
+{kept(OUT.read_text() if OUT.exists() else "")}
 ### What keeps the import small, and what is left
 
 {COLD_NOTES}

@@ -50,3 +50,13 @@ def test_compare_reports_ratios_the_worst_the_count_above_the_limit_and_new_func
     assert f"**1** of 2 functions above {WORSE:.2f}x (b 1.13x)" in verdict
     assert "baseline 1.00x, floor 1.00x" in verdict  # identical code in both slots: noise
     assert "c (2.50x the baseline)" in verdict
+
+
+def test_make_bench_carries_the_hand_measured_comparison_over() -> None:
+    from bench.run import KEPT, kept
+
+    doc = (
+        f"## Cold start\n\ntable\n\n{KEPT}\n\nCommand: x\n\n| a | 1 |\n\n### What keeps\n\nnotes\n"
+    )
+    assert kept(doc) == f"{KEPT}\n\nCommand: x\n\n| a | 1 |\n"
+    assert kept("## Cold start\n\ntable\n") == ""
