@@ -443,6 +443,7 @@ class StreamConsumer:
         window = self.pending[: min(self.limit, self.mapping.batch_size)]
         event = {"Records": [i.record for i in window]}
         error: str | None = None
+        delivered_at = time.time()
         try:
             result = self.invoke(self.mapping.function, event)
         except Busy:
@@ -452,7 +453,7 @@ class StreamConsumer:
             result = None
         self.stats.batches += 1
         self.stats.delivered += len(window)
-        self.stats.lag((time.time() - window[-1].created) * 1000)
+        self.stats.lag((delivered_at - window[-1].created) * 1000)
         self.invocations += 1
         failed_at = 0 if error else self._first_failure(result, window)
         if failed_at is None:
@@ -627,6 +628,7 @@ class QueueConsumer:
         self._delete(skipped)  # Lambda deletes the messages its filters drop
         if not batch:
             return True
+        delivered_at = time.time()
         try:
             result = self.invoke(self.mapping.function, {"Records": batch})
             failed = self._failed(result, batch)
@@ -638,7 +640,7 @@ class QueueConsumer:
         self.stats.batches += 1
         self.stats.delivered += len(batch)
         sent = max(int(r["attributes"].get("SentTimestamp", 0)) for r in batch) / 1000
-        self.stats.lag((time.time() - sent) * 1000)
+        self.stats.lag((delivered_at - sent) * 1000)
         if failed:
             self.stats.failures += 1
         self._delete([r for r in batch if r not in failed])
@@ -721,6 +723,7 @@ class Pump:
         self._shards_at = 0.0
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+        self._wake = threading.Event()
 
     @property
     def functions(self) -> list[str]:
@@ -799,7 +802,6 @@ class Pump:
         message waiting out its visibility timeout or delay is not waited for)."""
         with self.lock:
             before = self.snapshot()
-            self._refresh_shards(force=True)
             for _ in range(max_ticks):
                 if not self.tick():
                     break
@@ -852,12 +854,18 @@ class Pump:
                     print(f"pump: {type(ex).__name__}: {ex}", flush=True)
                     worked = False
                 if not worked:
-                    self._stop.wait(interval)
+                    self._wake.wait(interval)
+                    self._wake.clear()
 
         self._thread = threading.Thread(target=loop, name="pump", daemon=True)
         self._thread.start()
 
+    def wake(self) -> None:
+        """Poll now rather than at the next interval (the runner calls it after a request)."""
+        self._wake.set()
+
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=5)

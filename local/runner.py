@@ -351,7 +351,10 @@ class Gateway:
             raise Busy(str(ex)) from ex
 
     def after_request(self) -> None:
-        """In `sync` mode, deliver whatever the request wrote before it is answered."""
+        """In `sync` mode, deliver whatever the request wrote before it is answered; in
+        `async` mode, wake the pump's thread (it polls every 50 ms anyway)."""
+        if self.pump is not None and self.pump_mode == "async":
+            self.pump.wake()
         if self.pump is not None and self.pump_mode == "sync":
             try:
                 self.pump.settle()
