@@ -7,6 +7,12 @@ environment the template gives it. The default backend is an embedded moto
 server holding the template's table and bucket.
 
     python -m local.runner [--port 3000] [--backend moto|aws] [--endpoint URL]
+                           [--pump async|sync|off]
+
+Functions the template triggers from a DynamoDB stream or an SQS queue get their records
+from `local.pump` (on a background thread, or before each answer with `--pump sync`);
+`/_local/streams`, `/_local/streams/drain` and `/_local/ttl/expire` are the runner's
+own development routes (docs/design.md section 6), never part of the API.
 
 A burst is held, never reset: the listening socket's backlog is `BACKLOG`, each
 connection gets a thread, a request waits for a free instance of its function for up
