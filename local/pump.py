@@ -41,6 +41,10 @@ from botocore.exceptions import ClientError
 from local.template import App, resolve
 
 POLL_SECONDS = 0.05
+# A stream batch is retried at once up to FAST_RETRIES times, then once a SLOW_RETRY_SECONDS
+# (a mapping retrying for ever must not spin the runner; Lambda backs off too)
+FAST_RETRIES = 10
+SLOW_RETRY_SECONDS = 1.0
 ACCOUNT = "123456789012"
 TTL_PRINCIPAL = "dynamodb.amazonaws.com"
 
@@ -405,6 +409,7 @@ class StreamConsumer:
         self.head_failures = 0  # failed invocations with the current first record at the head
         self.invocations = 0  # invocations since the head last changed
         self.caught_up = False  # the last read found nothing new
+        self.retry_at = 0.0  # time.monotonic() before which the failed head is not retried
 
     @property
     def idle(self) -> bool:
@@ -424,7 +429,7 @@ class StreamConsumer:
             worked = bool(got)
         if self.pending:
             self._expire_old()
-        if self.pending:
+        if self.pending and time.monotonic() >= self.retry_at:
             self._deliver()
             worked = True
         return worked
@@ -470,6 +475,8 @@ class StreamConsumer:
         self.head_failures += 1
         if 0 <= self.mapping.max_retries < self.head_failures:
             self._discard(window, "RetryAttemptsExhausted", error)
+        elif self.head_failures >= FAST_RETRIES:
+            self.retry_at = time.monotonic() + SLOW_RETRY_SECONDS
 
     def _first_failure(self, result: Any, window: list[Item]) -> int | None:
         """None if the batch succeeded, else the index of the first failed record
@@ -490,6 +497,7 @@ class StreamConsumer:
 
     def _done(self, n: int) -> None:
         del self.pending[:n]
+        self.retry_at = 0.0
         self.limit = self.mapping.batch_size
         self.head_failures = self.invocations = 0
 
@@ -797,14 +805,15 @@ class Pump:
                 out[name] = delta
         return out
 
-    def settle(self, max_ticks: int = 10_000) -> dict[str, Any]:
+    def settle(self, max_seconds: float = 5.0) -> dict[str, Any]:
         """Tick until a tick moves nothing: whatever is deliverable now is delivered (a
-        message waiting out its visibility timeout or delay is not waited for)."""
+        message waiting out its visibility timeout or delay, or a stream batch waiting
+        out its slow retry, is not waited for); at most `max_seconds`."""
+        deadline = time.monotonic() + max_seconds
         with self.lock:
             before = self.snapshot()
-            for _ in range(max_ticks):
-                if not self.tick():
-                    break
+            while self.tick() and time.monotonic() < deadline:
+                pass
             return self.report(before)
 
     def drain(self, timeout: float = 10.0) -> dict[str, Any]:

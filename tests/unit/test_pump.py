@@ -450,3 +450,37 @@ def test_sqs_delay_seconds_are_honoured_and_filters_drop_messages(sqs: Any) -> N
 def test_drain_times_out_with_what_it_delivered() -> None:
     err = DrainTimeout({"Fn": {"delivered": 1}})
     assert err.report == {"Fn": {"delivered": 1}}
+
+
+def test_a_batch_failing_for_ever_is_retried_slowly_after_the_fast_retries() -> None:
+    import local.pump as pump_module
+
+    fn = FakeFunction(poison={"100"}, report=False)
+    c = consumer(FakeShard(1), fn, max_retries=-1)
+    for _ in range(50):
+        c.step()
+    # FAST_RETRIES failures at once, then nothing until SLOW_RETRY_SECONDS have passed
+    assert len(fn.batches) == pump_module.FAST_RETRIES and not c.idle
+    c.retry_at = time.monotonic() - 1  # as if the pause were over
+    c.step()
+    assert len(fn.batches) == pump_module.FAST_RETRIES + 1
+
+
+def test_the_runners_drain_route_answers_504_problem_json_at_its_timeout() -> None:
+    from local.runner import Gateway
+
+    class StuckPump:
+        def drain(self, timeout: float) -> dict[str, Any]:
+            raise DrainTimeout({"Fn": {"delivered": 2}})
+
+    gateway = Gateway.__new__(Gateway)  # only the /_local/ routes: no backend, no workers
+    gateway.pump, gateway.pump_mode = StuckPump(), "async"  # type: ignore[assignment]
+    status, headers, body = gateway.local("POST", "/_local/streams/drain", b'{"timeout": 0.1}')
+    doc = json.loads(body)
+    assert status == 504 and ("Content-Type", "application/problem+json") in headers
+    assert doc["code"] == "DRAIN_TIMEOUT" and doc["delivered"] == {"Fn": {"delivered": 2}}
+    status, _, body = gateway.local("POST", "/_local/streams/drain", b'{"timeout": "soon"}')
+    assert (status, json.loads(body)["code"]) == (400, "VALIDATION_FAILED")
+    gateway.pump = None
+    status, _, body = gateway.local("GET", "/_local/streams", b"")
+    assert (status, json.loads(body)["code"]) == (409, "PUMP_OFF")
