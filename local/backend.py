@@ -21,9 +21,10 @@ from typing import Any
 
 import boto3
 
-from local.template import App
+from local.template import App, resolve
 
 SECRET_PREFIX = "helpdesk-local/"  # a local secret's name: prefix + its logical id
+QUEUE_PREFIX = "helpdesk-local-"  # a local queue's name: prefix + its logical id (+ .fifo)
 
 # The moto release the patches below were written against (requirements/dev.txt pins it).
 # They replace moto internals (DynamoHandler.call_action, DynamoDBBackend.transact_write_items,
@@ -45,6 +46,12 @@ def free_port() -> int:
         return port
 
 
+TTL_IDENTITY = {
+    "Type": "Service",
+    "PrincipalId": "dynamodb.amazonaws.com",
+}  # as GetRecords spells it
+
+
 @dataclass
 class Backend:
     kind: str  # "moto" or "aws"
@@ -53,7 +60,8 @@ class Backend:
     table_name: str
     bucket_name: str
     server: Any = None
-    secrets: dict[str, str] = field(default_factory=dict)  # logical id -> ARN
+    # what `!Ref`/`!GetAtt` give for the secrets (ARN) and queues (URL; `Id.Arn`, `Id.QueueName`)
+    secrets: dict[str, str] = field(default_factory=dict)
 
     def stop(self) -> None:
         if self.server is not None:
@@ -72,34 +80,105 @@ def check_moto_version() -> None:
     if found != MOTO_VERSION:
         raise MotoVersionError(
             f"local.backend patches moto internals written for moto {MOTO_VERSION}, "
-            f"but moto {found} is installed: check _serialize_moto_dynamodb and "
-            "cheap_moto_transactions against it, then update MOTO_VERSION "
+            f"but moto {found} is installed: check _serialize_moto_dynamodb, "
+            "cheap_moto_transactions and expire_item against it, then update MOTO_VERSION "
             "(and the pin in requirements/dev.txt)"
         )
 
 
+# Held by every DynamoDB and DynamoDB Streams request of the embedded server, and by
+# `expire_item`: one table operation at a time, and a reader never sees half a transaction.
+_DYNAMODB_LOCK = threading.RLock()
+
+
 def _serialize_moto_dynamodb() -> None:
-    """One DynamoDB request at a time in the embedded moto server.
+    """One DynamoDB (or DynamoDB Streams) request at a time in the embedded moto server.
 
     moto's TransactWriteItems deep-copies the table when it starts and, if any
     condition fails, restores that copy: writes other threads committed in the
     meantime are silently undone (lost replies under concurrent requests).
     DynamoDB isolates transactions; serializing moto's requests does the same here.
+    Stream reads take the same lock, so GetRecords never returns the records of a
+    transaction still being applied (or about to be rolled back).
     """
     check_moto_version()
     from moto.dynamodb.responses import DynamoHandler
+    from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 
-    original = DynamoHandler.call_action
-    if getattr(original, "serialized", False):
+    for handler in (DynamoHandler, DynamoDBStreamsHandler):
+        original = handler.call_action
+        if getattr(original, "serialized", False):
+            continue
+
+        def call_action(self: Any, _original: Any = original) -> Any:
+            with _DYNAMODB_LOCK:
+                return _original(self)
+
+        call_action.serialized = True  # type: ignore[attr-defined]
+        handler.call_action = call_action  # type: ignore[method-assign]
+    _bounded_shard_iterators()
+
+
+def _bounded_shard_iterators(keep: int = 1000) -> None:
+    """moto keeps every shard iterator it ever handed out (one per GetRecords call): a pump
+    polling every 50 ms would grow that dict by ~100 MB an hour. Keep the newest `keep`
+    (an iterator is used once by the pump; AWS expires them after 15 minutes anyway)."""
+    from moto.dynamodbstreams.models import DynamoDBStreamsBackend
+
+    original = DynamoDBStreamsBackend.get_records
+    if getattr(original, "bounded", False):
         return
-    lock = threading.Lock()
 
-    def call_action(self: DynamoHandler) -> Any:
-        with lock:
-            return original(self)
+    def get_records(self: DynamoDBStreamsBackend, iterator_arn: str, limit: int) -> Any:
+        out = original(self, iterator_arn, limit)
+        while len(self.shard_iterators) > keep:
+            del self.shard_iterators[next(iter(self.shard_iterators))]
+        return out
 
-    call_action.serialized = True  # type: ignore[attr-defined]
-    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
+    get_records.bounded = True  # type: ignore[attr-defined]
+    DynamoDBStreamsBackend.get_records = get_records  # type: ignore[method-assign]
+
+
+def _transaction_backup(
+    backend: Any, transact_items: list[dict[str, Any]]
+) -> tuple[list[tuple[Any, Any, Any, Any]], dict[int, tuple[Any, int]]]:
+    """The items a transaction names, as they are; each table's stream shard and its length."""
+    import copy
+
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    backups: list[tuple[Any, Any, Any, Any]] = []
+    streams: dict[int, tuple[Any, int]] = {}
+    for entry in transact_items:
+        try:
+            op_type, op = next(iter(entry.items()))
+            table = backend.get_table(op["TableName"])
+            attrs = op["Item"] if op_type == "Put" else op["Key"]
+            hash_key = DynamoType(attrs[table.hash_key_attr])
+            range_key = DynamoType(attrs[table.range_key_attr]) if table.range_key_attr else None
+            old = table.get_item(hash_key, range_key)
+        except Exception:  # malformed: moto's own code reports it
+            continue
+        backups.append((table, hash_key, range_key, copy.deepcopy(old)))
+        if table.stream_shard is not None:
+            streams.setdefault(id(table), (table.stream_shard, len(table.stream_shard.items)))
+    return backups, streams
+
+
+def _transaction_restore(
+    backups: list[tuple[Any, Any, Any, Any]], streams: dict[int, tuple[Any, int]]
+) -> None:
+    for table, hash_key, range_key, old in reversed(backups):
+        items: Any = table.items[hash_key] if range_key is not None else table.items
+        key = range_key if range_key is not None else hash_key
+        if old is None:
+            items.pop(key, None)
+        else:
+            items[key] = old
+    # moto applies a transaction's writes one by one, each adding its stream record;
+    # a cancelled transaction wrote nothing, so it leaves no records either
+    for shard, length in streams.values():
+        del shard.items[length:]
 
 
 def cheap_moto_transactions() -> None:
@@ -116,7 +195,6 @@ def cheap_moto_transactions() -> None:
     check_moto_version()
     import moto.dynamodb.models as models
     from moto.dynamodb.models import DynamoDBBackend
-    from moto.dynamodb.models.dynamo_type import DynamoType
     from moto.dynamodb.models.table import Table
 
     original = DynamoDBBackend.transact_write_items
@@ -139,37 +217,59 @@ def cheap_moto_transactions() -> None:
     models.copy = _Copy()  # type: ignore[attr-defined, assignment]
 
     def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
-        backups: list[tuple[Table, DynamoType, DynamoType | None, Any]] = []
-        for entry in transact_items:
-            try:
-                op_type, op = next(iter(entry.items()))
-                table = self.get_table(op["TableName"])
-                attrs = op["Item"] if op_type == "Put" else op["Key"]
-                hash_key = DynamoType(attrs[table.hash_key_attr])
-                range_key = (
-                    DynamoType(attrs[table.range_key_attr]) if table.range_key_attr else None
-                )
-                old = table.get_item(hash_key, range_key)
-            except Exception:  # malformed: moto's own code reports it
-                continue
-            backups.append((table, hash_key, range_key, copy.deepcopy(old)))
+        backups, streams = _transaction_backup(self, transact_items)
         skipping.on = True
         try:
             original(self, transact_items)
         except Exception:
-            for table, hash_key, range_key, old in reversed(backups):
-                items: Any = table.items[hash_key] if range_key is not None else table.items
-                key = range_key if range_key is not None else hash_key
-                if old is None:
-                    items.pop(key, None)
-                else:
-                    items[key] = old
+            _transaction_restore(backups, streams)
             raise
         finally:
             skipping.on = False
 
     transact_write_items.cheap = True  # type: ignore[attr-defined]
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
+class NotExpirable(Exception):
+    """The item does not exist, or has no TTL attribute (DynamoDB TTL would never delete it)."""
+
+
+def expire_item(
+    table_name: str, key: dict[str, Any], account: str = "123456789012"
+) -> dict[str, Any]:
+    """Delete an item as DynamoDB TTL does, in moto (in-process or the embedded server).
+
+    moto never expires items by itself, and its stream records carry no `userIdentity`.
+    This deletes the item through moto's own table (so the stream gets its REMOVE record,
+    OLD_IMAGE and all) and marks that record as TTL's (`userIdentity` of the service
+    principal `dynamodb.amazonaws.com`), under the lock every DynamoDB request holds.
+    The item must carry the table's TTL attribute (any value: the caller decides its
+    time has come). The deleted item (low-level attribute values)."""
+    check_moto_version()
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    with _DYNAMODB_LOCK:
+        backend = dynamodb_backends[account]["us-east-1"]
+        table = backend.get_table(table_name)
+        ttl = backend.describe_time_to_live(table_name)
+        attribute = ttl.get("AttributeName") if ttl.get("TimeToLiveStatus") == "ENABLED" else None
+        hash_key = DynamoType(key[table.hash_key_attr])
+        range_key = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+        item = table.get_item(hash_key, range_key)
+        if item is None:
+            raise NotExpirable("no such item")
+        if not attribute or attribute not in item.attrs:
+            raise NotExpirable(f"the item has no TTL attribute ({attribute or 'TTL is off'})")
+        shard = table.stream_shard
+        before = len(shard.items) if shard is not None else 0
+        table.delete_item(hash_key, range_key)
+        if shard is not None:
+            for record in shard.items[before:]:
+                record.record["userIdentity"] = dict(TTL_IDENTITY)
+        attrs: dict[str, Any] = item.to_json()["Attributes"]
+        return attrs
 
 
 def start_moto(port: int = 0) -> tuple[Any, str]:
@@ -238,6 +338,83 @@ def create_secrets(
     return arns
 
 
+def queue_name(logical_id: str, props: dict[str, Any]) -> str:
+    return QUEUE_PREFIX + logical_id + (".fifo" if props.get("FifoQueue") else "")
+
+
+# CloudFormation's AWS::SQS::Queue properties that are queue attributes of the same name
+_QUEUE_ATTRIBUTES = (
+    "DelaySeconds",
+    "MaximumMessageSize",
+    "MessageRetentionPeriod",
+    "ReceiveMessageWaitTimeSeconds",
+    "VisibilityTimeout",
+    "FifoQueue",
+    "ContentBasedDeduplication",
+    "SqsManagedSseEnabled",
+)
+
+
+def create_queues(
+    app: App, session: Any, endpoint: str | None, refs: dict[str, str] | None = None
+) -> dict[str, str]:
+    """The template's SQS queues on `endpoint` (idempotent): their refs (logical id -> URL,
+    `<id>.Arn`, `<id>.QueueName`).
+
+    Properties are resolved against `refs` (template parameters, so `HELPDESK_PARAM_<Name>`
+    shortens a queue's timeouts locally); a `RedrivePolicy` naming another queue of the
+    template (`!GetAtt Dlq.Arn`) is created after that queue."""
+    sqs = session.client("sqs", endpoint_url=endpoint)
+    queues = app.resources("AWS::SQS::Queue")
+    refs = dict(refs or {})
+    out: dict[str, str] = {}
+    todo = dict(queues)
+    while todo:
+        progressed = False
+        for logical_id, res in list(todo.items()):
+            raw = res.get("Properties") or {}
+            redrive = raw.get("RedrivePolicy") or {}
+            target = redrive.get("deadLetterTargetArn")
+            needs = (
+                target["Fn::GetAtt"][0]
+                if isinstance(target, dict) and "Fn::GetAtt" in target
+                else None
+            )
+            if needs in todo and needs != logical_id:
+                continue
+            props = resolve(raw, refs)
+            attrs = {
+                k: str(props[k]).lower() if isinstance(props[k], bool) else str(props[k])
+                for k in _QUEUE_ATTRIBUTES
+                if k in props and props[k] != ""
+            }
+            if redrive:
+                attrs["RedrivePolicy"] = json.dumps(
+                    {
+                        "deadLetterTargetArn": props["RedrivePolicy"]["deadLetterTargetArn"],
+                        "maxReceiveCount": int(props["RedrivePolicy"]["maxReceiveCount"]),
+                    }
+                )
+            url = sqs.create_queue(QueueName=queue_name(logical_id, props), Attributes=attrs)[
+                "QueueUrl"
+            ]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+                "QueueArn"
+            ]
+            refs |= {
+                logical_id: url,
+                f"{logical_id}.Arn": arn,
+                f"{logical_id}.QueueName": queue_name(logical_id, props),
+                f"{logical_id}.QueueUrl": url,
+            }
+            out |= {k: v for k, v in refs.items() if k.split(".")[0] == logical_id}
+            del todo[logical_id]
+            progressed = True
+        if not progressed:
+            raise ValueError(f"queues whose RedrivePolicy cannot be resolved: {sorted(todo)}")
+    return out
+
+
 def create_resources(
     app: App,
     endpoint: str | None,
@@ -245,9 +422,10 @@ def create_resources(
     table_name: str,
     bucket_name: str,
     state_dir: Path | None = None,
+    refs: dict[str, str] | None = None,
 ) -> dict[str, str]:
-    """Create the template's table, bucket and secrets on `endpoint` (idempotent); the
-    secrets' ARNs by logical id."""
+    """Create the template's table, bucket, queues and secrets on `endpoint` (idempotent);
+    what `!Ref`/`!GetAtt` give for the secrets (ARN) and queues (URL, `<id>.Arn`, ...)."""
     session = boto3.session.Session(
         aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region
     )
@@ -295,4 +473,5 @@ def create_resources(
                 Bucket=bucket_name,
                 PublicAccessBlockConfiguration=bprops["PublicAccessBlockConfiguration"],
             )
-    return create_secrets(app, session, endpoint, state_dir)
+    queues = create_queues(app, session, endpoint, refs)
+    return create_secrets(app, session, endpoint, state_dir) | queues

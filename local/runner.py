@@ -7,6 +7,12 @@ environment the template gives it. The default backend is an embedded moto
 server holding the template's table and bucket.
 
     python -m local.runner [--port 3000] [--backend moto|aws] [--endpoint URL]
+                           [--pump async|sync|off]
+
+Functions the template triggers from a DynamoDB stream or an SQS queue get their records
+from `local.pump` (on a background thread, or before each answer with `--pump sync`);
+`/_local/streams`, `/_local/streams/drain` and `/_local/ttl/expire` are the runner's
+own development routes (docs/design.md section 6), never part of the API.
 
 A burst is held, never reset: the listening socket's backlog is `BACKLOG`, each
 connection gets a thread, a request waits for a free instance of its function for up
@@ -33,8 +39,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+import boto3
+
 from local import devauth
-from local.backend import FAKE_CREDENTIALS, Backend, create_resources, start_moto
+from local.backend import (
+    FAKE_CREDENTIALS,
+    Backend,
+    NotExpirable,
+    create_resources,
+    expire_item,
+    start_moto,
+)
+from local.pump import Busy, DrainTimeout, Pump
 from local.template import ROOT, App, Function, Route, conditions, resolve
 from local.template import app as load_app
 
@@ -254,6 +270,28 @@ def build_event(
     return event
 
 
+def parameter_refs(app: App, port: int) -> dict[str, str]:
+    """The template's parameters as the runner deploys them: its own values for the stage
+    and the dev IdP, `HELPDESK_PARAM_<Name>` overrides, else each parameter's default."""
+    refs = {
+        "Stage": "local",
+        "IssuerUrl": devauth.ISSUER,
+        "Audience": devauth.AUDIENCE,
+        "JwksUrl": f"http://127.0.0.1:{port}/.well-known/jwks.json",
+        "AWS::Region": REGION,
+        "AWS::AccountId": "123456789012",
+        "AWS::URLSuffix": "amazonaws.com",
+        "AWS::StackName": "helpdesk-local",
+    }
+    for name, param in (app.doc.get("Parameters") or {}).items():
+        override = os.environ.get(f"HELPDESK_PARAM_{name}")
+        if override is not None:
+            refs[name] = override  # as `sam deploy --parameter-overrides` would
+        elif name not in refs and "Default" in param:
+            refs[name] = str(param["Default"])  # as `sam deploy` would take it
+    return refs
+
+
 class Gateway:
     """What API Gateway does for an HTTP API: route, authorize, invoke, answer."""
 
@@ -268,27 +306,12 @@ class Gateway:
         self.app = app
         self.backend = backend
         self.port = port
-        refs = {
-            "Stage": "local",
-            "IssuerUrl": devauth.ISSUER,
-            "Audience": devauth.AUDIENCE,
-            "JwksUrl": f"http://127.0.0.1:{port}/.well-known/jwks.json",
-            "AWS::Region": REGION,
-            "AWS::AccountId": "123456789012",
-            "AWS::URLSuffix": "amazonaws.com",
-            "AWS::StackName": "helpdesk-local",
-        }
-        for name, param in (app.doc.get("Parameters") or {}).items():
-            override = os.environ.get(f"HELPDESK_PARAM_{name}")
-            if override is not None:
-                refs[name] = override  # as `sam deploy --parameter-overrides` would
-            elif name not in refs and "Default" in param:
-                refs[name] = str(param["Default"])  # as `sam deploy` would take it
+        refs = parameter_refs(app, port)
         for logical_id in app.resources("AWS::DynamoDB::Table"):
             refs[logical_id] = backend.table_name
         for logical_id in app.resources("AWS::S3::Bucket"):
             refs[logical_id] = backend.bucket_name
-        refs |= backend.secrets  # `!Ref` of a secret is its ARN
+        refs |= backend.secrets  # `!Ref` of a secret is its ARN, of a queue its URL
         refs |= conditions(app.doc, refs)  # IssuerUrl is set: no user pool locally
         self.refs = refs
         self.pools = {
@@ -306,6 +329,148 @@ class Gateway:
         self.default_settings = resolve(props.get("DefaultRouteSettings") or {}, refs)
         self.buckets: dict[str, TokenBucket | None] = {}
         self.buckets_lock = threading.Lock()
+        self.pump: Pump | None = None
+        self.pump_mode = "off"
+
+    def start_pump(self, mode: str) -> None:
+        """Deliver stream records and queue messages to the functions the template maps
+        them to: `async` on a background thread (as Lambda would, a few ms later), `sync`
+        before each HTTP answer (deterministic tests), `off` not at all."""
+        if mode == "off" or self.backend.kind == "aws":  # in AWS, Lambda's own mappings do it
+            return
+        session = boto3.session.Session(
+            aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
+        )
+        tables = dict.fromkeys(self.app.resources("AWS::DynamoDB::Table"), self.backend.table_name)
+        self.pump = Pump(
+            self.app, self.refs, self.invoke_mapped, tables, self.backend.endpoint, REGION, session
+        )
+        self.pump_mode = mode
+        if mode == "async":
+            self.pump.start()
+
+    def invoke_mapped(self, function: str, event: dict[str, Any]) -> Any:
+        """An event source mapping's invocation (the pump's): a function error raises."""
+        try:
+            return self.pools[function].invoke(event, str(uuid.uuid4()))
+        except Throttled as ex:
+            raise Busy(str(ex)) from ex
+
+    def after_request(self) -> None:
+        """In `sync` mode, deliver whatever the request wrote before it is answered; in
+        `async` mode, wake the pump's thread (it polls every 50 ms anyway)."""
+        if self.pump is not None and self.pump_mode == "async":
+            self.pump.wake()
+        if self.pump is not None and self.pump_mode == "sync":
+            try:
+                self.pump.settle()
+            except Exception as ex:  # the request itself succeeded: log, answer it
+                print(f"runner: pump: {type(ex).__name__}: {ex}", file=sys.stderr)
+
+    def serve(
+        self, method: str, target: str, headers: dict[str, str], body: bytes, source_ip: str
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        """One HTTP request: the dev IdP's keys, a development route, or the API."""
+        path = urlsplit(target).path
+        if path == "/.well-known/jwks.json":
+            return self.plain(200, devauth.jwks())
+        if path.startswith("/_local/"):
+            answer = self.local(method, path, body)
+        else:
+            answer = self.handle(method, target, headers, body, source_ip)
+        if path != "/_local/streams/drain":
+            self.after_request()
+        return answer
+
+    # ------------------------------------------------------------ /_local/ (development only)
+
+    def local(
+        self, method: str, path: str, body: bytes
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        """The runner's own development routes: never in the template nor the OpenAPI."""
+        routes = {
+            ("GET", "/_local/streams"): self.local_streams,
+            ("POST", "/_local/streams/drain"): self.local_drain,
+            ("POST", "/_local/ttl/expire"): self.local_expire,
+        }
+        handler = routes.get((method, path.rstrip("/")))
+        if handler is None:
+            return self.local_problem(404, "LOCAL_ROUTE_NOT_FOUND", f"no {method} {path}", path)
+        try:
+            doc = json.loads(body or b"{}")
+        except ValueError:
+            doc = None
+        if not isinstance(doc, dict):
+            return self.local_problem(
+                400, "VALIDATION_FAILED", "the body must be a JSON object", path
+            )
+        if self.pump is None:
+            return self.local_problem(409, "PUMP_OFF", "the runner's pump is off", path)
+        return handler(doc, path)
+
+    @staticmethod
+    def local_problem(
+        status: int, code: str, detail: str, path: str, **extra: Any
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        doc = {
+            "type": f"urn:helpdesk:local:{code}",
+            "title": HTTPStatus(status).phrase,
+            "status": status,
+            "code": code,
+            "detail": detail,
+            "instance": path,
+            **extra,
+        }
+        return status, [("Content-Type", PROBLEM_JSON)], json.dumps(doc).encode()
+
+    def local_streams(
+        self, doc: dict[str, Any], path: str
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        assert self.pump is not None
+        return self.plain(200, {"mode": self.pump_mode, "functions": self.pump.status()})
+
+    def local_drain(
+        self, doc: dict[str, Any], path: str
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        assert self.pump is not None
+        try:
+            timeout = float(doc.get("timeout", 10))
+        except (TypeError, ValueError):
+            return self.local_problem(400, "VALIDATION_FAILED", "timeout: seconds", path)
+        try:
+            delivered = self.pump.drain(timeout)
+        except DrainTimeout as ex:
+            return self.local_problem(
+                504,
+                "DRAIN_TIMEOUT",
+                f"still pending after {timeout:g} s",
+                path,
+                delivered=ex.report,
+            )
+        return self.plain(200, {"delivered": delivered})
+
+    def local_expire(
+        self, doc: dict[str, Any], path: str
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        if self.backend.kind != "moto":
+            return self.local_problem(
+                501, "NOT_EMBEDDED_MOTO", "TTL expiry is emulated in the embedded moto only", path
+            )
+        key = doc.get("key")
+        if isinstance(doc.get("ticket_id"), str):
+            from helpdesk.store import keys as store_keys
+
+            key = store_keys.ticket(doc["ticket_id"]).av()
+        if not isinstance(key, dict) or not key:
+            return self.local_problem(
+                400, "VALIDATION_FAILED", 'give "ticket_id", or "key" (attribute values)', path
+            )
+        try:
+            expire_item(self.backend.table_name, key)
+        except NotExpirable as ex:
+            status = 404 if "no such item" in str(ex) else 409
+            return self.local_problem(status, "NOT_EXPIRABLE", str(ex), path)
+        return self.plain(200, {"expired": key})
 
     def environment(self, fn: Function) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
@@ -499,13 +664,9 @@ def make_handler(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
             for k, v in self.headers.items():
                 key = k.lower()
                 headers[key] = f"{headers[key]},{v}" if key in headers else v
-            path = urlsplit(self.path).path
-            if path == "/.well-known/jwks.json":
-                status, out_headers, out = Gateway.plain(200, devauth.jwks())
-            else:
-                status, out_headers, out = gateway.handle(
-                    self.command, self.path, headers, body, self.client_address[0]
-                )
+            status, out_headers, out = gateway.serve(
+                self.command, self.path, headers, body, self.client_address[0]
+            )
             self.send_response(
                 status, HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else ""
             )
@@ -536,7 +697,9 @@ class Server(ThreadingHTTPServer):
     request_queue_size = BACKLOG
 
 
-def make_backend(kind: str, endpoint: str | None, app: App) -> Backend:
+def make_backend(
+    kind: str, endpoint: str | None, app: App, params: dict[str, str] | None = None
+) -> Backend:
     table = os.environ.get("HELPDESK_TABLE_NAME", "helpdesk-local-tickets")
     bucket = os.environ.get("HELPDESK_BUCKET_NAME", "helpdesk-local-attachments")
     if kind == "aws":
@@ -550,7 +713,9 @@ def make_backend(kind: str, endpoint: str | None, app: App) -> Backend:
     server = None
     if endpoint is None:
         server, endpoint = start_moto()
-    arns = create_resources(app, endpoint, REGION, table, bucket, state_dir=devauth.state_dir())
+    arns = create_resources(
+        app, endpoint, REGION, table, bucket, state_dir=devauth.state_dir(), refs=params
+    )
     env = {"AWS_ENDPOINT_URL": endpoint, **FAKE_CREDENTIALS}
     return Backend("moto" if server else "endpoint", endpoint, env, table, bucket, server, arns)
 
@@ -573,19 +738,23 @@ def serve(
     concurrency: int,
     seed_data: bool,
     queue_seconds: float = QUEUE_SECONDS,
+    pump: str = "async",
 ) -> None:
     app = load_app()
-    backend = make_backend(backend_kind, endpoint, app)
+    backend = make_backend(backend_kind, endpoint, app, parameter_refs(app, port))
     if seed_data and backend.kind != "aws":
         seed(backend)
     gateway = Gateway(app, backend, port, concurrency, queue_seconds)
     httpd = Server(("127.0.0.1", port), make_handler(gateway))
     actual = httpd.server_address[1]
+    gateway.start_pump(pump)
+    served = sorted(gateway.pump.functions) if gateway.pump else []
     print(
         f"helpdesk local API on http://127.0.0.1:{actual}\n"
         f"  backend : {backend.kind}{' at ' + backend.endpoint if backend.endpoint else ''}"
         f" (table {backend.table_name}, bucket {backend.bucket_name})\n"
         f"  routes  : {len(app.routes)} from template.yaml, {len(app.functions)} functions\n"
+        f"  pump    : {gateway.pump_mode} ({', '.join(served) or 'nothing'}; /_local/streams)\n"
         f"  token   : make token USER=alice ROLE=customer   (ROLE=agent|admin, ORG=acme)\n"
         f'  try     : curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:{actual}/me',
         flush=True,
@@ -595,6 +764,8 @@ def serve(
     except KeyboardInterrupt:
         pass
     finally:
+        if gateway.pump is not None:
+            gateway.pump.stop()
         httpd.server_close()
         backend.stop()
 
@@ -620,6 +791,13 @@ def main() -> None:
         help="how long a request waits for a free instance before a 429",
     )
     parser.add_argument("--no-seed", action="store_true", help="do not create demo categories")
+    parser.add_argument(
+        "--pump",
+        choices=["async", "sync", "off"],
+        default=os.environ.get("HELPDESK_PUMP", "async"),
+        help="stream records and queue messages to their functions: on a background thread "
+        "(async), before each HTTP answer (sync), or not at all (off)",
+    )
     args = parser.parse_args()
     serve(
         args.port,
@@ -628,6 +806,7 @@ def main() -> None:
         args.concurrency,
         not args.no_seed,
         args.queue_seconds,
+        args.pump,
     )
 
 

@@ -6,12 +6,15 @@ import importlib.util
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from local.pump import Pump
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
@@ -50,18 +53,69 @@ def _clear_caches() -> None:
             fn.cache_clear()
 
 
+# The lead's switch: when True, `call()` settles the pump after each invocation (stream
+# records and queue messages the call wrote are delivered before it returns), as the
+# runner's `sync` mode does after each HTTP request. Off: tests drain explicitly.
+DRAIN_AFTER_CALL = False
+
+_pump: Pump | None = None
+_refs: dict[str, str] = {}  # what `!Ref`/`!GetAtt` give for the mocked backend's resources
+
+
 def _mocked_aws() -> Iterator[None]:
     from moto import mock_aws
 
     from local.backend import cheap_moto_transactions, create_resources
+    from local.runner import parameter_refs
     from local.template import app
 
+    global _pump, _refs
     cheap_moto_transactions()
     with mock_aws():
         _clear_caches()
-        create_resources(app(), endpoint=None, region=REGION, table_name=TABLE, bucket_name=BUCKET)
+        _pump = None
+        params = parameter_refs(app(), 0)  # template defaults, HELPDESK_PARAM_<Name> overrides
+        _refs = params | create_resources(
+            app(), endpoint=None, region=REGION, table_name=TABLE, bucket_name=BUCKET, refs=params
+        )
         yield
+        _pump = None
     _clear_caches()
+
+
+def invoke_mapped(function: str, event: dict[str, Any]) -> Any:
+    """An event source mapping's invocation in-process: the template's function's handler,
+    imported like `invoke()` does, with a FakeContext; a function error raises."""
+    from local.template import app
+
+    fn = app().functions[function]
+    module = load_function(Path(fn.code_uri).name)
+    return getattr(module, fn.handler.rsplit(".", 1)[1])(event, FakeContext())
+
+
+def pump() -> Pump:
+    """The in-process pump of the current moto backend (made on first use): the runner's
+    delivery of stream records and queue messages, with `invoke_mapped`."""
+    global _pump
+    if _pump is None:
+        from local.pump import Pump
+        from local.template import app
+
+        tables = dict.fromkeys(app().resources("AWS::DynamoDB::Table"), TABLE)
+        _pump = Pump(app(), _refs | tables, invoke_mapped, tables, region=REGION)
+    return _pump
+
+
+def drain_streams(timeout: float = 10.0) -> dict[str, Any]:
+    """Deliver every pending stream record and queue message to its function (in-process),
+    waiting at most `timeout` seconds: per function, what was delivered."""
+    return pump().drain(timeout)
+
+
+@pytest.fixture
+def drain(aws: None) -> Callable[..., dict[str, Any]]:
+    """`drain_streams` on the test's moto backend: write, `drain()`, assert."""
+    return drain_streams
 
 
 @pytest.fixture
@@ -209,6 +263,8 @@ def make_event(
 def call(name: str, **kwargs: Any) -> tuple[int, Any, dict[str, str]]:
     """Invoke functions/<name> with `make_event(name, **kwargs)`: (status, JSON body, headers)."""
     result = invoke(name, make_event(name, **kwargs))
+    if DRAIN_AFTER_CALL:
+        pump().settle()
     body = json.loads(result["body"]) if result.get("body") else None
     return (
         result["statusCode"],

@@ -58,13 +58,18 @@ def _free_port() -> int:
 
 
 @contextmanager
-def start_runner(state: Path, **params: str) -> Iterator[Runner]:
-    """The local runner on a free port, `params` overriding template parameters."""
+def start_runner(state: Path, pump: str = "sync", **params: str) -> Iterator[Runner]:
+    """The local runner on a free port, `params` overriding template parameters.
+
+    `pump="sync"` (the default here) delivers stream records and queue messages before each
+    HTTP answer, so a test sees what a stream function did as soon as its request returns;
+    `pump="async"` delivers them on the runner's background thread, as `make run` does."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env |= {"HELPDESK_LOCAL_DIR": str(state), "RUNNER_ACCESS_LOG": "0", "PYTHONPATH": f"{ROOT}"}
     # No authorizer cache, so a revoked API token is refused on the next call.
     env["HELPDESK_PARAM_AuthCacheSeconds"] = "0"
+    env["HELPDESK_PUMP"] = pump
     env |= {f"HELPDESK_PARAM_{k}": v for k, v in params.items()}
     log = (state / "runner.log").open("w")
     proc = subprocess.Popen(

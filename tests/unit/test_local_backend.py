@@ -34,3 +34,80 @@ def test_the_local_bucket_is_versioned_like_the_templates(aws: None) -> None:
 
     s3 = boto3.client("s3")
     assert s3.get_bucket_versioning(Bucket=BUCKET)["Status"] == "Enabled"
+
+
+def test_the_templates_queues_are_created_with_their_properties(aws: None) -> None:
+    import boto3
+
+    from tests.conftest import _refs
+
+    sqs = boto3.client("sqs")
+    attrs = sqs.get_queue_attributes(QueueUrl=_refs["PurgeFailureQueue"], AttributeNames=["All"])
+    assert attrs["Attributes"]["MessageRetentionPeriod"] == "1209600"
+    assert attrs["Attributes"]["QueueArn"] == _refs["PurgeFailureQueue.Arn"]
+
+
+def test_a_queues_redrive_policy_and_parameters_are_resolved(aws: None) -> None:
+    import json
+
+    import boto3
+
+    from local.template import parse
+
+    doc = {
+        "Resources": {
+            "Work": {
+                "Type": "AWS::SQS::Queue",
+                "Properties": {
+                    "VisibilityTimeout": {"Ref": "Visibility"},
+                    "RedrivePolicy": {
+                        "deadLetterTargetArn": {"Fn::GetAtt": ["Dead", "Arn"]},
+                        "maxReceiveCount": 3,
+                    },
+                },
+            },
+            "Dead": {"Type": "AWS::SQS::Queue", "Properties": {}},
+        }
+    }
+    session = boto3.session.Session()
+    refs = backend.create_queues(parse(doc), session, None, {"Visibility": "2"})
+    attrs = session.client("sqs").get_queue_attributes(
+        QueueUrl=refs["Work"], AttributeNames=["All"]
+    )["Attributes"]
+    assert attrs["VisibilityTimeout"] == "2"
+    assert json.loads(attrs["RedrivePolicy"]) == {
+        "deadLetterTargetArn": refs["Dead.Arn"],
+        "maxReceiveCount": 3,
+    }
+
+
+def test_a_cancelled_transaction_leaves_no_stream_records(aws: None) -> None:
+    import boto3
+    import pytest
+    from botocore.exceptions import ClientError
+
+    from tests.conftest import TABLE, pump
+
+    # Given an item, and a transaction that writes another one, then fails on the first
+    ddb = boto3.client("dynamodb")
+    ddb.put_item(TableName=TABLE, Item={"PK": {"S": "A"}, "SK": {"S": "T"}})
+    with pytest.raises(ClientError, match="TransactionCanceled"):
+        ddb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": TABLE, "Item": {"PK": {"S": "B"}, "SK": {"S": "T"}}}},
+                {
+                    "Put": {
+                        "TableName": TABLE,
+                        "Item": {"PK": {"S": "A"}, "SK": {"S": "T"}},
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                },
+            ]
+        )
+    # When the stream is read; Then only the committed write is in it
+    p = pump()
+    p.tick()
+    (reader,) = [c.reader for c in p.consumers.values()]
+    assert reader.last is not None
+    seen = p.stats["PurgeDeletedTicketsFunction"].filtered
+    assert seen == 1  # the INSERT of A; nothing of B

@@ -1,0 +1,86 @@
+"""Stream delivery through the runner: a TTL expiry (`POST /_local/ttl/expire`) reaches the
+purge function as the template maps it; `/_local/` routes are the runner's, not the API's."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import ROOT
+from tests.e2e.conftest import Runner, start_runner
+from tests.e2e.test_housekeeping import scan
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+
+PURGE = "PurgeDeletedTicketsFunction"
+
+
+def _deleted_ticket(runner: Runner) -> dict[str, Any]:
+    user = f"u{uuid.uuid4().hex[:10]}"
+    with runner.client(user) as api:
+        ticket = api.post("/tickets", json={"subject": "Printer", "message": "Help"}).json()
+    with runner.client(f"ad{uuid.uuid4().hex[:6]}", "admin") as admin:
+        assert admin.delete(f"/admin/tickets/{ticket['id']}").status_code == 200
+    return dict(ticket)
+
+
+def test_a_ttl_expiry_is_purged_through_the_stream(runner: Runner) -> None:
+    # Given a deleted ticket
+    ticket = _deleted_ticket(runner)
+    before = httpx.get(f"{runner.url}/_local/streams").json()
+    assert before["mode"] == "sync"
+    # When DynamoDB TTL removes it (as the dev route does) and the pump is drained
+    local = httpx.Client(base_url=runner.url, timeout=30)
+    resp = local.post("/_local/ttl/expire", json={"ticket_id": ticket["id"]})
+    assert resp.status_code == 200, resp.text
+    drained = local.post("/_local/streams/drain", json={"timeout": 20})
+    assert drained.status_code == 200, drained.text
+    # Then the purge function got the record and nothing of the ticket is left
+    assert not [i for i in scan(runner) if ticket["id"] in json.dumps(i)]
+    after = local.get("/_local/streams").json()["functions"][PURGE]
+    assert after["delivered"] == before["functions"][PURGE]["delivered"] + 1
+    assert after["sources"] == [
+        {"event": "TtlRemovals", "type": "DynamoDB", "source": "TicketsTable"}
+    ]
+    # and expiring it again is refused: it is gone
+    again = local.post("/_local/ttl/expire", json={"ticket_id": ticket["id"]})
+    assert again.status_code == 404
+    assert again.headers["content-type"] == "application/problem+json"
+    assert again.json()["code"] == "NOT_EXPIRABLE"
+
+
+def test_local_routes_answer_problems_and_are_not_in_the_api(runner: Runner) -> None:
+    assert httpx.get(f"{runner.url}/_local/nothing").json()["code"] == "LOCAL_ROUTE_NOT_FOUND"
+    bad = httpx.post(f"{runner.url}/_local/ttl/expire", json={"nope": 1})
+    assert (bad.status_code, bad.json()["code"]) == (400, "VALIDATION_FAILED")
+    spec = json.loads((ROOT / "docs" / "openapi.json").read_text())
+    assert not [p for p in spec["paths"] if p.startswith("/_local")]
+    assert "/_local" not in (ROOT / "template.yaml").read_text()
+
+
+def test_async_mode_delivers_in_the_background(tmp_path: Path) -> None:
+    with start_runner(tmp_path, pump="async", WriteLimit="100000") as runner:
+        local = httpx.Client(base_url=runner.url, timeout=30)
+        assert local.get("/_local/streams").json()["mode"] == "async"
+        lags = []
+        for n in (1, 2, 3):  # the first delivery starts the function's worker; then warm
+            ticket = _deleted_ticket(runner)
+            local.post("/_local/ttl/expire", json={"ticket_id": ticket["id"]}).raise_for_status()
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                status = local.get("/_local/streams").json()["functions"][PURGE]
+                if status["delivered"] == n:
+                    break
+                time.sleep(0.01)
+            assert status["delivered"] == n, status
+            lags.append(status["last_lag_ms"])
+        print(f"async delivery lag (ms, write -> invocation): {lags}")
+        assert all(lag is not None and lag < 2000 for lag in lags), lags
+        assert local.post("/_local/streams/drain").status_code == 200
+        assert not [i for i in scan(runner) if ticket["id"] in json.dumps(i)]
