@@ -213,6 +213,58 @@ def run(module: str, *args: str) -> str:
     return out.stdout
 
 
+BEFORE = ROOT / "bench" / "write_cost_before.json"
+TARGETS = {  # issue 18's targets, total WRU of a request with its list index
+    "POST /tickets/{ticket_id}/read": 4,
+    "POST /admin/tickets/{ticket_id}/read": 4,
+    "POST /tickets/{ticket_id}/messages": 16,
+    "POST /admin/tickets/{ticket_id}/messages": 20,
+    "PATCH /admin/tickets/{ticket_id}": 20,
+    "POST /tickets": 24,
+}
+
+
+def write_cost(warm: dict[str, dict[str, float]]) -> str:
+    """Every route that writes a ticket, before the list index (bench/write_cost_before.json,
+    measured with the same bench.warm) and now: WRU of the request, of the indexer after it,
+    items in the request's transaction."""
+    before = json.loads(BEFORE.read_text())
+    lines = [
+        "## Write cost: before and after the list index",
+        "",
+        f"Before: {before['revision']}, `{before['command']}`; now: this run. WRU billed by "
+        "DynamoDB's sizing rules (bench.warm's `write_units`: one per started KB of an item, "
+        "two inside a transaction, plus its index copies); \"tx items\": items in the "
+        "request's transaction; \"index\": the list indexer's writes for the request's stream "
+        "record (counters included). Targets: issue 18's, for the total.",
+        "",
+        "| route | WRU before | tx items before | WRU now (request) | index WRU | total now | "
+        "tx items now | target | RRU before | RRU now |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for route, was in sorted(before["routes"].items()):
+        now = warm.get(route)
+        if now is None or not (was["wru"] or now["wru"]):
+            continue
+        total = now["wru"] + now.get("index_wru", 0)
+        target = TARGETS.get(route)
+        lines.append(
+            f"| {route} | {was['wru']:.0f} | {was['transact_items']} | {now['wru']:.0f} | "
+            f"{now.get('index_wru', 0):.0f} | {total:.0f} | {now.get('transact_items', 0)} | "
+            f"{target if target else '-'}"
+            f"{(' met' if total <= target else ' **not met**') if target else ''} | "
+            f"{was['rru']:.1f} | {now['rru'] + now.get('index_rru', 0):.1f} |"
+        )
+    return "\n".join(lines)
+
+
+def indexer_gb() -> float:
+    """The memory of the list indexer (the stream function every ticket write invokes)."""
+    from local.template import app as load_app
+
+    return load_app().functions["IndexListsFunction"].memory / 1024
+
+
 def authorizer_gb() -> float:
     """The memory of the authorizer function, from template.yaml."""
     from local.template import app as load_app
@@ -222,26 +274,39 @@ def authorizer_gb() -> float:
     return tpl.functions[auth.function].memory / 1024
 
 
-def cost_table(warm: dict[str, dict[str, float]], auth_gb: float) -> str:
+def cost_table(warm: dict[str, dict[str, float]], auth_gb: float, index_gb: float) -> str:
     lines = [
-        "| route | MB | authorizer | calls | WRU | RRU | S3 requests | assumed ms | Lambda $ | "
-        "DynamoDB $ | S3 $ | $ per million requests |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| route | MB | authorizer | calls | WRU | index WRU | RRU | S3 requests | assumed ms | "
+        "Lambda $ | DynamoDB $ | S3 $ | $ per million requests |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     per_route: dict[str, float] = {}
     for route, w in warm.items():
         public = bool(w["public"])
         ms = w["ours_ms"] + DDB_MS_PER_CALL * w["calls"] + 1.0
         auth_gb_ms = 0.0 if public else auth_gb * AUTHORIZER_MS
-        lam = PRICE["lambda_req_per_m"] * (1 if public else 2) + 1e6 * (
-            PRICE["lambda_gb_s_arm"] * (w["memory_mb"] / 1024 * ms + auth_gb_ms) / 1000
+        # the list indexer's invocation for this write's stream record (a batch of one: the
+        # upper bound; a busy stream hands it up to 100 records at once)
+        index_calls = w.get("index_calls", 0)
+        index_gb_ms = index_gb * (DDB_MS_PER_CALL * index_calls + 1.0) if index_calls else 0.0
+        lam = (
+            PRICE["lambda_req_per_m"] * ((1 if public else 2) + (1 if index_calls else 0))
+            + (
+                1e6
+                * PRICE["lambda_gb_s_arm"]
+                * (w["memory_mb"] / 1024 * ms + auth_gb_ms + index_gb_ms)
+            )
+            / 1000
         )
-        ddb = w["wru"] * PRICE["ddb_wru_per_m"] + w["rru"] * PRICE["ddb_rru_per_m"]
+        wru = w["wru"] + w.get("index_wru", 0)
+        rru = w["rru"] + w.get("index_rru", 0)
+        ddb = wru * PRICE["ddb_wru_per_m"] + rru * PRICE["ddb_rru_per_m"]
         s3 = w["s3_put"] * S3_PUT_PER_M + w["s3_get"] * S3_GET_PER_M
         total = PRICE["http_api_per_m"] + lam + ddb + s3
         per_route[route] = total
         lines.append(
-            f"| {route} | {w['memory_mb']:.0f} | {'no' if public else 'yes'} | {w['calls']:.0f} | {w['wru']:.0f} | {w['rru']:.1f} | "
+            f"| {route} | {w['memory_mb']:.0f} | {'no' if public else 'yes'} | {w['calls']:.0f} | "
+            f"{w['wru']:.0f} | {w.get('index_wru', 0):.0f} | {rru:.1f} | "
             f"{w['s3_put'] + w['s3_get']:.0f} | {ms:.1f} | {lam:.2f} | {ddb:.2f} | {s3:.2f} | "
             f"{total:.2f} |"
         )
@@ -250,10 +315,13 @@ def cost_table(warm: dict[str, dict[str, float]], auth_gb: float) -> str:
     lines += [
         "",
         f"**Typical mix** ({', '.join(f'{n}% {r}' for r, n in in_mix.items())}): "
-        f"**${mix:.2f} per million requests**. Writes dominate: a ticket transaction rewrites "
-        "the ticket and its list entries (2 WRU per item and KB), so the cost of a write grows "
-        "with the number of lists a ticket is in. A create_attachment upload adds one S3 PUT "
-        "($0.005 per 1,000) billed when the client posts the file.",
+        f"**${mix:.2f} per million requests**, the list indexer's invocations and writes "
+        "included. Writes still dominate: a request writes only the ticket's own items (its "
+        "transaction, 2 WRU per item and KB), but the indexer then moves the ticket's thin "
+        "entries (1 WRU each, 2 to move one, more on the lists with index keys) on every list "
+        "whose sort key or membership changed, so a reply, which moves the ticket up every list "
+        "it is on, still costs about two units per list. A create_attachment upload adds one "
+        "S3 PUT ($0.005 per 1,000) billed when the client posts the file.",
         "",
         "For scale: a team of 10 agents handling 10,000 tickets a month at ~40 API requests per "
         f"ticket (portal, agent views, replies) makes 400,000 requests: about **${mix * 0.4:.2f} a month** "
@@ -293,9 +361,12 @@ def main() -> None:
     print("bench: warm overhead and round trips ...", flush=True)
     warm_out = run("bench.warm", "--n", n)
     warm = json.loads(warm_out.strip().splitlines()[-1])
+    print("bench: list index cost by lists ...", flush=True)
+    list_cost = run("bench.list_cost")
     print("bench: scale ...", flush=True)
     scale = run("bench.scale", "--sizes", sizes, "--runs", scale_runs)
     auth_gb = authorizer_gb()
+    index_gb = indexer_gb()
     cold_text = cold.rsplit("\n{", 1)[0]
     warm_text = warm_out.rsplit("\n{", 1)[0]
     doc = f"""# Benchmarks
@@ -354,11 +425,29 @@ AWS list prices (us-east-1): HTTP API ${PRICE["http_api_per_m"]:.2f}/M requests,
 ${PRICE["lambda_req_per_m"]:.2f}/M requests and ${PRICE["lambda_gb_s_arm"]}/GB-s (arm64), DynamoDB on-demand
 ${PRICE["ddb_wru_per_m"]}/M WRU and ${PRICE["ddb_rru_per_m"]}/M RRU. Each request is two Lambda
 invocations where the route has the authorizer in front (the authorizer, {auth_gb * 1024:.0f} MB,
-~{AUTHORIZER_MS:.0f} ms with a cached token; public routes are one); each function's memory
+~{AUTHORIZER_MS:.0f} ms with a cached token; public routes are one), and a ticket write one
+more, of the list indexer (its stream record in a batch of its own: the upper bound; "index
+WRU" is what it writes); each function's memory
 ("MB") is its `MemorySize` in template.yaml. Assumed production duration: our measured code
 time plus {DDB_MS_PER_CALL:.0f} ms per DynamoDB call plus 1 ms. Free tiers are ignored.
 
-{cost_table(warm, auth_gb)}
+{cost_table(warm, auth_gb, index_gb)}
+
+{write_cost(warm)}
+
+### How the index's write cost grows with the lists a ticket is on
+
+`python -m bench.list_cost`: a ticket on its usual lists plus k more (tags standing for the
+saved views of the views issue: each view a ticket matches is one more list), changed three
+ways. A reply moves the ticket up every list it is on: one delete and one put per list
+(2 WRU, a little more on the whole queue's entry, which carries index keys), so it grows
+with the lists the ticket is on, never with the lists that exist. A read marker or a
+priority change touches only the lists it changes. The commit transaction holds the index
+record and the counters of the lists gained or left (at most ~50 today, under DynamoDB's
+100-item cap; a change that joined more than 99 lists at once would fail into the
+indexer's failure queue: the views issue must split such a commit).
+
+{list_cost.rsplit(chr(10) + "[", 1)[0].strip()}
 """
     OUT.write_text(doc)
     (RAW / "last.json").write_text(json.dumps(warm, indent=1))

@@ -4,7 +4,8 @@ The measured user has 30 tickets; the rest belong to other requesters and all of
 them are in the staff queue. Background tickets are written as exactly the list
 entries the store writes for them (the requester's list, the queue, the queue by
 assignee), put directly into moto's table because moto's transactions are slow; the
-measured lists are then read through `tickets.list_tickets` and `store_lists.list_page`.
+measured lists are then read through `tickets.list_tickets` and `store_lists.read_page` (a Query of thin entries, then one
+BatchGetItem of the page's tickets).
 moto keeps everything in memory and its Query walks the table's items in Python, so its
 latency grows with the table where DynamoDB's would not: the pass line is ScannedCount
 (what DynamoDB bills and reads), which must stay constant.
@@ -50,7 +51,7 @@ def _fast_moto_items() -> Iterator[None]:
 
 
 def _background(n: int, start: int) -> None:
-    """`n` background tickets' list entries, exactly the items the store writes, put straight
+    """`n` background tickets and their list entries, exactly the items the store writes, put straight
     into moto's table: through the client, botocore's serialisation and moto's parsing of
     25-item batches took ~3/4 of the load, and loading is not what is measured."""
     from moto.core.models import DEFAULT_ACCOUNT_ID
@@ -59,6 +60,7 @@ def _background(n: int, start: int) -> None:
     from helpdesk.clock import now_iso
     from helpdesk.domain import Ticket
     from helpdesk.store import keys as store_keys
+    from helpdesk.store import lists as store_lists
     from helpdesk.store import tickets as store_tickets
 
     backend = dynamodb_backends[DEFAULT_ACCOUNT_ID][os.environ["AWS_DEFAULT_REGION"]]
@@ -77,9 +79,10 @@ def _background(n: int, start: int) -> None:
             message_count=1,
             version=1,
         )
-        puts = [w["Put"]["Item"] for w in store_tickets.ticket_writes(None, t) if "Put" in w]
+        ticket = store_tickets.ticket_writes(None, t)[0]["Put"]["Item"]
         # Only the entries of the measured lists: the queue, the queue by assignee, and the
-        # requester's list (the table's other partitions hold every background requester).
+        # requester's list (the table's other partitions hold every background requester),
+        # and the ticket item (a page's BatchGetItem reads it).
         q = store_keys.QUEUE
         lists = (
             q,
@@ -87,8 +90,9 @@ def _background(n: int, start: int) -> None:
             store_keys.requester(t.requester_id),
         )
         wanted = {store_keys.entries_pk(lk) for lk in lists}
-        keep = [p for p in puts if p["PK"]["S"] in wanted]
+        keep = [p for p in store_lists.fresh_items(t) if p["PK"]["S"] in wanted]
         assert len(keep) == len(wanted), "store's list keys changed: update bench/scale.py"
+        keep.append(ticket)
         for item in keep:
             backend.put_item(TABLE, item)
 
@@ -133,11 +137,11 @@ def main() -> None:
                     "customer list (20)",
                     lambda: list_tickets(me, ListFilters(), limit=20, cursor=None),
                 ),
-                ("staff queue (20)", lambda: store_lists.list_page(store_keys.QUEUE, limit=20)),
+                ("staff queue (20)", lambda: store_lists.read_page([store_keys.QUEUE], limit=20)),
                 (
                     "staff queue by assignee (20)",
-                    lambda: store_lists.list_page(
-                        store_keys.by_assignee(store_keys.QUEUE, "agent3"), limit=20
+                    lambda: store_lists.read_page(
+                        [store_keys.by_assignee(store_keys.QUEUE, "agent3")], limit=20
                     ),
                 ),
             ):

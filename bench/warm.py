@@ -43,12 +43,12 @@ for _v in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
     os.environ.pop(_v, None)
 
 from tests.conftest import (  # noqa: E402
-    BUCKET,
     EVENTS,
-    TABLE,
     FakeContext,
+    _mocked_aws,
     load_event,
     load_function,
+    pump,
 )
 
 if TYPE_CHECKING:
@@ -60,6 +60,93 @@ S3_PUT_TIER = {"PutObject", "CopyObject", "PostObject", "ListObjectsV2"}
 S3_GET_TIER = {"GetObject", "HeadObject"}
 
 
+DDB_DATA = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
+DDB_DATA |= {"GetItem", "BatchGetItem", "Query"}
+
+
+def av_bytes(value: dict[str, Any]) -> int:
+    """The size DynamoDB bills for an attribute value (its sizing rules: UTF-8 bytes of a
+    string, about one byte per two digits of a number, 3 bytes of list/map overhead plus one
+    per element)."""
+    ((kind, inner),) = value.items()
+    if kind in ("S", "B"):
+        return len(str(inner).encode())
+    if kind == "N":
+        return len(str(inner).lstrip("-").replace(".", "")) // 2 + 1
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "L":
+        return 3 + sum(1 + av_bytes(v) for v in inner)
+    if kind == "M":
+        return 3 + sum(1 + len(k.encode()) + av_bytes(v) for k, v in inner.items())
+    return sum(len(str(v).encode()) for v in inner)  # SS, NS, BS
+
+
+def item_bytes(item: dict[str, Any]) -> int:
+    return sum(len(name.encode()) + av_bytes(v) for name, v in item.items())
+
+
+GSI_KEYS = ("GSI1PK", "GSI2PK")
+SORTABLE_ENTRIES = ("L#Q#", "L#Q#DEL#")  # PK + "#": the lists whose entries carry GSI keys
+
+
+def _gsi_units(request: dict[str, Any]) -> int:
+    """What the indexes add to a write (never doubled by a transaction): a put writes its
+    item's copy in each index whose key it has; deleting an entry of the whole queue or the
+    deleted list deletes its two copies."""
+    item = request.get("Item")
+    if item:
+        return sum(item_bytes(item) // 1024 + 1 for k in GSI_KEYS if k in item)
+    pk = (request.get("Key") or {}).get("PK", {}).get("S", "")
+    return 2 if f"{pk}#" in SORTABLE_ENTRIES else 0
+
+
+def write_units(op: str, params: dict[str, Any]) -> float:
+    """WRU of one write: one per started KB of each item (a put's own size; an update or
+    delete of our small items counted as one), doubled inside a transaction, plus the
+    writes it makes in the global secondary indexes (estimated from the item's keys)."""
+
+    def units(request: dict[str, Any]) -> int:
+        item = request.get("Item")
+        return item_bytes(item) // 1024 + 1 if item else 1
+
+    if op == "TransactWriteItems":
+        writes = [next(iter(i.values())) for i in params["TransactItems"]]
+        return sum(2 * units(w) + _gsi_units(w) for w in writes)
+    if op == "BatchWriteItem":
+        requests = [
+            r.get("PutRequest") or r.get("DeleteRequest") or {}
+            for rs in params["RequestItems"].values()
+            for r in rs
+        ]
+        return sum(units(r) + _gsi_units(r) for r in requests)
+    if op in ("PutItem", "UpdateItem", "DeleteItem"):
+        return units(params) + _gsi_units(params)
+    return 0
+
+
+def read_units(op: str, params: dict[str, Any], parsed: dict[str, Any]) -> float:
+    """RRU of one read: a Query's items together, a GetItem's or each BatchGetItem item on its
+    own, per started 4 KB; half a unit unless strongly consistent."""
+    half = 1.0 if params.get("ConsistentRead") else 0.5
+    if op == "Query":
+        return (sum(item_bytes(i) for i in parsed.get("Items", [])) // 4096 + 1) * half
+    if op == "GetItem":
+        return (item_bytes(parsed.get("Item") or {}) // 4096 + 1) * half
+    if op == "BatchGetItem":
+        found = [i for items in parsed.get("Responses", {}).values() for i in items]
+        return sum(item_bytes(i) // 4096 + 1 for i in found) * 0.5
+    return 0.0
+
+
+def write_items(op: str, params: dict[str, Any]) -> int:
+    if op == "TransactWriteItems":
+        return len(params["TransactItems"])
+    if op == "BatchWriteItem":
+        return sum(len(rs) for rs in params["RequestItems"].values())
+    return 1 if op in ("PutItem", "UpdateItem", "DeleteItem") else 0
+
+
 class Clock:
     """AWS calls: what one request makes, their request units and the time spent inside them."""
 
@@ -69,12 +156,15 @@ class Clock:
         self.responses: list[dict[str, Any]] = []
         self.wru = 0.0
         self.rru = 0.0
+        self.items = 0  # items written
+        self.transact_items = 0  # items of the largest TransactWriteItems
         self._t = 0.0
         self._params: dict[str, Any] = {}
 
     def reset(self) -> None:
         self.calls, self.responses = [], []
         self.wru = self.rru = 0.0
+        self.items = self.transact_items = 0
 
     def before(self, **kwargs: Any) -> None:
         # Presigning also fires this hook but makes no call (no after-call): counted in `after`.
@@ -88,22 +178,17 @@ class Clock:
         SEG.credit("aws", dt)
         self.inside += dt
         self.calls.append((model.service_model.service_name, model.name))
-        if model.name == "TransactWriteItems":
-            # transactional writes cost 2 WRU per started KB of each item
-            self.wru += sum(
-                2 * (len(json.dumps(i)) // 1024 + 1) for i in self._params["TransactItems"]
-            )
-        elif model.name in ("PutItem", "UpdateItem", "DeleteItem"):
-            self.wru += 1
+        if model.service_model.service_name == "dynamodb":
+            self.wru += write_units(model.name, self._params)
+            self.items += write_items(model.name, self._params)
+            if model.name == "TransactWriteItems":
+                self.transact_items = max(self.transact_items, len(self._params["TransactItems"]))
         response = {k: v for k, v in parsed.items() if k != "ResponseMetadata"}
         if "Error" in parsed:
             response["_status"] = parsed.get("ResponseMetadata", {}).get("HTTPStatusCode", 400)
         self.responses.append(response)
-        if model.name in ("Query", "GetItem", "BatchGetItem"):
-            items = parsed.get("Items") or ([parsed["Item"]] if "Item" in parsed else [])
-            size = len(json.dumps(items, default=str))
-            consistent = model.name == "GetItem" and parsed.get("ConsistentRead")
-            self.rru += max(1, size // 4096 + 1) * (1.0 if consistent else 0.5)
+        if model.service_model.service_name == "dynamodb":
+            self.rru += read_units(model.name, self._params, parsed)
 
 
 class Segments:
@@ -299,10 +384,22 @@ def measure(fn_name: str, route: str, n: int, clock: Clock) -> dict[str, Any]:
                 r._middleware_stack = r.func
     ctx = FakeContext()
     event = _prepare(fn_name, load_event(fn_name))
+    pump().settle()  # the setup's own tickets indexed first, not billed to the route
     clock.reset()
     result = handler(copy.deepcopy(event), ctx)  # against moto: records the round trips
     status = result["statusCode"]
     calls, responses, wru, rru = list(clock.calls), list(clock.responses), clock.wru, clock.rru
+    items, transact_items = clock.items, clock.transact_items
+    # then what the request costs after its response: the list indexer, from the stream
+    clock.reset()
+    pump().settle()
+    index = {
+        "calls": sum(1 for svc, op in clock.calls if svc == "dynamodb" and op in DDB_DATA),
+        "wru": clock.wru,
+        "rru": clock.rru,
+        "items": clock.items,
+        "transact_items": clock.transact_items,
+    }
     assert len(calls) == len(responses), (fn_name, calls, responses, result)
     # The console reads its signing key once per container (Powertools caches it for 5
     # minutes): the recorded first request has GetSecretValue, a warm one does not.
@@ -364,6 +461,9 @@ def measure(fn_name: str, route: str, n: int, clock: Clock) -> dict[str, Any]:
         "calls": calls,
         "wru": wru,
         "rru": rru,
+        "items": items,
+        "transact_items": transact_items,
+        "index": index,
         "share": share,
     }
 
@@ -374,8 +474,6 @@ def main() -> None:
     parser.add_argument("--only", default="")
     parser.add_argument("--out", default="")
     args = parser.parse_args()
-
-    from moto import mock_aws
 
     from local.template import app
 
@@ -395,10 +493,9 @@ def main() -> None:
             continue
         targets.append((name, ", ".join(_route_key(r) for r in fn.routes)))
 
-    with mock_aws():
+    for _ in _mocked_aws():  # moto with the template's resources, and the stream pump
         from helpdesk import attachments, aws
         from helpdesk.store import codec as store_codec
-        from local.backend import create_resources
         from local.seed import seed_catalog
 
         # Hooks on the session before any client exists: every client inherits them.
@@ -408,7 +505,6 @@ def main() -> None:
         aws.session().register("provide-client-params.*.*", clock.before)
         aws.session().register("after-call.*.*", clock.after)
         _instrument_powertools()
-        create_resources(tpl, None, "us-east-1", TABLE, BUCKET)
         seed_catalog()
         rows = [measure(name, route, args.n, clock) for name, route in sorted(targets)]
 
@@ -449,12 +545,16 @@ def main() -> None:
         "",
         "### Round trips",
         "",
-        "What one request makes, from botocore's event hooks (the recorded invocation). "
-        "WRU/RRU: DynamoDB request units (transactional writes 2 per started KB and item; "
-        "eventually consistent reads half a unit per 4 KB).",
+        "What one request makes, from botocore's event hooks (the recorded invocation), and "
+        "what the list indexer then makes from the stream records it wrote. WRU/RRU: DynamoDB "
+        "request units from the items' billed sizes (a write one unit per started KB of the "
+        "item, two inside a transaction, plus one per index copy it writes or deletes; a read half a unit per started 4 KB, a whole one if "
+        "strongly consistent; a BatchGetItem item rounded up on its own). Items: items written; "
+        "tx: items in the request's largest transaction.",
         "",
-        "| route | DynamoDB calls | S3 calls | calls | WRU | RRU |",
-        "|---|---|---|---:|---:|---:|",
+        "| route | DynamoDB calls | S3 calls | calls | items | tx | WRU | RRU | "
+        "index calls | index items | index WRU | total WRU |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
 
@@ -465,9 +565,12 @@ def main() -> None:
                     counted[op] = counted.get(op, 0) + 1
             return ", ".join(f"{op}{' x' + str(v) if v > 1 else ''}" for op, v in counted.items())
 
+        ix = r["index"]
         lines.append(
             f"| {r['route']} | {desc('dynamodb', r['calls']) or '-'} | {desc('s3', r['calls']) or '-'} "
-            f"| {len(r['calls'])} | {r['wru']:.0f} | {r['rru']:.1f} |"
+            f"| {len(r['calls'])} | {r['items']} | {r['transact_items']} | {r['wru']:.0f} "
+            f"| {r['rru']:.1f} | {ix['calls']} | {ix['items']} | {ix['wru']:.0f} "
+            f"| {r['wru'] + ix['wru']:.0f} |"
         )
     text = "\n".join(lines) + "\n"
     print(text)
@@ -485,6 +588,12 @@ def main() -> None:
                     "calls": len(r["calls"]),
                     "wru": r["wru"],
                     "rru": r["rru"],
+                    "items": r["items"],
+                    "transact_items": r["transact_items"],
+                    "index_calls": r["index"]["calls"],
+                    "index_wru": r["index"]["wru"],
+                    "index_rru": r["index"]["rru"],
+                    "index_items": r["index"]["items"],
                     "s3_put": sum(1 for svc, op in r["calls"] if svc == "s3" and op in S3_PUT_TIER),
                     "s3_get": sum(1 for svc, op in r["calls"] if svc == "s3" and op in S3_GET_TIER),
                 }

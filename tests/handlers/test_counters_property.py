@@ -129,6 +129,14 @@ def _check(user: str) -> None:
         assert set(entries[lk]) == expected[lk], lk
         assert all(n == 1 for n in entries[lk].values()), lk
         assert counters.get(lk, 0) == len(expected[lk]), lk
+    # each ticket's index record names exactly its lists, at its version
+    index = {i["PK"][3:]: i for i in items if i["PK"].startswith("IX#")}
+    assert set(index) == set(by_id)
+    for t in tickets:
+        held = index[t.id]
+        assert held["v"] == t.version, t.id
+        wanted = dict.fromkeys(store_lists.listkeys(t), f"{t.last_activity_at}#{t.id}")
+        assert dict.fromkeys(held["lists"], held["a"]) == wanted, t.id
     # and the API's totals are those recounts
     mine = [t for t in tickets if t.requester_id == user]
     assert call("list_tickets", user=user)[1]["total"] == len(mine)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import BUCKET, TABLE, call, invoke, load_event
+from tests.conftest import BUCKET, TABLE, call, invoke, load_event, settle
 from tests.handlers.test_attachments import create_ticket as create_with_files
 from tests.handlers.test_attachments import principal, uploaded
 
@@ -202,8 +202,11 @@ def test_ttl_removal_purges_messages_entries_and_every_file_version() -> None:
     event = _ttl_removal(ticket["id"])
     first = invoke("purge_deleted_tickets", event)
     second = invoke("purge_deleted_tickets", event)
-    # Then both batches succeed and nothing of the ticket is left in the table or the bucket
+    # Then both batches succeed, and once the list indexer has seen the removal too (its
+    # entries on the deleted lists, their counters, its index record), nothing of the
+    # ticket is left in the table or the bucket
     assert first == second == {"batchItemFailures": []}
+    settle()
     leftovers = [
         i
         for i in scan_all()
@@ -266,6 +269,7 @@ def test_a_poisoned_stream_record_is_reported_and_the_rest_of_the_batch_is_purge
     # Then only the poisoned record is reported (Lambda retries it, then sends it to the
     # failure queue) and both tickets are purged
     assert out == {"batchItemFailures": [{"itemIdentifier": "101"}]}
+    settle()  # the list indexer sees the removals too: the deleted list empties
     left = {i["PK"]["S"] for i in scan_all()}
     assert f"TICKET#{one['id']}" not in left and f"TICKET#{two['id']}" not in left
     assert assert_counters_match_entries().get("Q#DEL", 0) == 0

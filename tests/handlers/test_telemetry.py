@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.metrics.provider import cold_start
 
-from tests.conftest import call
+from tests import conftest
+from tests.conftest import call, settle
 
 pytestmark = pytest.mark.usefixtures("catalog")
 
@@ -21,6 +22,9 @@ def metrics_on(monkeypatch: pytest.MonkeyPatch) -> None:
 
     telemetry.flush()  # drop what earlier tests recorded calling services without a handler
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    # the stream's functions (the list indexer) print their own documents: run them only
+    # where a test asks (`settle`)
+    monkeypatch.setattr(conftest, "DRAIN_AFTER_CALL", False)
 
 
 def _one(value: Any) -> Any:
@@ -73,6 +77,12 @@ def test_a_create_publishes_tickets_created_and_the_cold_start(
         "metrics": {"ColdStart": ("Count", 1.0)},
     } in docs
     assert len(docs) == 2
+    # And the list indexer, from the stream, counts the entries it wrote (the customer's own
+    # entry was written with the ticket)
+    settle()
+    (indexed,) = emf(capsys.readouterr().out)
+    assert indexed["dimensions"] == {"service": "helpdesk"}
+    assert indexed["metrics"]["ListEntriesWritten"][1] >= 5
     # And the next invocation is warm: no ColdStart, nothing for a read
     call("list_tickets", user="carl")
     assert emf(capsys.readouterr().out) == []

@@ -16,7 +16,7 @@ from helpdesk import signing
 from helpdesk import websession as session
 from helpdesk.principal import Principal, Role
 from helpdesk.settings import console_settings
-from tests.conftest import BUCKET, invoke, load_event, set_console_keys
+from tests.conftest import BUCKET, invoke, load_event, set_console_keys, settle
 
 # the stack's generated key, as the deployed function reads it from Secrets Manager (moto)
 KEY = secrets.token_urlsafe(48)
@@ -115,7 +115,9 @@ def console(
     if form is not None:
         event["body"] = urlencode(form)
         event["headers"]["content-type"] = "application/x-www-form-urlencoded"
-    return invoke("web_console", event)
+    answer = invoke("web_console", event)
+    settle()  # the list indexer follows the console's writes, as in AWS
+    return answer
 
 
 @cache

@@ -96,7 +96,9 @@ def test_an_sqs_body_is_matched_as_json_when_it_is_json() -> None:
 
 
 def test_the_purge_functions_filter_takes_only_ttl_removals_of_ticket_items() -> None:
-    ((purge,), _) = mappings(template_app(), {})
+    # (the list indexer reads the same stream: its own filter is tested below)
+    streams, _ = mappings(template_app(), {})
+    (purge,) = [m for m in streams if m.function == "PurgeDeletedTicketsFunction"]
     ttl = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
     ticket_keys = {"Keys": {"PK": {"S": "TICKET#t"}, "SK": {"S": "T"}}}
     assert passes(
@@ -484,3 +486,14 @@ def test_the_runners_drain_route_answers_504_problem_json_at_its_timeout() -> No
     gateway.pump = None
     status, _, body = gateway.local("GET", "/_local/streams", b"")
     assert (status, json.loads(body)["code"]) == (409, "PUMP_OFF")
+
+
+def test_the_list_indexers_filter_takes_every_change_of_a_ticket_item_only() -> None:
+    streams, _ = mappings(template_app(), {})
+    (index,) = [m for m in streams if m.function == "IndexListsFunction"]
+    for name in ("INSERT", "MODIFY", "REMOVE"):
+        ticket = {"Keys": {"PK": {"S": "TICKET#t"}, "SK": {"S": "T"}}}
+        assert passes(index.patterns, {"eventName": name, "dynamodb": ticket})
+    for pk, sk in (("TICKET#t", "T#M#x"), ("TICKET#t", "E#0000000001"), ("TOKEN#k", "T")):
+        other = {"Keys": {"PK": {"S": pk}, "SK": {"S": sk}}}
+        assert not passes(index.patterns, {"eventName": "INSERT", "dynamodb": other})

@@ -72,11 +72,6 @@ def _not_deleted(t: Ticket) -> bool:
     return t.deleted_at is None
 
 
-def _sort_value(t: Ticket, sort: Sort) -> str:
-    at = {"activity": t.last_activity_at, "created": t.created_at, "updated": t.updated_at}[sort]
-    return store_keys.sort_value(at, t.id)
-
-
 def plan_queue(p: Principal, f: QueueFilters) -> list[str]:
     """The listkeys a queue filter set reads (one Query each; several only for several statuses).
 
@@ -109,8 +104,9 @@ def plan_queue(p: Principal, f: QueueFilters) -> list[str]:
             (store_keys.by_sub_category(q, str(f.sub_category_id)), f.sub_category_id),
             (store_keys.by_department(q, str(f.department_id)), f.department_id),
             (store_keys.by_assignee(q, str(assignee)), assignee),
-            (store_keys.by_requester(q, str(requester)), requester),
-            (store_keys.by_organization(q, str(f.organization_id)), f.organization_id),
+            # the requester's and the organization's own lists hold the same tickets
+            (store_keys.requester(str(requester)), requester),
+            (store_keys.organization(str(f.organization_id)), f.organization_id),
             (store_keys.by_tag(q, f.tag.lower() if f.tag else ""), f.tag),
             (store_keys.unread(q), f.unread),
             (ref or "", ref),
@@ -154,29 +150,26 @@ def queue(
         # entry has: a sync reads by update time whatever `sort` asked (docs/design.md 2.2)
         sort = "updated"
     keys = plan_queue(p, f)
+    if sort != "activity" and not set(keys) <= set(store_keys.SORTABLE):
+        # only the whole queue's (and the deleted list's) entries carry the creation and
+        # update-time keys (GSI1, GSI2): docs/design.md 2.2
+        raise UnsupportedFilterError(
+            "sort=created, sort=updated and updated_since apply to the whole queue only"
+        )
     signature = f"{'|'.join(keys)}/{sort}/{order}/{f.updated_since or ''}"
     before = decode_cursor(cursor, expect=signature)["k"] if cursor else None
-    descending = order == "desc"
-    tickets: dict[str, Ticket] = {}
-    more = False
-    for key in keys:
-        page = store_lists.list_page(
-            key,
-            limit=limit,
-            before=before,
-            sort=sort,
-            descending=descending,
-            since=_since_key(f.updated_since),
-        )
-        for t in page.tickets:
-            tickets[t.id] = t
-        more = more or page.next_sort_key is not None
-    ordered = sorted(tickets.values(), key=lambda t: _sort_value(t, sort), reverse=descending)
-    more = more or len(ordered) > limit
-    ordered = ordered[:limit]
+    page = store_lists.read_page(
+        keys,
+        limit=limit,
+        before=before,
+        sort=sort,
+        descending=order == "desc",
+        since=_since_key(f.updated_since),
+    )
+    ordered = page.tickets
     next_cursor = None
-    if more and ordered:
-        next_cursor = encode_cursor({"l": signature, "k": _sort_value(ordered[-1], sort)})
+    if page.next_sort_key is not None:
+        next_cursor = encode_cursor({"l": signature, "k": page.next_sort_key})
     total = store_lists.count(keys) if f.updated_since is None else len(ordered)
     return StaffTicketList(
         items=[StaffTicketSummary.of(t) for t in ordered], next_cursor=next_cursor, total=total

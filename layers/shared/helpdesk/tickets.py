@@ -223,21 +223,11 @@ def list_tickets(p: Principal, f: ListFilters, *, limit: int, cursor: str | None
     if f.number is not None:
         return _by_number(p, f.number, f.organization)
     before = decode_cursor(cursor, expect=signature)["k"] if cursor else None
-    tickets: list[Ticket] = []
-    more = False
-    for key in keys:
-        page = store_lists.list_page(key, limit=limit, before=before)
-        tickets += page.tickets
-        more = more or page.next_sort_key is not None
-    tickets.sort(key=lambda t: (t.last_activity_at, t.id), reverse=True)
-    more = more or len(tickets) > limit
-    tickets = tickets[:limit]
+    page = store_lists.read_page(keys, limit=limit, before=before)
     next_cursor = None
-    if more and tickets:
-        last = tickets[-1]
-        next_cursor = encode_cursor(
-            {"l": signature, "k": store_keys.sort_value(last.last_activity_at, last.id)}
-        )
+    if page.next_sort_key is not None:
+        next_cursor = encode_cursor({"l": signature, "k": page.next_sort_key})
+    tickets = page.tickets
     return TicketList(
         items=[TicketSummary.of(t) for t in tickets],
         next_cursor=next_cursor,

@@ -123,6 +123,21 @@ def transact(items: list[dict[str, Any]], *, links_at: int | None = None) -> Non
         raise StoreError() from ex
 
 
+def write(request: dict[str, Any]) -> None:
+    """One transaction item (`{"Put": ...}` or `{"Delete": ...}`) as a single write at the
+    plain price; a failed condition is a ConcurrentUpdateError."""
+    ((kind, params),) = request.items()
+    try:
+        if kind == "Put":
+            client().put_item(**params)
+        else:
+            client().delete_item(**params)
+    except ClientError as ex:
+        if error_code(ex) == "ConditionalCheckFailedException":
+            raise ConcurrentUpdateError() from ex
+        raise StoreError() from ex
+
+
 def put(data: Mapping[str, Any]) -> dict[str, Any]:
     """A transaction item that puts `data` (over whatever is there)."""
     return {"Put": {"TableName": table(), "Item": item(data)}}

@@ -9,8 +9,8 @@ from typing import Any, NamedTuple
 from botocore.exceptions import ClientError
 
 from helpdesk.domain import Ticket
-from helpdesk.errors import ConcurrentUpdateError, StoreError
-from helpdesk.store import codec, keys, lists, people, tokens
+from helpdesk.errors import StoreError
+from helpdesk.store import codec, keys, people, tokens
 
 
 def ticket_from_image(image: Mapping[str, Any]) -> Ticket | None:
@@ -29,9 +29,7 @@ def delete_keys(doomed: Sequence[dict[str, Any]]) -> int:
 def purge_ticket(t: Ticket) -> int:
     """Remove what is left of a ticket DynamoDB TTL deleted; returns how many items went.
 
-    Safe to run twice (stream records are delivered at least once): the
-    deleted-list entry and its counter move in one transaction conditioned on
-    the entry still being there, so the counter falls exactly once.
+    Safe to run twice (stream records are delivered at least once): deletes are idempotent.
     """
     items = codec.query_all(
         KeyConditionExpression="PK = :pk",
@@ -46,25 +44,9 @@ def purge_ticket(t: Ticket) -> int:
     if t.guest:
         doomed.append(keys.guest_link(t.id).av())
     delete_keys(doomed)
-    removed = len(doomed)
-    if t.deleted_at is not None:
-        lists_of = (keys.DELETED, keys.by_requester(keys.DELETED, t.requester_id))
-        entries = [
-            {
-                "Delete": {
-                    "TableName": codec.table(),
-                    "Key": lists.entry_key(lk, t).av(),
-                    "ConditionExpression": "attribute_exists(PK)",
-                }
-            }
-            for lk in lists_of
-        ]
-        try:
-            codec.transact(entries + [lists.counter_update(lk, -1) for lk in lists_of])
-            removed += 2
-        except ConcurrentUpdateError:
-            pass  # already purged by an earlier delivery of this record
-    return removed
+    # its entries on the deleted lists and their counters: the list indexer, from the same
+    # stream record (store.lists.apply with no ticket)
+    return len(doomed)
 
 
 def requester_ticket_ids(user_id: str) -> list[str]:

@@ -53,6 +53,12 @@ def ticket(ticket_id: str) -> Key:
     return Key(ticket_pk(ticket_id), TICKET_SK)
 
 
+def ticket_id_of(pk: str) -> str | None:
+    """The ticket id of a ticket partition's key (None for any other item)."""
+    prefix = ticket_pk("")
+    return pk[len(prefix) :] if pk.startswith(prefix) else None
+
+
 def message(ticket_id: str, created_at: str, message_id: str, *, internal: bool) -> Key:
     return Key(
         ticket_pk(ticket_id), f"{NOTE_MSG if internal else PUBLIC_MSG}{created_at}#{message_id}"
@@ -160,6 +166,17 @@ def entry(listkey: str, at: str, ticket_id: str) -> Key:
 
 def counter(listkey: str) -> Key:
     return Key(f"C#{listkey}", "#")
+
+
+# Lists a page may also read by creation (GSI1) or update time (GSI2): the whole queue and the
+# deleted tickets. Their entries carry the GSI keys; other lists' entries are keys only.
+SORTABLE = (QUEUE, DELETED)
+
+
+def index_state(ticket_id: str) -> Key:
+    """Which lists hold a ticket's entries, and at which sort keys (the list indexer's own
+    record, outside the ticket's partition so that the purge of the ticket leaves it)."""
+    return Key(f"IX#{ticket_id}", "IX")
 
 
 # ---------------------------------------------------------------- attachments

@@ -1,16 +1,25 @@
-"""List entries and counters: which lists a ticket is on, their writes, pages and totals.
+"""List entries and counters: which lists a ticket is on, their index, pages and totals.
 
 For every list a ticket belongs to (its *listkeys*: mine, mine-by-status,
-queue-by-assignee, ...) the ticket is copied into the partition `L#<listkey>`,
-sorted by last activity; a counter item `C#<listkey>` holds the list's size.
-Both are rewritten in the same transaction as the ticket (`store.tickets`), so a
-list page is one Query that reads only its page and a total is one GetItem,
-whatever the table holds.
+queue-by-assignee, ...) there is a **thin entry** in the partition `L#<listkey>`:
+its key (sorted by last activity) and the ticket id, nothing else. A counter item
+`C#<listkey>` holds the list's size. A page is one Query per listkey, then one
+BatchGetItem of the page's tickets; a total is one GetItem, whatever the table holds.
+
+Entries and counters are written by the list indexer (`apply`), from the table's stream,
+not in the request's transaction (docs/design.md 2., "List index"): a change costs the
+ticket's own items, and the index follows within the stream's lag. Creation also puts the
+requester's own entry in its transaction, so a customer sees the ticket he just opened. A
+per-ticket record (`IX#<id>`) says which entries the index holds, at which sort keys, for
+which ticket version; the indexer moves entries from that state to the ticket's, puts
+before deletes, and commits the counters with the record in one small transaction
+conditioned on the version it read: a redelivered or stale record changes nothing, a
+crash halfway is finished by the retry, and counters move exactly once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
 from botocore.exceptions import ClientError
@@ -19,11 +28,15 @@ from helpdesk.domain import OPEN_STATUSES, Ticket
 from helpdesk.errors import StoreError
 from helpdesk.store import codec, keys
 
+BATCH_GET_KEYS = 100
+
 
 def listkeys(t: Ticket) -> set[str]:
     """Every list the ticket is on. Each is a partition of entries plus a counter.
 
-    R#<user>: the requester's lists; O#<org>: the organization's; Q: the staff queue.
+    R#<user>: the requester's lists; O#<org>: the organization's; Q: the staff queue. The
+    queue's requester and organization filters read `R#<user>` and `O#<org>` (the same
+    tickets: a list of its own would cost a write per change for nothing).
     A deleted ticket is on one list only, `Q#DEL` (the queue's `deleted=true`).
     """
     if t.deleted_at is not None:
@@ -47,7 +60,6 @@ def listkeys(t: Ticket) -> set[str]:
         keys.by_status(q, t.status),
         keys.by_priority(q, t.priority),
         keys.by_assignee(q, assignee),
-        keys.by_requester(q, t.requester_id),
         keys.by_assignee(keys.by_status(q, t.status), assignee),
     }
     if t.category_id:
@@ -59,8 +71,6 @@ def listkeys(t: Ticket) -> set[str]:
             keys.by_department(q, t.department_id),
             keys.by_department(keys.by_status(q, t.status), t.department_id),
         }
-    if t.org_id:
-        found.add(keys.by_organization(q, t.org_id))
     found |= {keys.by_tag(q, tag) for tag in t.tags}
     found |= {keys.external_ref(k, v) for k, v in t.external_refs.items()}
     if t.staff_unread_count > 0:
@@ -68,22 +78,78 @@ def listkeys(t: Ticket) -> set[str]:
     return found
 
 
-def entry_key(lk: str, t: Ticket) -> keys.Key:
-    return keys.entry(lk, t.last_activity_at, t.id)
+# ---------------------------------------------------------------- the index of one ticket
 
 
-def _entry_put(lk: str, t: Ticket, fields: dict[str, Any]) -> dict[str, Any]:
-    """A list entry: `fields` is the ticket's attribute map, converted once for all its lists."""
-    data: dict[str, Any] = {**entry_key(lk, t).fields(), "kind": "entry"}
-    if keys.is_staff_list(lk):
-        # staff lists also sort by creation and by last update (sync clients)
+class Placement(NamedTuple):
+    """Where a ticket's entries are: listkey -> entry sort key (last activity), and the
+    update-time and creation sort keys of the sortable lists' entries (GSI2, GSI1)."""
+
+    lists: dict[str, str]
+    updated: str = ""
+    created: str = ""
+
+
+NOWHERE = Placement({})
+
+
+def placement(t: Ticket | None, only: Iterable[str] | None = None) -> Placement:
+    """Where `t`'s entries belong (`only`: just those lists, e.g. creation's own list)."""
+    if t is None:
+        return NOWHERE
+    at = keys.sort_value(t.last_activity_at, t.id)
+    names = listkeys(t) if only is None else set(only)
+    return Placement(
+        dict.fromkeys(names, at),
+        keys.sort_value(t.updated_at, t.id),
+        keys.sort_value(t.created_at, t.id),
+    )
+
+
+def _entry_item(lk: str, ticket_id: str, where: Placement) -> dict[str, Any]:
+    """A thin entry: its key and the ticket id (the sortable lists add their GSI keys)."""
+    data: dict[str, Any] = {
+        **keys.Key(keys.entries_pk(lk), where.lists[lk]).fields(),
+        "kind": "entry",
+        "id": ticket_id,
+    }
+    if lk in keys.SORTABLE:
         data |= {
             "GSI1PK": keys.entries_pk(lk),
-            "GSI1SK": keys.sort_value(t.created_at, t.id),
+            "GSI1SK": where.created,
             "GSI2PK": keys.entries_pk(lk),
-            "GSI2SK": keys.sort_value(t.updated_at, t.id),
+            "GSI2SK": where.updated,
         }
-    return {"Put": {"TableName": codec.table(), "Item": fields | codec.item(data)}}
+    return codec.item(data)
+
+
+class IndexChange(NamedTuple):
+    puts: list[dict[str, Any]]  # entry items
+    deletes: list[dict[str, Any]]  # entry keys
+    counters: dict[str, int]  # listkey -> delta
+
+
+def diff(ticket_id: str, held: Placement, wanted: Placement) -> IndexChange:
+    """The entry writes and counter moves that take a ticket's index from `held` to `wanted`.
+
+    An entry is rewritten only if its list is new, its sort key moved, or (sortable
+    lists) its update time moved: a change that no list sorts or filters by writes nothing.
+    """
+    puts: list[dict[str, Any]] = []
+    deletes: list[dict[str, Any]] = []
+    for lk in sorted(wanted.lists):
+        old_at = held.lists.get(lk)
+        moved = old_at is not None and old_at != wanted.lists[lk]
+        resorted = lk in keys.SORTABLE and held.updated != wanted.updated
+        if old_at is None or moved or resorted:
+            puts.append(_entry_item(lk, ticket_id, wanted))
+        if moved and old_at is not None:
+            deletes.append(keys.Key(keys.entries_pk(lk), old_at).av())
+    for lk in sorted(set(held.lists) - set(wanted.lists)):
+        deletes.append(keys.Key(keys.entries_pk(lk), held.lists[lk]).av())
+    counters = {lk: +1 for lk in wanted.lists if lk not in held.lists}
+    counters |= {lk: -1 for lk in held.lists if lk not in wanted.lists}
+    return IndexChange(puts, deletes, counters)
 
 
 def counter_update(lk: str, delta: int) -> dict[str, Any]:
@@ -97,27 +163,99 @@ def counter_update(lk: str, delta: int) -> dict[str, Any]:
     }
 
 
-def entry_writes(old: Ticket | None, new: Ticket, fields: dict[str, Any]) -> list[dict[str, Any]]:
-    """The list entries and counters of a ticket change (`fields`: the new ticket's attributes).
+def _state_item(ticket_id: str, version: int, where: Placement) -> dict[str, Any]:
+    """The index record: the lists (every entry of a ticket has the same sort key, `a`)."""
+    at = set(where.lists.values())
+    assert len(at) <= 1, "a ticket's entries share one sort key"
+    return codec.item(
+        {
+            **keys.index_state(ticket_id).fields(),
+            "kind": "index",
+            "v": version,
+            "lists": sorted(where.lists),
+            "a": at.pop() if at else "",
+            "u": where.updated,
+            "c": where.created,
+        }
+    )
 
-    Puts an entry on each current list, deletes the entries the ticket left (a list it
-    is no longer on, or an old activity time), moves the counters of lists gained or lost.
+
+def creation_writes(t: Ticket) -> list[dict[str, Any]]:
+    """For a new ticket's transaction: its requester's own entry, that list's counter, and
+    the index record saying so (version 0: the indexer adds the other lists)."""
+    mine = placement(t, only=[keys.requester(t.requester_id)])
+    change = diff(t.id, NOWHERE, mine)
+    return [
+        *({"Put": {"TableName": codec.table(), "Item": i}} for i in change.puts),
+        *(counter_update(lk, d) for lk, d in change.counters.items()),
+        {
+            "Put": {
+                "TableName": codec.table(),
+                "Item": _state_item(t.id, 0, mine),
+                "ConditionExpression": "attribute_not_exists(PK)",
+            }
+        },
+    ]
+
+
+def fresh_items(t: Ticket) -> list[dict[str, Any]]:
+    """Every index item of a ticket written outside the API (bulk loads in tests and
+    benchmarks): its entries and its index record; the caller adds up the counters."""
+    where = placement(t)
+    return [*diff(t.id, NOWHERE, where).puts, _state_item(t.id, t.version, where)]
+
+
+class Applied(NamedTuple):
+    puts: int
+    deletes: int
+    counters: int
+    skipped: bool
+
+
+def _held(ticket_id: str) -> tuple[int, Placement, bool]:
+    found = codec.get(keys.index_state(ticket_id).av(), consistent=True)
+    if not found:
+        return -1, NOWHERE, False
+    data = codec.plain(found)
+    lists = dict.fromkeys(data.get("lists") or [], data.get("a", ""))
+    return int(data["v"]), Placement(lists, data.get("u", ""), data.get("c", "")), True
+
+
+def apply(ticket_id: str, ticket: Ticket | None) -> Applied:
+    """Bring the ticket's entries and counters to `ticket` (None: the ticket is gone).
+
+    Idempotent and safe against stale records: a version the index already holds is
+    skipped. Raises ConcurrentUpdateError if another delivery committed in between (the
+    caller retries the record, in order).
     """
-    old_keys = listkeys(old) if old else set()
-    new_keys = listkeys(new)
-    writes: list[dict[str, Any]] = []
-    if old is not None:
-        moved = keys.sort_value(old.last_activity_at, old.id) != keys.sort_value(
-            new.last_activity_at, new.id
-        )
-        for lk in sorted(old_keys):
-            if lk not in new_keys or moved:
-                delete = {"TableName": codec.table(), "Key": entry_key(lk, old).av()}
-                writes.append({"Delete": delete})
-    writes += [_entry_put(lk, new, fields) for lk in sorted(new_keys)]
-    writes += [counter_update(lk, +1) for lk in sorted(new_keys - old_keys)]
-    writes += [counter_update(lk, -1) for lk in sorted(old_keys - new_keys)]
-    return writes
+    version, held, exists = _held(ticket_id)
+    if ticket is not None and version >= ticket.version:
+        return Applied(0, 0, 0, True)
+    wanted = placement(ticket)
+    change = diff(ticket_id, held, wanted)
+    # puts before deletes: a ticket moving in a list is never absent from it
+    codec.batch_write([{"PutRequest": {"Item": i}} for i in change.puts])
+    codec.batch_write([{"DeleteRequest": {"Key": k}} for k in change.deletes])
+    state = keys.index_state(ticket_id)
+    guard: dict[str, Any] = (
+        {"ConditionExpression": "v = :v", "ExpressionAttributeValues": {":v": {"N": str(version)}}}
+        if exists
+        else {"ConditionExpression": "attribute_not_exists(PK)"}
+    )
+    if ticket is None:
+        commit = {"Delete": {"TableName": codec.table(), "Key": state.av(), **guard}}
+    else:
+        item = _state_item(ticket_id, ticket.version, wanted)
+        commit = {"Put": {"TableName": codec.table(), "Item": item, **guard}}
+    moves = [counter_update(lk, d) for lk, d in sorted(change.counters.items())]
+    if moves:
+        codec.transact([commit, *moves])
+    elif exists or ticket is not None:
+        codec.write(commit)  # no counter moves: the record alone, at the plain price
+    return Applied(len(change.puts), len(change.deletes), len(moves), False)
+
+
+# ---------------------------------------------------------------- pages and totals
 
 
 class Page(NamedTuple):
@@ -125,16 +263,22 @@ class Page(NamedTuple):
     next_sort_key: str | None
 
 
-def list_page(
+class _Row(NamedTuple):
+    sort_key: str
+    listkey: str
+    ticket_id: str
+
+
+def _query(
     listkey: str,
     *,
     limit: int,
-    before: str | None = None,
-    sort: str = "activity",
-    descending: bool = True,
-    since: str | None = None,
-) -> Page:
-    """One page of a list: a single Query reading at most `limit + 1` entries."""
+    before: str | None,
+    sort: str,
+    descending: bool,
+    since: str | None,
+) -> list[_Row]:
+    """One Query reading at most `limit + 1` entries of one list."""
     index = {"activity": None, "created": "GSI1", "updated": "GSI2"}[sort]
     pk_name = {None: "PK", "GSI1": "GSI1PK", "GSI2": "GSI2PK"}[index]
     sk_name = {None: "SK", "GSI1": "GSI1SK", "GSI2": "GSI2SK"}[index]
@@ -162,10 +306,66 @@ def list_page(
         out = codec.client().query(**kwargs)
     except ClientError as ex:
         raise StoreError() from ex
-    items = out.get("Items", [])
-    page = items[:limit]
-    more = len(items) > limit
-    return Page([codec.ticket_of(i) for i in page], page[-1][sk_name]["S"] if more else None)
+    return [_Row(i[sk_name]["S"], listkey, i["id"]["S"]) for i in out.get("Items", [])]
+
+
+def read_page(
+    listkeys_: Sequence[str],
+    *,
+    limit: int,
+    before: str | None = None,
+    sort: str = "activity",
+    descending: bool = True,
+    since: str | None = None,
+) -> Page:
+    """A page of one list, or of several merged by sort key (several statuses).
+
+    One Query per listkey (each reads at most `limit + 1` entries), then one BatchGetItem
+    of the page's tickets. An entry whose ticket has left that list since (the index
+    follows the stream) is dropped; one the index has not moved yet is shown, with the
+    ticket as it is now, at its old place. The cursor is the last entry's sort key.
+    """
+    rows: list[_Row] = []
+    more = False
+    for lk in listkeys_:
+        found = _query(
+            lk, limit=limit, before=before, sort=sort, descending=descending, since=since
+        )
+        more = more or len(found) > limit
+        rows += found[:limit]
+    rows.sort(key=lambda r: r.sort_key, reverse=descending)
+    more = more or len(rows) > limit
+    rows = rows[:limit]
+    current = get_tickets(list(dict.fromkeys(r.ticket_id for r in rows)))
+    seen: set[str] = set()
+    tickets: list[Ticket] = []
+    for row in rows:
+        t = current.get(row.ticket_id)
+        if t is None or row.ticket_id in seen or row.listkey not in listkeys(t):
+            continue
+        seen.add(row.ticket_id)
+        tickets.append(t)
+    return Page(tickets, rows[-1].sort_key if more and rows else None)
+
+
+def get_tickets(ticket_ids: Sequence[str]) -> dict[str, Ticket]:
+    """Tickets by id: one BatchGetItem (per 100), unprocessed keys asked again."""
+    found: dict[str, Ticket] = {}
+    try:
+        for start in range(0, len(ticket_ids), BATCH_GET_KEYS):
+            chunk = ticket_ids[start : start + BATCH_GET_KEYS]
+            pending: dict[str, Any] = {
+                codec.table(): {"Keys": [keys.ticket(i).av() for i in chunk]}
+            }
+            while pending:
+                out = codec.client().batch_get_item(RequestItems=pending)
+                for stored in out.get("Responses", {}).get(codec.table(), []):
+                    t = codec.ticket_of(stored)
+                    found[t.id] = t
+                pending = dict(out.get("UnprocessedKeys") or {})
+    except ClientError as ex:
+        raise StoreError() from ex
+    return found
 
 
 def _just_below(value: str) -> str:

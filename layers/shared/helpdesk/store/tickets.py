@@ -1,5 +1,6 @@
-"""Tickets, their messages and events: the ticket writes (one transaction with the list
-entries and counters of `store.lists`), the thread, the history, the number lookup."""
+"""Tickets, their messages and events: the ticket writes (the ticket item, version-checked,
+with its messages and events in one transaction; `store.lists` indexes it from the stream),
+the thread, the history, the number lookup."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from helpdesk.store import attachments, codec, guest_links, keys, lists, people
 
 
 def ticket_writes(old: Ticket | None, new: Ticket) -> list[dict[str, Any]]:
-    """The ticket item (version-checked), its list entries and the list counters."""
-    fields = codec.item(new.model_dump(mode="json"))  # the ticket item's and every entry's
+    """The ticket item, version-checked (its lists follow from the stream: `store.lists`)."""
+    fields = codec.item(new.model_dump(mode="json"))
     # A deleted ticket's item expires (DynamoDB TTL); the stream purger removes the rest.
     own = {**keys.ticket(new.id).fields(), "kind": "ticket", "ttl": new.purge_at}
     put: dict[str, Any] = {"TableName": codec.table(), "Item": fields | codec.item(own)}
@@ -24,7 +25,7 @@ def ticket_writes(old: Ticket | None, new: Ticket) -> list[dict[str, Any]]:
     else:
         put["ConditionExpression"] = "version = :v"
         put["ExpressionAttributeValues"] = {":v": {"N": str(old.version)}}
-    return [{"Put": put}, *lists.entry_writes(old, new, fields)]
+    return [{"Put": put}]
 
 
 def _message_data(msg: Message) -> dict[str, Any]:
@@ -59,11 +60,13 @@ def create_ticket(
     links: Sequence[attachments.AttachmentLink] = (),
     guest_link: guest_links.GuestLink | None = None,
 ) -> None:
-    """Ticket, first message, events, number lookup, entries, counters, the guest link (public
-    form) and attachment links: one transaction."""
+    """Ticket, first message, events, number lookup, the requester's own list entry and
+    counter (he sees the ticket he just opened: `lists.creation_writes`), the guest link
+    (public form) and attachment links: one transaction."""
     number = codec.put_new({**keys.number(ticket.number).fields(), "ticket_id": ticket.id})
     writes = (
         ticket_writes(None, ticket)
+        + lists.creation_writes(ticket)
         + [number, codec.put_new(_message_data(first))]
         + [_event_put(e) for e in events]
         + people.profile_puts(ticket)
