@@ -64,6 +64,7 @@ ADMIN_ONLY = (
     "POST /admin/tickets/{ticket_id}/restore",
     "POST /admin/requesters/{user_id}/erase",
     "GET /admin/staff",
+    "GET /admin/changes",
     "DELETE /admin/staff/{user_id}",
     "POST /admin/staff/{user_id}/reactivate",
     "GET /admin/users/{user_id}/tokens",

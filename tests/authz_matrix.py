@@ -140,6 +140,7 @@ MATRIX: dict[str, Row] = {
     # Staff access and API tokens (admin): the staff directory (the path names an agent who
     # made a staff token, so he is in it) and any user's tokens (the customer's).
     "GET /admin/staff": row(403, 403, 403, 403, 200),
+    "GET /admin/changes": row(403, 403, 403, 403, 200),
     "DELETE /admin/staff/{user_id}": row(403, 403, 403, 403, 200),
     "POST /admin/staff/{user_id}/reactivate": row(403, 403, 403, 403, 200),
     "GET /admin/users/{user_id}/tokens": row(403, 403, 403, 403, 200),

@@ -37,6 +37,7 @@ os.environ.update(
     POWERTOOLS_TRACE_DISABLED="true",
     POWERTOOLS_METRICS_DISABLED="true",  # tests/handlers/test_telemetry.py turns them on
     POWERTOOLS_LOG_LEVEL="WARNING",
+    FEED_HOLDBACK_SECONDS="0",  # the change feed shows a change at once (its own test sets it)
 )
 
 

@@ -67,8 +67,8 @@ def test_create_writes_the_ticket_and_the_requesters_own_list_then_the_indexer_t
 ) -> None:
     log.clear()
     ticket = _create(log, category_id="cat_billing")
-    # ticket, first message, created event, number, profile, the requester's own entry and
-    # its counter, the index record
+    # ticket, first message, created event, its feed record, number, profile, the
+    # requester's own entry and its counter, the index record
     tx = _transaction(log)
     assert len(tx) <= 10, tx
     assert tx.count("L") == 1 and tx.count("C") == 1 and tx.count("IX") == 1, tx
@@ -87,7 +87,7 @@ def test_a_read_marker_writes_the_ticket_and_its_event_and_leaves_the_unread_lis
     assert call("admin_reply_ticket", **AGENT, path=path, body={"message": "hi"})[0] == 201
     log.clear()
     assert call("read_ticket", path=path)[0] == 200
-    assert _transaction(log) == ["TICKET/E", "TICKET/T"]
+    assert _transaction(log) == ["FEED", "TICKET/E", "TICKET/T"]  # feed record, event, ticket
     puts, deletes, counters = _indexed(log)
     # out of the customer's unread list; the whole queue's entry re-put (its update time)
     assert set(deletes) == {"R#alice#U"} and set(puts) <= {"Q"}, (puts, deletes)
@@ -100,19 +100,20 @@ def test_a_rating_moves_no_list_but_the_queues_update_time(log: CallLog) -> None
     assert call("close_ticket", path=path)[0] == 200
     log.clear()
     assert call("rate_ticket", path=path, body={"rating": 5})[0] == 200
-    assert _transaction(log) == ["TICKET/E", "TICKET/T"]
+    assert _transaction(log) == ["FEED", "TICKET/E", "TICKET/T"]
     puts, deletes, counters = _indexed(log)
     assert set(puts) == {"Q"} and not deletes and counters == 0, (puts, deletes)
 
 
-def test_a_reply_is_three_items_and_moves_the_ticket_up_each_of_its_lists_once(
+def test_a_reply_is_four_items_and_moves_the_ticket_up_each_of_its_lists_once(
     log: CallLog,
 ) -> None:
     ticket = _create(log)
     log.clear()
     path = {"ticket_id": ticket["id"]}
     assert call("reply_ticket", path=path, body={"message": "more"})[0] == 201
-    assert _transaction(log) == ["TICKET/E", "TICKET/T", "TICKET/T"]  # event, message, ticket
+    # the feed record, the event, the message, the ticket
+    assert _transaction(log) == ["FEED", "TICKET/E", "TICKET/T", "TICKET/T"]
     puts, deletes, _ = _indexed(log)
     # a move is a delete and a put per list, never more
     assert all(n == 1 for n in puts.values()) and all(n == 1 for n in deletes.values())

@@ -27,6 +27,7 @@ from helpdesk.models.housekeeping import EraseRequest, ErasureReport, MergeReque
 from helpdesk.models.staff import StaffTicketSummary
 from helpdesk.principal import Principal
 from helpdesk.settings import housekeeping_settings
+from helpdesk.store import feed as store_feed
 from helpdesk.store import guest_links as store_guest_links
 from helpdesk.store import housekeeping as store_housekeeping
 from helpdesk.store import retry as store_retry
@@ -81,6 +82,8 @@ def purge_from_stream(records: Iterable[Mapping[str, Any]]) -> dict[str, int]:
             continue
         files += attachments.purge_ticket_files(ticket.id)
         items += store_housekeeping.purge_ticket(ticket)
+        # after the purge: a retried batch may record it twice, never miss it
+        store_feed.append_purged(ticket, now_iso())
         purged += 1
     return {"tickets": purged, "items": items, "files": files}
 

@@ -98,6 +98,19 @@ class HousekeepingSettings(_Base):
     deleted_retention_days: int = 30
 
 
+class FeedSettings(_Base):
+    """The change feed: how long a committed change stays invisible (the longest a request
+    can run between taking its time and committing; the functions' Timeout is 10 s).
+    0 turns the holdback off (tests)."""
+
+    feed_holdback_seconds: float = 15
+
+
+@lru_cache(maxsize=1)
+def feed_settings() -> FeedSettings:
+    return FeedSettings.from_environment()
+
+
 @lru_cache(maxsize=1)
 def housekeeping_settings() -> HousekeepingSettings:
     return HousekeepingSettings.from_environment()

@@ -279,3 +279,23 @@ def guest_link(ticket_id: str) -> Key:
 # ---------------------------------------------------------------- idempotency
 
 IDEMPOTENCY = "IDEMPOTENCY"  # Powertools' records: PK=IDEMPOTENCY, SK=<hash>
+
+# ---------------------------------------------------------------- change feed
+# FEED / <commit time>#<ticket id>#<first seq>: one record per ticket change (ids only);
+# `GET /admin/changes` reads it in SK order (docs/design.md, "Change feed").
+
+FEED = "FEED"
+
+
+def feed_sk(at: str, ticket_id: str, first_seq: int) -> str:
+    """A feed record's sort key (also the feed cursor's position)."""
+    return f"{at}#{ticket_id}#{first_seq:010d}"
+
+
+def feed(at: str, ticket_id: str, first_seq: int) -> Key:
+    return Key(FEED, feed_sk(at, ticket_id, first_seq))
+
+
+def feed_horizon(at: str) -> str:
+    """The first sort key at or after time `at` (records before it are visible)."""
+    return at

@@ -1,5 +1,6 @@
 """Tickets, their messages and events: the ticket writes (the ticket item, version-checked,
-with its messages and events in one transaction; `store.lists` indexes it from the stream),
+with its messages, events and change-feed record (`store.feed`) in one transaction;
+`store.lists` indexes it from the stream),
 the thread, the history, the number lookup."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from helpdesk.domain import Message, Ticket, TicketEvent
 from helpdesk.errors import StoreError
-from helpdesk.store import attachments, codec, guest_links, keys, lists, people
+from helpdesk.store import attachments, codec, feed, guest_links, keys, lists, people
 
 
 def ticket_writes(old: Ticket | None, new: Ticket) -> list[dict[str, Any]]:
@@ -56,7 +57,7 @@ def next_ticket_number() -> int:
 def create_ticket(
     ticket: Ticket,
     first: Message,
-    events: Iterable[TicketEvent],
+    events: Sequence[TicketEvent],
     links: Sequence[attachments.AttachmentLink] = (),
     guest_link: guest_links.GuestLink | None = None,
 ) -> None:
@@ -69,6 +70,7 @@ def create_ticket(
         + lists.creation_writes(ticket)
         + [number, codec.put_new(_message_data(first))]
         + [_event_put(e) for e in events]
+        + feed.record_put(ticket, events)
         + people.profile_puts(ticket)
         + ([guest_links.guest_link_put(ticket.id, guest_link)] if guest_link else [])
     )
@@ -78,7 +80,7 @@ def create_ticket(
 def save_ticket(
     old: Ticket,
     new: Ticket,
-    events: Iterable[TicketEvent],
+    events: Sequence[TicketEvent],
     messages: Iterable[Message] = (),
     links: Sequence[attachments.AttachmentLink] = (),
     staff: people.StaffMember | None = None,
@@ -94,6 +96,7 @@ def save_ticket(
         ticket_writes(old, new)
         + [codec.put_new(_message_data(m)) for m in messages]
         + [_event_put(e) for e in events]
+        + feed.record_put(new, events)
         + ([people.staff_put(staff)] if staff else [])
     )
     codec.transact(writes + [attachments.link_update(k) for k in links], links_at=len(writes))
@@ -103,7 +106,9 @@ def save_tickets(changes: Sequence[tuple[Ticket, Ticket, Sequence[TicketEvent]]]
     """Several ticket changes in one transaction (each version-checked), e.g. a merge."""
     writes: list[dict[str, Any]] = []
     for old, new, events in changes:
-        writes += ticket_writes(old, new) + [_event_put(e) for e in events]
+        writes += (
+            ticket_writes(old, new) + [_event_put(e) for e in events] + feed.record_put(new, events)
+        )
     codec.transact(writes)
 
 
