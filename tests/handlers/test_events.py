@@ -30,6 +30,7 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "admin_erase_requester": (404, 200),
     "admin_get_ticket": (404, 200),
     "admin_list_events": (404, 200),
+    "admin_list_changes": (200, 200),
     "admin_list_staff": (200, 200),
     "admin_list_tickets": (200, 200),
     "admin_list_user_tokens": (200, 200),
