@@ -32,10 +32,13 @@ def ticket_key(ticket_id: str) -> dict[str, Any]:
 
 
 def leftovers(ticket: dict[str, Any]) -> list[dict[str, Any]]:
+    """What is left of a ticket, but its change-feed records (ids only, kept by design:
+    docs/design.md, "Change feed")."""
     return [
         i
         for i in scan_all()
-        if ticket["id"] in str(i) or i["PK"]["S"] == f"NUMBER#{ticket['number']}"
+        if (ticket["id"] in str(i) or i["PK"]["S"] == f"NUMBER#{ticket['number']}")
+        and i["PK"]["S"] != "FEED"
     ]
 
 
