@@ -164,6 +164,25 @@ def get(key: dict[str, Any], *, consistent: bool = False) -> dict[str, Any] | No
     return found
 
 
+BATCH_GET_KEYS = 100
+
+
+def batch_get(keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The items at `keys` (BatchGetItem, 100 keys a call, unprocessed keys asked again);
+    missing ones are left out, order is not kept."""
+    found: list[dict[str, Any]] = []
+    try:
+        for start in range(0, len(keys), BATCH_GET_KEYS):
+            pending: dict[str, Any] = {table(): {"Keys": keys[start : start + BATCH_GET_KEYS]}}
+            while pending:
+                out = client().batch_get_item(RequestItems=pending)
+                found += out.get("Responses", {}).get(table(), [])
+                pending = dict(out.get("UnprocessedKeys") or {})
+    except ClientError as ex:
+        raise StoreError() from ex
+    return found
+
+
 def query_all(**kwargs: Any) -> list[dict[str, Any]]:
     """Every item a Query matches (following LastEvaluatedKey)."""
     items: list[dict[str, Any]] = []

@@ -109,20 +109,6 @@ def read_page(
 def get_events(refs: Sequence[tuple[str, int]]) -> dict[tuple[str, int], TicketEvent]:
     """The events named by (ticket id, seq): one BatchGetItem (per 100); missing ones (a
     purged ticket's) are left out."""
-    found: dict[tuple[str, int], TicketEvent] = {}
-    unique = sorted(set(refs))
-    try:
-        for start in range(0, len(unique), 100):
-            chunk = unique[start : start + 100]
-            pending: dict[str, Any] = {
-                codec.table(): {"Keys": [keys.event(t, s).av() for t, s in chunk]}
-            }
-            while pending:
-                out = codec.client().batch_get_item(RequestItems=pending)
-                for stored in out.get("Responses", {}).get(codec.table(), []):
-                    ev = TicketEvent.model_validate(codec.plain(stored))
-                    found[(ev.ticket_id, ev.seq)] = ev
-                pending = dict(out.get("UnprocessedKeys") or {})
-    except ClientError as ex:
-        raise StoreError() from ex
-    return found
+    found = codec.batch_get([keys.event(t, s).av() for t, s in sorted(set(refs))])
+    events = [TicketEvent.model_validate(codec.plain(i)) for i in found]
+    return {(ev.ticket_id, ev.seq): ev for ev in events}

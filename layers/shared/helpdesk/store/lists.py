@@ -28,8 +28,6 @@ from helpdesk.domain import OPEN_STATUSES, Ticket
 from helpdesk.errors import StoreError
 from helpdesk.store import codec, keys
 
-BATCH_GET_KEYS = 100
-
 
 def listkeys(t: Ticket) -> set[str]:
     """Every list the ticket is on. Each is a partition of entries plus a counter.
@@ -349,23 +347,9 @@ def read_page(
 
 
 def get_tickets(ticket_ids: Sequence[str]) -> dict[str, Ticket]:
-    """Tickets by id: one BatchGetItem (per 100), unprocessed keys asked again."""
-    found: dict[str, Ticket] = {}
-    try:
-        for start in range(0, len(ticket_ids), BATCH_GET_KEYS):
-            chunk = ticket_ids[start : start + BATCH_GET_KEYS]
-            pending: dict[str, Any] = {
-                codec.table(): {"Keys": [keys.ticket(i).av() for i in chunk]}
-            }
-            while pending:
-                out = codec.client().batch_get_item(RequestItems=pending)
-                for stored in out.get("Responses", {}).get(codec.table(), []):
-                    t = codec.ticket_of(stored)
-                    found[t.id] = t
-                pending = dict(out.get("UnprocessedKeys") or {})
-    except ClientError as ex:
-        raise StoreError() from ex
-    return found
+    """Tickets by id: one BatchGetItem (per 100)."""
+    found = codec.batch_get([keys.ticket(i).av() for i in ticket_ids])
+    return {t.id: t for t in map(codec.ticket_of, found)}
 
 
 def _just_below(value: str) -> str:
