@@ -137,3 +137,28 @@ def test_a_priority_change_touches_the_priority_lists_and_the_queue(log: CallLog
     assert set(deletes) == {"R#alice#P#high", "Q#P#high"}
     assert set(puts) == {"R#alice#P#low", "Q#P#low", "Q"}
     assert counters == 4
+
+
+def test_a_redelivered_or_stale_stream_record_changes_no_entry_and_no_counter(
+    log: CallLog,
+) -> None:
+    from helpdesk.store import lists as store_lists
+    from helpdesk.store import tickets as store_tickets
+
+    # Given a ticket indexed at version 1, then replied to (version 2, indexed)
+    ticket = _create(log)
+    first = store_tickets.get_ticket(ticket["id"])
+    assert first is not None
+    assert call("reply_ticket", path={"ticket_id": ticket["id"]}, body={"message": "m"})[0] == 201
+    now = store_tickets.get_ticket(ticket["id"])
+    assert now is not None and now.version > first.version
+    before = store_lists.count(store_lists.listkeys(now))
+    # When the stream delivers the reply's record again, and then the creation's (older)
+    again = store_lists.apply(now.id, now)
+    stale = store_lists.apply(first.id, first)
+    # Then both are skipped: nothing written, totals unchanged, the page shows it once
+    assert again.skipped and stale.skipped
+    assert (again.puts, again.deletes, again.counters) == (0, 0, 0)
+    assert store_lists.count(store_lists.listkeys(now)) == before
+    _, mine, _ = call("list_tickets")
+    assert [i["id"] for i in mine["items"]].count(ticket["id"]) == 1
