@@ -197,3 +197,26 @@ def test_the_ttl_purge_appends_a_tombstone_and_earlier_items_keep_ids_only() -> 
     assert [i["type"] for i in mine] == ["ticket.created", "ticket.deleted", "ticket.purged"]
     assert all(i["data"] == {} for i in mine)
     assert mine[-1]["actor"] == {"id": None, "side": "system"}
+
+
+def test_a_stream_image_of_a_feed_record_renders_as_the_feed_pages_it() -> None:
+    # Given a ticket with a few changes, and the feed's stored records (as a stream's NewImage)
+    ticket = open_ticket()
+    call("reply_ticket", user="carl", path={"ticket_id": ticket["id"]}, body={"message": "more"})
+    from helpdesk import changes
+    from helpdesk.store import feed as store_feed
+
+    images = sorted(
+        (i for i in scan_all() if store_feed.is_feed_image(i)), key=lambda i: i["SK"]["S"]
+    )
+    # When each image is rendered on its own (what the stream consumers do)
+    rendered = [
+        item.model_dump(mode="json")
+        for image in images
+        for item in changes.render(store_feed.from_image(image))
+    ]
+    # Then it is what the feed's pages hold, item for item
+    items, _ = read_all()
+    assert rendered == items
+    assert not store_feed.is_feed_image(None)
+    assert not store_feed.is_feed_image({"PK": {"S": "TICKET#x"}, "SK": {"S": "T"}})

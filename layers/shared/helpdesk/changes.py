@@ -122,6 +122,13 @@ def _items(
     return out
 
 
+def render(record: store_feed.FeedRecord) -> list[ChangeItem]:
+    """One feed record's items, as the feed pages them (one BatchGetItem of its events): what
+    the consumers of the table stream's FEED inserts (webhooks, mail) deliver."""
+    events = store_feed.get_events([(record.ticket_id, s) for s in record.seqs])
+    return _items(record, events)
+
+
 def page(p: Principal, *, limit: int, cursor: str | None) -> ChangePage:
     """A page of the feed: one Query (limit + 1 records) and one BatchGetItem of their events.
 
