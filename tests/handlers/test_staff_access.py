@@ -280,3 +280,56 @@ def test_a_deactivated_agents_console_session_loses_the_staff_pages() -> None:
     assert _call("admin_deactivate_staff", **ADMIN, path={"user_id": "agnes"})[0] == 200
     # Then the same session no longer opens the queue
     assert web.console(agent, "/app/queue")["statusCode"] == 403
+
+
+def test_a_changes_read_token_reads_the_feed_and_nothing_else() -> None:
+    from helpdesk import auth
+    from helpdesk.store import people as store_people
+
+    # Given an admin's token with only the changes:read scope (an integration's)
+    created = _token(user="ada", roles="admin", scopes=["changes:read"])
+    assert created["scopes"] == ["changes:read"]
+    ctx = _authorize(str(created["token"]))
+    assert ctx["roles"] == "admin" and ctx["scopes"] == "changes:read"
+    # Then it reads the change feed
+    status, page = _call("admin_list_changes", context=ctx)
+    assert status == 200 and "items" in page
+    # And no other route, staff or customer, read or write
+    for name, kwargs in (
+        ("admin_list_tickets", {}),
+        ("admin_list_staff", {}),
+        ("list_tickets", {}),
+        ("get_me", {}),
+        ("create_ticket", {"body": {"subject": "s", "message": "m"}}),
+    ):
+        status, problem = _call(name, context=ctx, **kwargs)
+        assert (status, problem["code"]) == (403, "INSUFFICIENT_SCOPE"), name
+    # And once the directory says the owner is an agent, not even the feed
+    store_people.put_staff(
+        store_people.StaffMember("ada", "Ada", "ada@x", ("agent",), last_seen_at="t")
+    )
+    auth._verified.clear()
+    ctx = _authorize(str(created["token"]))
+    status, problem = _call("admin_list_changes", context=ctx)
+    assert (status, problem["code"]) == (403, "FORBIDDEN")
+
+
+def test_only_administrators_grant_changes_read_and_an_admin_scoped_token_reads_the_feed() -> None:
+    # An agent may not grant it (422); an agent's admin-scoped token is not an admin's
+    status, problem = _call(
+        "create_api_token", **AGENT, body={"name": "t", "scopes": ["changes:read"]}
+    )
+    assert status == 422, problem
+    agent_ctx = _authorize(str(_token()["token"]))
+    assert _call("admin_list_changes", context=agent_ctx)[0] == 403
+    # A token with tickets:read and changes:read reads the feed and the owner's own tickets,
+    # but no staff route (no admin scope)
+    ctx = _authorize(
+        str(_token(user="ada", roles="admin", scopes=["tickets:read", "changes:read"])["token"])
+    )
+    assert _call("admin_list_changes", context=ctx)[0] == 200
+    assert _call("list_tickets", context=ctx)[0] == 200
+    assert _call("admin_list_tickets", context=ctx)[0] == 403
+    # And an admin's default token (admin scope) reads it as the admin does
+    ctx = _authorize(str(_token(user="ada", roles="admin")["token"]))
+    assert _call("admin_list_changes", context=ctx)[0] == 200

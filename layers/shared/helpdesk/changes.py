@@ -13,6 +13,7 @@ from typing import Any
 
 from helpdesk.clock import iso, now
 from helpdesk.domain import TicketEvent
+from helpdesk.errors import ForbiddenError
 from helpdesk.ids import decode_cursor, encode_cursor
 from helpdesk.models.changes import ChangeActor, ChangeItem, ChangePage
 from helpdesk.principal import Principal
@@ -137,7 +138,10 @@ def page(p: Principal, *, limit: int, cursor: str | None) -> ChangePage:
     when the page reached the holdback horizon: nothing older is left unread, and what is
     newer shows up on a later call with the same cursor.
     """
-    p.require_admin()
+    if not p.can_read_changes:
+        raise ForbiddenError(
+            "The change feed is for administrators and their changes:read tokens"
+        )
     after: str | None = None
     skip = 0
     if cursor:

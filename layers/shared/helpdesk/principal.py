@@ -29,10 +29,16 @@ class Scope(StrEnum):
     TICKETS_READ = "tickets:read"
     TICKETS_WRITE = "tickets:write"
     ADMIN = "admin"
+    # An integration's scope: read the change feed and nothing else (an administrator's grant)
+    CHANGES_READ = "changes:read"
 
 
 # Methods a token with only tickets:read may use.
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Scopes that reach the ticket routes; a token with none of them (only changes:read) may
+# call FEED_ROUTES alone.
+TICKET_SCOPES = frozenset({Scope.TICKETS_READ, Scope.TICKETS_WRITE, Scope.ADMIN})
+FEED_ROUTES = frozenset({"GET /admin/changes"})
 
 
 class Principal(NamedTuple):
@@ -51,12 +57,26 @@ class Principal(NamedTuple):
         return self.token_id is not None
 
     @property
+    def _staff_scope(self) -> bool:
+        """A sign-in, or a token with the admin scope: staff roles act in full. (A
+        changes:read token keeps its owner's admin role, so that the authorizer checks the
+        owner is still an administrator, but the role reaches only the change feed.)"""
+        return self.scopes is None or Scope.ADMIN in self.scopes
+
+    @property
     def is_staff(self) -> bool:
-        return bool(self.roles & STAFF_ROLES)
+        return bool(self.roles & STAFF_ROLES) and self._staff_scope
 
     @property
     def is_admin(self) -> bool:
-        return Role.ADMIN in self.roles
+        return Role.ADMIN in self.roles and self._staff_scope
+
+    @property
+    def can_read_changes(self) -> bool:
+        """An administrator, or an administrator's token with the changes:read scope."""
+        return Role.ADMIN in self.roles and (
+            self._staff_scope or Scope.CHANGES_READ in (self.scopes or ())
+        )
 
     @property
     def is_org_manager(self) -> bool:
@@ -112,6 +132,11 @@ def principal_from_event(event: dict[str, Any]) -> Principal:
         method = str(((event.get("requestContext") or {}).get("http") or {}).get("method", ""))
         if method.upper() not in READ_METHODS:
             raise InsufficientScopeError("This API token may only read (scope tickets:read)")
+    if scopes is not None and not scopes & TICKET_SCOPES:
+        if str(event.get("routeKey", "")) not in FEED_ROUTES:
+            raise InsufficientScopeError(
+                "This API token may only read the change feed (scope changes:read)"
+            )
     return Principal(
         user_id=str(ctx["user_id"]),
         name=str(ctx.get("name") or ""),

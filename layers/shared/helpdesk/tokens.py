@@ -58,7 +58,9 @@ def is_api_token(token: str) -> bool:
 def _granted_roles(owner: Principal, scopes: set[str]) -> list[str]:
     roles = set(owner.roles)
     if Scope.ADMIN not in scopes:
-        roles -= STAFF_ROLES
+        # a changes:read token keeps the admin role (the authorizer then checks the owner
+        # is still an administrator); Principal lets it reach the change feed only
+        roles -= STAFF_ROLES - ({Role.ADMIN} if Scope.CHANGES_READ in scopes else set())
     return sorted(roles or {Role.CUSTOMER})
 
 
@@ -72,6 +74,8 @@ def create_token(p: Principal, req: CreateApiTokenRequest) -> CreatedApiTokenRes
     scopes: set[str] = set(req.scopes) if req.scopes else set(default)
     if Scope.ADMIN in scopes and not p.is_staff:
         raise ValidationFailedError("Only support staff may give a token the admin scope")
+    if Scope.CHANGES_READ in scopes and not p.is_admin:
+        raise ValidationFailedError("Only administrators may give a token the changes:read scope")
     if Scope.TICKETS_WRITE in scopes:
         scopes.add(Scope.TICKETS_READ)  # writing without reading is not a useful grant
     if len(store_tokens.list_api_tokens(p.user_id)) >= MAX_TOKENS_PER_USER:

@@ -23,7 +23,7 @@ class MeResponse(BaseModel):
         )
 
 
-ScopeName = Literal["tickets:read", "tickets:write", "admin"]
+ScopeName = Literal["tickets:read", "tickets:write", "admin", "changes:read"]
 
 
 class CreateApiTokenRequest(RequestBody):
@@ -39,8 +39,11 @@ class CreateApiTokenRequest(RequestBody):
     )
     scopes: list[ScopeName] | None = Field(
         default=None,
-        max_length=3,
-        description="Narrow the token; default: tickets:read and tickets:write (plus admin for staff)",
+        max_length=4,
+        description=(
+            "Narrow the token; default: tickets:read and tickets:write (plus admin for staff);"
+            " changes:read (administrators): the change feed and nothing else"
+        ),
     )
 
 
