@@ -413,8 +413,13 @@ route matching, response building).
 Command: `python -m bench.scale --sizes {sizes} --runs {scale_runs}`. The customer list is
 `tickets.list_tickets` for a requester with 30 tickets (a page of 20 and its total); the
 staff queue is the queue's list partition and the queue by one assignee. Background
-tickets are other requesters' and all sit in the queue. ScannedCount is constant: each
-page is one Query with `Limit` on its own partition, whatever the table holds. moto's
+tickets are other requesters' and all sit in the queue; each one's creation is also a
+change in the change feed (its `FEED` record and event, as the store writes them), so the
+feed holds as many changes as the table holds tickets: its first page and a page from the
+middle (a cursor half-way) are `helpdesk.changes.page` with `limit=50`. ScannedCount is
+constant: each page is one Query with `Limit` on its own partition (the feed's: `limit + 1`),
+whatever the table holds; "keys batch-read" is the page's one BatchGetItem (the page's
+tickets; the feed page's events). moto's
 latency grows with the table (it walks its items in Python); DynamoDB's does not.
 
 {scale.strip()}

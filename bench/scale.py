@@ -1,4 +1,6 @@
-"""Scale: list latency and ScannedCount with 1k, 10k and 50k tickets in the table.
+"""Scale: list latency and ScannedCount with 1k, 10k and 50k tickets in the table (and as
+many changes in the change feed: each background ticket's creation is one feed record and
+its event, as the store writes them).
 
 The measured user has 30 tickets; the rest belong to other requesters and all of
 them are in the staff queue. Background tickets are written as exactly the list
@@ -58,7 +60,8 @@ def _background(n: int, start: int) -> None:
     from moto.dynamodb.models import dynamodb_backends
 
     from helpdesk.clock import now_iso
-    from helpdesk.domain import Ticket
+    from helpdesk.domain import Side, Ticket, TicketEvent
+    from helpdesk.store import feed as store_feed
     from helpdesk.store import keys as store_keys
     from helpdesk.store import lists as store_lists
     from helpdesk.store import tickets as store_tickets
@@ -93,6 +96,18 @@ def _background(n: int, start: int) -> None:
         keep = [p for p in store_lists.fresh_items(t) if p["PK"]["S"] in wanted]
         assert len(keep) == len(wanted), "store's list keys changed: update bench/scale.py"
         keep.append(ticket)
+        # its creation in the change feed: the feed record and the event it names
+        event = TicketEvent(
+            ticket_id=t.id,
+            seq=1,
+            type="created",
+            actor_id=t.requester_id,
+            actor_side=Side.CUSTOMER,
+            at=now,
+            data={"subject": t.subject},
+        )
+        keep += [w["Put"]["Item"] for w in store_feed.record_put(t, [event])]
+        keep.append(store_tickets._event_put(event)["Put"]["Item"])
         for item in keep:
             backend.put_item(TABLE, item)
 
@@ -107,8 +122,9 @@ def main() -> None:
 
     rows = []
     with mock_aws():
+        from helpdesk import changes
         from helpdesk.models.tickets import CreateTicketRequest
-        from helpdesk.principal import Principal
+        from helpdesk.principal import Principal, Role
         from helpdesk.store import codec as store_codec
         from helpdesk.store import keys as store_keys
         from helpdesk.store import lists as store_lists
@@ -121,17 +137,37 @@ def main() -> None:
         for i in range(30):
             create_ticket(me, CreateTicketRequest(subject=f"mine {i}", message="x"))
         scanned: list[int] = []
+        batch_keys: list[int] = []
 
         def hook(parsed: dict[str, Any], **_: Any) -> None:
             if "ScannedCount" in parsed:
                 scanned.append(parsed["ScannedCount"])
 
+        def batch_hook(params: dict[str, Any], **_: Any) -> None:
+            batch_keys.append(sum(len(r["Keys"]) for r in params["RequestItems"].values()))
+
+        admin = Principal(user_id="scale-admin", roles=frozenset({Role.ADMIN}))
+        feed_cursor: dict[str, str | None] = {"middle": None}
+
+        def feed_middle() -> Any:
+            """A page from the middle of the feed (the cursor of the page before it)."""
+            return changes.page(admin, limit=50, cursor=feed_cursor["middle"])
+
         store_codec.client().meta.events.register("after-call.dynamodb.Query", hook)
+        store_codec.client().meta.events.register(
+            "provide-client-params.dynamodb.BatchGetItem", batch_hook
+        )
         have = 0
         for size in [int(s) for s in args.sizes.split(",")]:
             with _fast_moto_items():
                 _background(size - have, have)
             have = size
+            # a cursor half-way through the feed: page 50 at a time to it (not measured)
+            cursor, seen = None, 0
+            while seen < size // 2:
+                got = changes.page(admin, limit=100, cursor=cursor)
+                cursor, seen = got.next_cursor, seen + len(got.items)
+            feed_cursor["middle"] = cursor
             for name, read in (
                 (
                     "customer list (20)",
@@ -144,28 +180,40 @@ def main() -> None:
                         [store_keys.by_assignee(store_keys.QUEUE, "agent3")], limit=20
                     ),
                 ),
+                (
+                    "change feed, first page (50)",
+                    lambda: changes.page(admin, limit=50, cursor=None),
+                ),
+                ("change feed, a page in the middle (50)", feed_middle),
             ):
                 times = []
                 counts: set[int] = set()
+                batched: set[int] = set()
                 for _ in range(args.runs):
                     scanned.clear()
+                    batch_keys.clear()
                     t = time.perf_counter()
                     read()
                     times.append((time.perf_counter() - t) * 1000)
                     counts.add(sum(scanned))
+                    batched.add(sum(batch_keys))
                 times.sort()
-                rows.append((size, name, times[0], statistics.median(times), times[-1], counts))
+                rows.append(
+                    (size, name, times[0], statistics.median(times), times[-1], counts, batched)
+                )
     lines = [
         f"{args.runs} reads per list and size; ScannedCount summed over the Queries of one read.",
         "",
-        "| tickets in table | list | moto min ms | moto median ms | moto max ms | ScannedCount |",
-        "|---:|---|---:|---:|---:|---:|",
+        "| tickets (and feed changes) in table | list | moto min ms | moto median ms "
+        "| moto max ms | ScannedCount | keys batch-read |",
+        "|---:|---|---:|---:|---:|---:|---:|",
     ] + [
-        f"| {size:,} | {name} | {lo:.1f} | {med:.1f} | {hi:.1f} | {', '.join(map(str, sorted(sc)))} |"
-        for size, name, lo, med, hi, sc in rows
+        f"| {size:,} | {name} | {lo:.1f} | {med:.1f} | {hi:.1f} "
+        f"| {', '.join(map(str, sorted(sc)))} | {', '.join(map(str, sorted(bk)))} |"
+        for size, name, lo, med, hi, sc, bk in rows
     ]
     by_list: dict[str, set[int]] = {}
-    for _, name, *_rest, sc in rows:
+    for _, name, *_rest, sc, _bk in rows:
         by_list.setdefault(name, set()).update(sc)
     varying = [name for name, sc in by_list.items() if len(sc) > 1]
     lines += [
