@@ -11,8 +11,8 @@ server holding the template's table and bucket.
 
 Functions the template triggers from a DynamoDB stream or an SQS queue get their records
 from `local.pump` (on a background thread, or before each answer with `--pump sync`);
-`/_local/streams`, `/_local/streams/drain` and `/_local/ttl/expire` are the runner's
-own development routes (docs/design.md section 6), never part of the API.
+`/_local/streams`, `/_local/streams/drain`, `/_local/ttl/expire` and `/_local/clock` are
+the runner's own development routes (docs/design.md section 6), never part of the API.
 
 A burst is held, never reset: the listening socket's backlog is `BACKLOG`, each
 connection gets a thread, a request waits for a free instance of its function for up
@@ -33,7 +33,7 @@ import sys
 import threading
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -133,9 +133,10 @@ class Worker:
         answer: dict[str, Any] = json.loads(line)
         return answer
 
-    def invoke(self, event: dict[str, Any], request_id: str) -> Any:
+    def invoke(self, event: dict[str, Any], request_id: str, clock_offset: float = 0.0) -> Any:
         assert self.proc.stdin
-        self.proc.stdin.write(json.dumps({"event": event, "request_id": request_id}) + "\n")
+        request = {"event": event, "request_id": request_id, "clock_offset": clock_offset}
+        self.proc.stdin.write(json.dumps(request) + "\n")
         self.proc.stdin.flush()
         answer = self._read(timeout=self.fn.timeout)
         if "error" in answer:
@@ -152,13 +153,33 @@ class Worker:
             self.proc.wait()
 
 
+class RunnerClock:
+    """The time every function of this runner sees (`PUT /_local/clock`): real time plus
+    `offset` seconds, sent with each invocation (local.worker applies it)."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def set(self, at: datetime) -> None:
+        self.offset = (at - datetime.now(UTC)).total_seconds()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + timedelta(seconds=self.offset)
+
+
 class Pool:
     """Warm instances of one function; at most `size` run at once (reserved concurrency)."""
 
     def __init__(
-        self, fn: Function, env: dict[str, str], size: int, queue_seconds: float = QUEUE_SECONDS
+        self,
+        fn: Function,
+        env: dict[str, str],
+        size: int,
+        queue_seconds: float = QUEUE_SECONDS,
+        clock: RunnerClock | None = None,
     ) -> None:
         self.fn, self.env, self.size, self.queue_seconds = fn, env, size, queue_seconds
+        self.clock = clock or RunnerClock()
         self.idle: list[Worker] = []
         self.count = 0
         self.cond = threading.Condition()
@@ -166,7 +187,7 @@ class Pool:
     def invoke(self, event: dict[str, Any], request_id: str) -> Any:
         worker = self._acquire()
         try:
-            result = worker.invoke(event, request_id)
+            result = worker.invoke(event, request_id, self.clock.offset)
         except InvokeError:
             self._release(worker, broken=not worker.alive)
             raise
@@ -314,8 +335,9 @@ class Gateway:
         refs |= backend.secrets  # `!Ref` of a secret is its ARN, of a queue its URL
         refs |= conditions(app.doc, refs)  # IssuerUrl is set: no user pool locally
         self.refs = refs
+        self.clock = RunnerClock()
         self.pools = {
-            name: Pool(fn, self.environment(fn), concurrency, queue_seconds)
+            name: Pool(fn, self.environment(fn), concurrency, queue_seconds, self.clock)
             for name, fn in app.functions.items()
         }
         self.default_route = next((r for r in app.routes if r.path == "$default"), None)
@@ -393,8 +415,14 @@ class Gateway:
             ("POST", "/_local/streams/drain"): self.local_drain,
             ("POST", "/_local/ttl/expire"): self.local_expire,
         }
+        clock_routes = {
+            ("GET", "/_local/clock"): self.local_clock,
+            ("PUT", "/_local/clock"): self.local_clock,
+            ("DELETE", "/_local/clock"): self.local_clock,
+        }
         handler = routes.get((method, path.rstrip("/")))
-        if handler is None:
+        clock_handler = clock_routes.get((method, path.rstrip("/")))
+        if handler is None and clock_handler is None:
             return self.local_problem(404, "LOCAL_ROUTE_NOT_FOUND", f"no {method} {path}", path)
         try:
             doc = json.loads(body or b"{}")
@@ -404,6 +432,9 @@ class Gateway:
             return self.local_problem(
                 400, "VALIDATION_FAILED", "the body must be a JSON object", path
             )
+        if clock_handler is not None:
+            return clock_handler(method, doc, path)
+        assert handler is not None
         if self.pump is None:
             return self.local_problem(409, "PUMP_OFF", "the runner's pump is off", path)
         return handler(doc, path)
@@ -422,6 +453,34 @@ class Gateway:
             **extra,
         }
         return status, [("Content-Type", PROBLEM_JSON)], json.dumps(doc).encode()
+
+    def local_clock(
+        self, method: str, doc: dict[str, Any], path: str
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        """`PUT {"now": "<ISO 8601>"}` sets the time every function sees, advancing from
+        there; `DELETE` returns to real time; `GET` tells the time."""
+        if method == "PUT":
+            try:
+                at = datetime.fromisoformat(str(doc["now"]).replace("Z", "+00:00"))
+            except (KeyError, ValueError):
+                return self.local_problem(
+                    400, "VALIDATION_FAILED", 'give "now": an ISO 8601 time with its offset', path
+                )
+            if at.tzinfo is None:
+                return self.local_problem(
+                    400, "VALIDATION_FAILED", '"now" needs an offset (Z or +01:00)', path
+                )
+            self.clock.set(at)
+        elif method == "DELETE":
+            self.clock.offset = 0.0
+        return self.plain(
+            200,
+            {
+                "now": self.clock.now().isoformat(),
+                "offset_seconds": round(self.clock.offset, 3),
+                "set": self.clock.offset != 0.0,
+            },
+        )
 
     def local_streams(
         self, doc: dict[str, Any], path: str
