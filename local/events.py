@@ -31,6 +31,20 @@ SAMPLE_BODIES: dict[str, dict[str, Any]] = {
         "next_status": "waiting",
     },
     "POST /admin/categories": {"name": "Shipping", "position": 4},
+    "PUT /admin/business-hours": {
+        "schedules": [
+            {
+                "id": "office",
+                "name": "Berlin office",
+                "timezone": "Europe/Berlin",
+                "hours": {
+                    d: [{"start": "09:00", "end": "17:00"}]
+                    for d in ("mon", "tue", "wed", "thu", "fri")
+                },
+                "public_holidays": {"country": "DE", "subdivision": "BE"},
+            }
+        ]
+    },
     "PATCH /admin/categories/{category_id}": {"name": "Shipping and returns"},
     "POST /admin/departments": {"name": "Billing", "position": 3},
     "PATCH /admin/departments/{department_id}": {"active": False},
@@ -65,6 +79,7 @@ ADMIN_ONLY = (
     "POST /admin/requesters/{user_id}/erase",
     "GET /admin/staff",
     "GET /admin/changes",
+    "PUT /admin/business-hours",
     "DELETE /admin/staff/{user_id}",
     "POST /admin/staff/{user_id}/reactivate",
     "GET /admin/users/{user_id}/tokens",

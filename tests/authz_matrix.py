@@ -141,6 +141,20 @@ MATRIX: dict[str, Row] = {
     # made a staff token, so he is in it) and any user's tokens (the customer's).
     "GET /admin/staff": row(403, 403, 403, 403, 200),
     "GET /admin/changes": row(403, 403, 403, 403, 200),
+    # Business hours: staff read them (the SLA targets on tickets use them), admins set them.
+    "GET /admin/business-hours": row(403, 403, 403, 200, 200),
+    "PUT /admin/business-hours": row(
+        403,
+        403,
+        403,
+        403,
+        200,
+        body={
+            "schedules": [
+                {"id": "matrix", "name": "Matrix", "timezone": "UTC", "always_open": True}
+            ]
+        },
+    ),
     "DELETE /admin/staff/{user_id}": row(403, 403, 403, 403, 200),
     "POST /admin/staff/{user_id}/reactivate": row(403, 403, 403, 403, 200),
     "GET /admin/users/{user_id}/tokens": row(403, 403, 403, 403, 200),

@@ -31,6 +31,8 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "admin_get_ticket": (404, 200),
     "admin_list_events": (404, 200),
     "admin_list_changes": (200, 200),
+    "admin_get_business_hours": (200, 200),
+    "admin_put_business_hours": (200, 200),
     "admin_list_staff": (200, 200),
     "admin_list_tickets": (200, 200),
     "admin_list_user_tokens": (200, 200),

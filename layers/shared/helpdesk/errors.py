@@ -159,6 +159,10 @@ class ValidationFailedError(HelpdeskError):
     code, status, title = "VALIDATION_FAILED", 422, "The request is not valid"
 
 
+class ScheduleInvalidError(ValidationFailedError):
+    code, title = "SCHEDULE_INVALID", "The business-hours schedule cannot be used"
+
+
 class IdempotencyKeyReusedError(ValidationFailedError):
     code, title = "IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used with another request"
 

@@ -280,6 +280,13 @@ def guest_link(ticket_id: str) -> Key:
 
 IDEMPOTENCY = "IDEMPOTENCY"  # Powertools' records: PK=IDEMPOTENCY, SK=<hash>
 
+# ---------------------------------------------------------------- configuration
+# CONFIG / BUSINESS_HOURS: every business-hours schedule, one item (helpdesk.schedules).
+
+CONFIG = "CONFIG"
+BUSINESS_HOURS = Key(CONFIG, "BUSINESS_HOURS")
+
+
 # ---------------------------------------------------------------- change feed
 # FEED / <commit time>#<ticket id>#<first seq>: one record per ticket change (ids only);
 # `GET /admin/changes` reads it in SK order (docs/design.md, "Change feed").
