@@ -5,7 +5,9 @@ Template-driven and generic: every function whose `Events` has a `Type: DynamoDB
 stream of a table the backend created) or `Type: SQS` (a queue of the template) is served,
 with the mapping's own `StartingPosition`, `BatchSize`, `FilterCriteria`,
 `FunctionResponseTypes: [ReportBatchItemFailures]`, `BisectBatchOnFunctionError`,
-`MaximumRetryAttempts`, `MaximumRecordAgeInSeconds` and `DestinationConfig.OnFailure`.
+`MaximumRetryAttempts`, `MaximumRecordAgeInSeconds` and `DestinationConfig.OnFailure`, and
+an SQS mapping's `ScalingConfig.MaximumConcurrency` (that many batches invoked at once, each
+on a thread of its own: one slow batch does not hold up the others, as in Lambda).
 Streams are read through botocore's `dynamodbstreams` client (DescribeStream,
 GetShardIterator, GetRecords), queues through `sqs` (ReceiveMessage, DeleteMessage), so
 the same code runs against the runner's embedded moto server and moto in-process.
@@ -196,6 +198,7 @@ class QueueMapping:
     batch_size: int = 10
     report_failures: bool = False
     filters: tuple[str, ...] = ()
+    concurrency: int = 1  # ScalingConfig.MaximumConcurrency: batches invoked at once
 
     @property
     def patterns(self) -> list[dict[str, Any]]:
@@ -260,6 +263,9 @@ def mappings(app: App, refs: dict[str, str]) -> tuple[list[StreamMapping], list[
                         batch_size=int(props.get("BatchSize", 10)),
                         report_failures=report,
                         filters=filters,
+                        concurrency=int(
+                            (props.get("ScalingConfig") or {}).get("MaximumConcurrency", 1)
+                        ),
                     )
                 )
     return streams, queues
@@ -603,6 +609,8 @@ class QueueConsumer:
         self.mapping, self.client, self.url, self.arn = mapping, client, queue_url, queue_arn
         self.invoke, self.stats, self.region = invoke, stats, region
         self.patterns = mapping.patterns
+        self.inflight = 0  # batches invoked on their own threads, not yet done
+        self.inflight_lock = threading.Lock()
 
     def pending(self) -> int:
         """Messages not yet done: visible, in flight (a retry waiting) and delayed."""
@@ -630,34 +638,68 @@ class QueueConsumer:
                 break
         return messages
 
+    @property
+    def busy(self) -> bool:
+        """A batch is being invoked on a thread of its own (ScalingConfig)."""
+        with self.inflight_lock:
+            return self.inflight > 0
+
     def step(self) -> bool:
+        """Receive a batch and invoke the function with it. With a MaximumConcurrency above
+        1 (Lambda runs that many batches of one mapping at once), the invocation runs on a
+        thread of its own and the step returns at once, so that one slow batch does not hold
+        up the next (while fewer than that many run)."""
+        if self.mapping.concurrency > 1:
+            with self.inflight_lock:
+                if self.inflight >= self.mapping.concurrency:
+                    return False
         messages = self.receive()
         if not messages:
             return False
         records = [sqs_record(m, self.arn, self.region) for m in messages]
         batch = [r for r in records if passes(self.patterns, r)]
         skipped = [r for r in records if r not in batch]
-        self.stats.filtered += len(skipped)
+        with self.inflight_lock:
+            self.stats.filtered += len(skipped)
         self._delete(skipped)  # Lambda deletes the messages its filters drop
         if not batch:
             return True
+        if self.mapping.concurrency <= 1:
+            self._invoke(batch)
+            return True
+        with self.inflight_lock:
+            self.inflight += 1
+
+        def run() -> None:
+            try:
+                self._invoke(batch)
+            except Exception as ex:  # the pump's own calls failed: the messages come back
+                print(f"pump: {self.mapping.function}: {type(ex).__name__}: {ex}", flush=True)
+            finally:
+                with self.inflight_lock:
+                    self.inflight -= 1
+
+        threading.Thread(target=run, name=f"pump-{self.mapping.function}", daemon=True).start()
+        return True
+
+    def _invoke(self, batch: list[dict[str, Any]]) -> None:
         delivered_at = time.time()
         try:
             result = self.invoke(self.mapping.function, {"Records": batch})
             failed = self._failed(result, batch)
         except Busy:
             self._release(batch)
-            return True
+            return
         except Exception:
             failed = batch
-        self.stats.batches += 1
-        self.stats.delivered += len(batch)
-        sent = max(int(r["attributes"].get("SentTimestamp", 0)) for r in batch) / 1000
-        self.stats.lag((delivered_at - sent) * 1000)
-        if failed:
-            self.stats.failures += 1
+        with self.inflight_lock:
+            self.stats.batches += 1
+            self.stats.delivered += len(batch)
+            sent = max(int(r["attributes"].get("SentTimestamp", 0)) for r in batch) / 1000
+            self.stats.lag((delivered_at - sent) * 1000)
+            if failed:
+                self.stats.failures += 1
         self._delete([r for r in batch if r not in failed])
-        return True
 
     def _failed(self, result: Any, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if not self.mapping.report_failures or not isinstance(result, dict):
@@ -795,7 +837,7 @@ class Pump:
         queue empty (no visible, in-flight or delayed message)."""
         with self.lock:
             return all(c.idle for c in self.consumers.values()) and not any(
-                q.pending() for q in self.queues
+                q.busy or q.pending() for q in self.queues
             )
 
     def snapshot(self) -> dict[str, dict[str, int]]:
@@ -817,8 +859,12 @@ class Pump:
         deadline = time.monotonic() + max_seconds
         with self.lock:
             before = self.snapshot()
-            while self.tick() and time.monotonic() < deadline:
-                pass
+            while time.monotonic() < deadline:
+                if self.tick():
+                    continue
+                if not any(q.busy for q in self.queues):
+                    break
+                time.sleep(POLL_SECONDS / 5)  # a batch on its own thread: wait for it
             return self.report(before)
 
     def drain(self, timeout: float = 10.0) -> dict[str, Any]:

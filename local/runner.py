@@ -303,6 +303,8 @@ def parameter_refs(app: App, port: int) -> dict[str, str]:
         "AWS::AccountId": "123456789012",
         "AWS::URLSuffix": "amazonaws.com",
         "AWS::StackName": "helpdesk-local",
+        # webhook receivers on http://127.0.0.1 (tests, the README demo); AWS keeps "false"
+        "WebhookAllowLoopback": "true",
     }
     for name, param in (app.doc.get("Parameters") or {}).items():
         override = os.environ.get(f"HELPDESK_PARAM_{name}")

@@ -20,7 +20,13 @@ from local.template import app as load_app
 
 TOOLS_PY = ROOT / ".venv-tools" / "bin" / "python"
 CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
-NON_HTTP_FUNCTIONS = {"AuthorizerFunction", "PurgeDeletedTicketsFunction", "IndexListsFunction"}
+NON_HTTP_FUNCTIONS = {
+    "AuthorizerFunction",
+    "PurgeDeletedTicketsFunction",
+    "IndexListsFunction",
+    "DispatchWebhooksFunction",
+    "DeliverWebhooksFunction",
+}
 METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "ANY"}
 WRITE_ACTIONS = {
     "dynamodb:PutItem",

@@ -268,3 +268,28 @@ class StaffNotFoundError(NotFoundError):
 
 class SelfDeactivationError(ConflictError):
     code, title = "SELF_DEACTIVATION", "You cannot deactivate yourself; ask another admin"
+
+
+# webhooks (docs/api.md, "Webhooks")
+class WebhookNotFoundError(NotFoundError):
+    code, title = "WEBHOOK_NOT_FOUND", "No webhook subscription with this id"
+
+
+class WebhookDeliveryNotFoundError(NotFoundError):
+    code, title = "WEBHOOK_DELIVERY_NOT_FOUND", "No delivery with this id for this webhook"
+
+
+class WebhookUrlNotAllowedError(ValidationFailedError):
+    code, title = "WEBHOOK_URL_NOT_ALLOWED", "Webhook URLs must be https and reach a public address"
+
+
+class WebhookEventUnknownError(ValidationFailedError):
+    code, title = "WEBHOOK_EVENT_UNKNOWN", "Unknown event type (see the change feed's types, or *)"
+
+
+class WebhookDisabledError(ConflictError):
+    code, title = "WEBHOOK_DISABLED", "The webhook is disabled; enable it first"
+
+
+class WebhookLimitReachedError(ConflictError):
+    code, title = "WEBHOOK_LIMIT_REACHED", "There are as many webhooks as allowed; delete one first"

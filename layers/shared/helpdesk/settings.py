@@ -160,3 +160,22 @@ def auth_settings() -> AuthSettings:
 @lru_cache(maxsize=1)
 def console_settings() -> ConsoleSettings:
     return ConsoleSettings.from_environment()
+
+
+class WebhookSettings(_Base):
+    """Webhook delivery (template parameters; the runner shortens the backoff and allows
+    http://127.0.0.1 receivers, docs/design.md, "Webhooks")."""
+
+    webhook_queue_url: str = ""
+    webhook_retry_base_seconds: float = 30
+    webhook_retry_max_seconds: float = 3600
+    webhook_retry_window_seconds: float = 86400
+    webhook_max_consecutive_failures: int = 100
+    webhook_delivery_log_days: int = 30
+    # local runner and tests only: http:// and loopback receivers (never in AWS)
+    webhook_allow_loopback: bool = False
+
+
+@lru_cache(maxsize=1)
+def webhook_settings() -> WebhookSettings:
+    return WebhookSettings.from_environment()

@@ -306,3 +306,24 @@ def feed(at: str, ticket_id: str, first_seq: int) -> Key:
 def feed_horizon(at: str) -> str:
     """The first sort key at or after time `at` (records before it are visible)."""
     return at
+
+
+# ---------------------------------------------------------------- webhooks
+# WEBHOOK / W#<id>: a subscription (url, events, secrets, state); the dispatcher reads the
+# whole partition (one Query). WHD#<webhook id> / <delivery id>: its deliveries, newest
+# last (a delivery id starts with the event's time; docs/design.md, "Webhooks").
+
+WEBHOOKS = "WEBHOOK"
+WEBHOOK = "W#"
+
+
+def webhook(webhook_id: str) -> Key:
+    return Key(WEBHOOKS, f"{WEBHOOK}{webhook_id}")
+
+
+def webhook_deliveries(webhook_id: str) -> str:
+    return f"WHD#{webhook_id}"
+
+
+def webhook_delivery(webhook_id: str, delivery_id: str) -> Key:
+    return Key(webhook_deliveries(webhook_id), delivery_id)
