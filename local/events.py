@@ -65,6 +65,12 @@ SAMPLE_BODIES: dict[str, dict[str, Any]] = {
         "message": "I ordered last week and have no invoice yet.",
     },
     "POST /public/tickets/{ticket_id}/messages": {"message": "Any news?"},
+    "POST /admin/webhooks": {
+        "url": "https://hooks.example.com/helpdesk",
+        "events": ["ticket.created", "message.created"],
+        "description": "CRM sync",
+    },
+    "PATCH /admin/webhooks/{webhook_id}": {"enabled": False},
 }
 # Staff routes only an admin may call (the rest of /admin/* is for agents too).
 ADMIN_ONLY = (
@@ -84,6 +90,15 @@ ADMIN_ONLY = (
     "POST /admin/staff/{user_id}/reactivate",
     "GET /admin/users/{user_id}/tokens",
     "DELETE /admin/users/{user_id}/tokens/{token_id}",
+    "POST /admin/webhooks",
+    "GET /admin/webhooks",
+    "GET /admin/webhooks/{webhook_id}",
+    "PATCH /admin/webhooks/{webhook_id}",
+    "DELETE /admin/webhooks/{webhook_id}",
+    "POST /admin/webhooks/{webhook_id}/rotate-secret",
+    "POST /admin/webhooks/{webhook_id}/ping",
+    "GET /admin/webhooks/{webhook_id}/deliveries",
+    "POST /admin/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver",
 )
 CUSTOMER = {
     "user_id": "alice",

@@ -6,6 +6,7 @@ import importlib.util
 import json
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -80,6 +81,7 @@ def _mocked_aws() -> Iterator[None]:
         _refs = params | create_resources(
             app(), endpoint=None, region=REGION, table_name=TABLE, bucket_name=BUCKET, refs=params
         )
+        os.environ["WEBHOOK_QUEUE_URL"] = _refs["WebhookDeliveryQueue"]  # the template's Ref
         yield
         _pump = None
     _clear_caches()
@@ -140,10 +142,16 @@ def catalog(aws: None) -> None:
 
 
 _loaded: dict[str, ModuleType] = {}
+_loading = threading.RLock()  # the pump invokes SQS batches on threads
 
 
 def load_function(name: str) -> ModuleType:
     """Import functions/<name>/app.py under a unique module name (two app.py never collide)."""
+    with _loading:
+        return _load_function(name)
+
+
+def _load_function(name: str) -> ModuleType:
     if name not in _loaded:
         path = ROOT / "functions" / name / "app.py"
         # Lambda's code root is on sys.path (the console's `console` package is next to app.py)

@@ -33,6 +33,15 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "admin_list_changes": (200, 200),
     "admin_get_business_hours": (200, 200),
     "admin_put_business_hours": (200, 200),
+    "admin_create_webhook": (201, 201),
+    "admin_list_webhooks": (200, 200),
+    "admin_get_webhook": (404, 200),
+    "admin_update_webhook": (404, 200),
+    "admin_delete_webhook": (404, 204),
+    "admin_rotate_webhook_secret": (404, 200),
+    "admin_ping_webhook": (404, 202),
+    "admin_list_webhook_deliveries": (404, 200),
+    "admin_redeliver_webhook": (404, 404),  # the webhook exists, the delivery it names not
     "admin_list_staff": (200, 200),
     "admin_list_tickets": (200, 200),
     "admin_list_user_tokens": (200, 200),
@@ -116,6 +125,10 @@ def _existing_id(name: str, event: dict[str, Any]) -> tuple[str, str] | None:
     if name == "admin_revoke_user_token":  # a token of the user the path names
         _, token, _ = call("create_api_token", user=params["user_id"], body={"name": "laptop"})
         return "token_id", token["id"]
+    if "webhook_id" in params:  # .invalid never resolves: a ping is refused, not sent
+        body = {"url": "https://hooks.invalid/helpdesk", "events": ["*"]}
+        _, made, _ = call("admin_create_webhook", user="adam", roles="admin", body=body)
+        return "webhook_id", made["id"]
     if "ticket_id" in params:
         owner = user if caller.get("roles") == "customer" else "carl"
         return "ticket_id", _ticket(owner, closed=name in ("rate_ticket", "reopen_ticket"))

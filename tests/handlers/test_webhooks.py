@@ -4,7 +4,6 @@ Retry-After, 410, consecutive failures) and the SSRF refusals (docs/design.md, "
 
 from __future__ import annotations
 
-import json
 import socket
 from collections.abc import Iterator
 from datetime import datetime
@@ -13,7 +12,7 @@ from typing import Any
 import pytest
 
 import tests.conftest as cf
-from local.webhook_receiver import Receiver, receiving
+from local.webhook_receiver import receiving
 from tests.conftest import call, invoke_mapped, pump
 from tests.handlers.test_housekeeping import ADMIN, AGENT, open_ticket
 
@@ -297,7 +296,7 @@ def test_delivery_log_pages_newest_first() -> None:
 def test_a_name_resolving_to_a_non_public_address_is_refused_at_send_time(
     monkeypatch: pytest.MonkeyPatch, address: str
 ) -> None:
-    from helpdesk import outbound, settings
+    from helpdesk import settings
 
     monkeypatch.setenv("WEBHOOK_ALLOW_LOOPBACK", "false")  # as in AWS
     settings.webhook_settings.cache_clear()
@@ -309,10 +308,8 @@ def test_a_name_resolving_to_a_non_public_address_is_refused_at_send_time(
         return [(family, socket.SOCK_STREAM, 6, "", (address, port))]
 
     connected: list[Any] = []
-    monkeypatch.setattr(outbound.socket, "getaddrinfo", fake_getaddrinfo)
-    monkeypatch.setattr(
-        outbound.socket, "create_connection", lambda *a, **k: connected.append(a)
-    )
+    monkeypatch.setattr(socket, "getaddrinfo", fake_getaddrinfo)
+    monkeypatch.setattr(socket, "create_connection", lambda *a, **k: connected.append(a))
     open_ticket()
     (log,) = deliveries(made["id"])
     assert not connected
@@ -325,9 +322,20 @@ def test_outbound_rules() -> None:
 
     allowed = outbound.address_allowed
     assert allowed("93.184.216.34", allow_loopback=False)
-    for ip in ("127.0.0.1", "10.0.0.1", "192.168.1.1", "172.16.0.1", "169.254.169.254",
-               "100.64.0.1", "::1", "fd00:ec2::254", "fe80::1", "::ffff:127.0.0.1", "0.0.0.0",
-               "224.0.0.1"):
+    for ip in (
+        "127.0.0.1",
+        "10.0.0.1",
+        "192.168.1.1",
+        "172.16.0.1",
+        "169.254.169.254",
+        "100.64.0.1",
+        "::1",
+        "fd00:ec2::254",
+        "fe80::1",
+        "::ffff:127.0.0.1",
+        "0.0.0.0",
+        "224.0.0.1",
+    ):
         assert not allowed(ip, allow_loopback=False), ip
     assert allowed("127.0.0.1", allow_loopback=True)
     assert not allowed("10.0.0.1", allow_loopback=True)
@@ -348,7 +356,3 @@ def test_no_redirect_is_followed() -> None:
     assert len({r.id for r in got}) == 1  # retried at the same URL, never at the Location
     log = deliveries(made["id"])[0]
     assert log["history"][0]["status_code"] == 302 and log["history"][0]["error"] == "HTTP 302"
-
-
-def _unused(rx: Receiver) -> None:  # keeps the import for type checkers
-    json.dumps(rx.url)
