@@ -159,6 +159,20 @@ MATRIX: dict[str, Row] = {
     "POST /admin/staff/{user_id}/reactivate": row(403, 403, 403, 403, 200),
     "GET /admin/users/{user_id}/tokens": row(403, 403, 403, 403, 200),
     "DELETE /admin/users/{user_id}/tokens/{token_id}": row(403, 403, 403, 403, 204),
+    # Webhooks: the admin's alone (a subscription's secret signs what the whole desk does)
+    "POST /admin/webhooks": row(
+        403, 403, 403, 403, 201, body={"url": "https://hooks.invalid/m", "events": ["*"]}
+    ),
+    "GET /admin/webhooks": row(403, 403, 403, 403, 200),
+    "GET /admin/webhooks/{webhook_id}": row(403, 403, 403, 403, 200),
+    "PATCH /admin/webhooks/{webhook_id}": row(403, 403, 403, 403, 200, body={"description": "m"}),
+    "DELETE /admin/webhooks/{webhook_id}": row(403, 403, 403, 403, 204),
+    "POST /admin/webhooks/{webhook_id}/rotate-secret": row(403, 403, 403, 403, 200),
+    "POST /admin/webhooks/{webhook_id}/ping": row(403, 403, 403, 403, 202),
+    "GET /admin/webhooks/{webhook_id}/deliveries": row(403, 403, 403, 403, 200),
+    "POST /admin/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver": row(
+        403, 403, 403, 403, 202
+    ),
     # The web console signs in with its own session cookie, not a bearer token: without
     # one, everyone is sent to its sign-in page.
     # The public contact form: no account; a guest ticket is followed with its private

@@ -41,6 +41,7 @@ class World:
             "admin": (f"admin{run}", "admin", None),
         }
         self.headers: dict[str, dict[str, str]] = {"none": {}}
+        self.webhook_id = ""
         for name, (user, role, org) in self.users.items():
             self.headers[name] = self._bearer(runner.token(user, role, org))
         self.headers["malformed"] = {"Authorization": "Bearer not-a-token"}
@@ -85,6 +86,28 @@ class World:
         if "{department_id}" in key:
             dep = admin.post("/admin/departments", json={"name": "M"}).json()
             out["department_id"] = dep["id"]
+        if "{webhook_id}" in key:
+            out.update(self._webhook(key))
+        return out
+
+    def _webhook(self, key: str) -> dict[str, str]:
+        """The {webhook_id} (and {delivery_id}) the route `key` acts on: one subscription for
+        all (there may be at most 50), a fresh one to delete. Its URL's .invalid never
+        resolves: its deliveries are refused, never sent."""
+        admin = self.as_("admin")
+        out: dict[str, str] = {}
+        if key.startswith("DELETE") or not self.webhook_id:
+            body = {"url": "https://hooks.invalid/m", "events": ["*"]}
+            made = admin.post("/admin/webhooks", json=body)
+            assert made.status_code == 201, made.text
+            if not key.startswith("DELETE"):
+                self.webhook_id = made.json()["id"]
+            out["webhook_id"] = made.json()["id"]
+        else:
+            out["webhook_id"] = self.webhook_id
+        if "{delivery_id}" in key:
+            ping = admin.post(f"/admin/webhooks/{out['webhook_id']}/ping").json()
+            out["delivery_id"] = ping["delivery_id"]
         return out
 
     def _ticket(self, prepare: str) -> dict[str, str]:
