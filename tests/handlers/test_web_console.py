@@ -433,3 +433,48 @@ def test_an_unknown_status_filter_is_a_422_page(aws: None, deployed: None) -> No
     # Then each is the validation page, as the API answers
     for result in (mine, queue):
         assert result["statusCode"] == 422 and "VALIDATION_FAILED" in result["body"]
+
+
+def test_admin_webhooks_page_creates_shows_the_secret_once_pings_and_redelivers(
+    aws: None, deployed: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from helpdesk import settings
+    from local.webhook_receiver import receiving
+
+    monkeypatch.setenv("WEBHOOK_ALLOW_LOOPBACK", "true")
+    settings.webhook_settings.cache_clear()
+    with receiving() as rx:
+        # When the admin subscribes a URL
+        made = console(
+            ADMIN,
+            "/app/webhooks",
+            method="POST",
+            form={"csrf": csrf_for(ADMIN), "action": "create", "url": rx.url, "events": "*"},
+        )
+        # Then the answer shows its secret, and the list never does
+        assert made["statusCode"] == 200, made["body"]
+        secret = re.search(r'<code class="secret">(whsec_[^<]+)</code>', made["body"])
+        assert secret
+        listed = console(ADMIN, "/app/webhooks")
+        assert listed["statusCode"] == 200 and secret.group(1) not in listed["body"]
+        hook = re.search(r'<tr data-id="(wh_[a-z0-9]+)"', listed["body"])
+        assert hook and rx.url in listed["body"] and "enabled" in listed["body"]
+        # When the admin pings it: the receiver gets a signed ping, the page lists it
+        form = {"csrf": csrf_for(ADMIN), "action": "ping", "id": hook.group(1)}
+        assert console(ADMIN, "/app/webhooks", method="POST", form=form)["statusCode"] == 303
+        settle()
+        (ping,) = rx.wait_for(lambda r: len(r) == 1, timeout=5)
+        assert ping.verifies(secret.group(1)) and ping.payload["type"] == "webhook.ping"
+        page = console(ADMIN, "/app/webhooks")["body"]
+        assert "webhook.ping · delivered · 1 attempt · HTTP 200" in page
+        delivery = re.search(r'name="delivery_id" value="(dl_\w+)"', page)
+        assert delivery
+        # When the admin redelivers it: the same webhook-id again
+        form = {"csrf": csrf_for(ADMIN), "action": "redeliver", "id": hook.group(1)}
+        form["delivery_id"] = delivery.group(1)
+        assert console(ADMIN, "/app/webhooks", method="POST", form=form)["statusCode"] == 303
+        settle()
+        again = rx.wait_for(lambda r: len(r) == 2, timeout=5)
+        assert again[1].id == ping.id
+    # And an agent is refused the page
+    assert console(AGENT, "/app/webhooks")["statusCode"] == 403

@@ -8,7 +8,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 
-from console import admin, agent, customer, signin
+from console import admin, agent, customer, signin, webhooks
 from console.base import HERE, LongCacheStatic, SecurityHeaders, SignInRequired, not_found, on_error
 from helpdesk.errors import HelpdeskError
 
@@ -29,6 +29,7 @@ def create_app() -> Starlette:
             Route("/app/queue", agent.queue),
             Route("/app/queue/{ticket_id}", agent.staff_ticket, methods=both),
             Route("/app/admin", admin.admin, methods=both),
+            Route("/app/webhooks", webhooks.webhooks_page, methods=both),
             Mount("/app/static", LongCacheStatic(directory=HERE / "static"), name="static"),
         ],
         middleware=[Middleware(SecurityHeaders)],
