@@ -474,4 +474,77 @@ def create_resources(
                 PublicAccessBlockConfiguration=bprops["PublicAccessBlockConfiguration"],
             )
     queues = create_queues(app, session, endpoint, refs)
-    return create_secrets(app, session, endpoint, state_dir) | queues
+    mail = create_mail(app, session, endpoint, refs or {})
+    return create_secrets(app, session, endpoint, state_dir) | queues | mail
+
+
+def create_mail(
+    app: App, session: boto3.session.Session, endpoint: str | None, refs: dict[str, str]
+) -> dict[str, str]:
+    """The template's SES configuration sets and e-mail identities (moto verifies an
+    identity at once; idempotent): what `!Ref` gives for the configuration sets (their name)."""
+    ses = session.client("sesv2", endpoint_url=endpoint)
+    out: dict[str, str] = {}
+    existing = set(ses.list_configuration_sets().get("ConfigurationSets", []))
+    for logical_id, res in app.resources("AWS::SES::ConfigurationSet").items():
+        name = str(resolve(res.get("Properties", {}).get("Name"), refs) or logical_id)
+        if name not in existing:
+            ses.create_configuration_set(ConfigurationSetName=name)
+        out[logical_id] = name
+    identities = {i["IdentityName"] for i in ses.list_email_identities().get("EmailIdentities", [])}
+    for res in app.resources("AWS::SES::EmailIdentity").values():
+        identity = str(resolve(res["Properties"]["EmailIdentity"], refs))
+        if identity and identity not in identities:
+            ses.create_email_identity(EmailIdentity=identity)
+    return out
+
+
+def ses_message_id(message_id: str, region: str) -> str:
+    host = "email.amazonses.com" if region == "us-east-1" else f"{region}.amazonses.com"
+    return f"<{message_id}@{host}>"
+
+
+def sent_mail(account: str, region: str) -> list[dict[str, Any]]:
+    """The mail the embedded moto's SES (v1 and v2 share it) accepted, oldest first: the
+    runner's outbox. Raw messages are parsed for the headers a mail client threads by."""
+    from email import message_from_string
+    from email.message import EmailMessage
+    from email.policy import default
+    from email.utils import getaddresses
+
+    from moto.ses.models import RawMessage, ses_backends
+
+    out: list[dict[str, Any]] = []
+    for sent in list(ses_backends[account][region].sent_messages):
+        if not isinstance(sent, RawMessage):
+            continue
+        msg = message_from_string(sent.raw_data, policy=default)
+        assert isinstance(msg, EmailMessage)
+        parts = {}
+        for kind in ("plain", "html"):
+            body = msg.get_body((kind,))
+            parts[kind] = body.get_content() if body is not None else None
+
+        def header(name: str, msg: EmailMessage = msg) -> str | None:
+            value = msg.get(name)
+            return str(value) if value is not None else None
+
+        out.append(
+            {
+                "id": sent.id,
+                "from": header("From"),
+                "to": [a for _, a in getaddresses(msg.get_all("To", []))],
+                "cc": [a for _, a in getaddresses(msg.get_all("Cc", []))],
+                "subject": header("Subject"),
+                "text": parts["plain"],
+                "html": parts["html"],
+                # SES gives the mail its Message-ID (moto adds none): as `helpdesk.mail.header_id`
+                "Message-ID": header("Message-ID") or ses_message_id(sent.id, region),
+                "In-Reply-To": header("In-Reply-To"),
+                "References": header("References"),
+                "Reply-To": header("Reply-To"),
+                "List-Unsubscribe": header("List-Unsubscribe"),
+                "List-Unsubscribe-Post": header("List-Unsubscribe-Post"),
+            }
+        )
+    return out

@@ -56,6 +56,7 @@ SAMPLE_BODIES: dict[str, dict[str, Any]] = {
     },
     "POST /admin/requesters/{user_id}/erase": {"confirm": "alice"},
     "POST /me/tokens": {"name": "CI pipeline", "scopes": ["tickets:read"]},
+    "PUT /me/notifications": {"kinds": {"staff_reply": False}},
     "POST /public/tickets": {
         "first_name": "Gail",
         "last_name": "Guest",

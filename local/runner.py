@@ -11,8 +11,9 @@ server holding the template's table and bucket.
 
 Functions the template triggers from a DynamoDB stream or an SQS queue get their records
 from `local.pump` (on a background thread, or before each answer with `--pump sync`);
-`/_local/streams`, `/_local/streams/drain`, `/_local/ttl/expire` and `/_local/clock` are
-the runner's own development routes (docs/design.md section 6), never part of the API.
+`/_local/streams`, `/_local/streams/drain`, `/_local/ttl/expire`, `/_local/clock` and
+`/_local/outbox` (the mail SES accepted) are the runner's own development routes
+(docs/design.md section 6), never part of the API.
 
 A burst is held, never reset: the listening socket's backlog is `BACKLOG`, each
 connection gets a thread, a request waits for a free instance of its function for up
@@ -48,6 +49,7 @@ from local.backend import (
     NotExpirable,
     create_resources,
     expire_item,
+    sent_mail,
     start_moto,
 )
 from local.pump import Busy, DrainTimeout, Pump
@@ -55,6 +57,7 @@ from local.template import ROOT, App, Function, Route, conditions, resolve
 from local.template import app as load_app
 
 REGION = "us-east-1"
+ACCOUNT = "123456789012"  # moto's default account (the embedded server's)
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
 TEXT_TYPES = ("text/", "json", "xml", "javascript", "x-www-form-urlencoded", "yaml")
 BACKLOG = 512  # pending connections the kernel holds (Python's default is 5: resets)
@@ -305,6 +308,7 @@ def parameter_refs(app: App, port: int) -> dict[str, str]:
         "AWS::StackName": "helpdesk-local",
         # webhook receivers on http://127.0.0.1 (tests, the README demo); AWS keeps "false"
         "WebhookAllowLoopback": "true",
+        "PublicBaseUrl": f"http://127.0.0.1:{port}",  # links in mail point at the runner
     }
     for name, param in (app.doc.get("Parameters") or {}).items():
         override = os.environ.get(f"HELPDESK_PARAM_{name}")
@@ -422,6 +426,8 @@ class Gateway:
             ("PUT", "/_local/clock"): self.local_clock,
             ("DELETE", "/_local/clock"): self.local_clock,
         }
+        if (method, path.rstrip("/")) == ("GET", "/_local/outbox"):
+            return self.local_outbox(path)
         handler = routes.get((method, path.rstrip("/")))
         clock_handler = clock_routes.get((method, path.rstrip("/")))
         if handler is None and clock_handler is None:
@@ -483,6 +489,14 @@ class Gateway:
                 "set": self.clock.offset != 0.0,
             },
         )
+
+    def local_outbox(self, path: str) -> tuple[int, list[tuple[str, str]], bytes]:
+        """The mail the embedded moto's SES accepted (oldest first): nothing is sent."""
+        if self.backend.kind != "moto":
+            return self.local_problem(
+                501, "NOT_EMBEDDED_MOTO", "the outbox is the embedded moto's SES only", path
+            )
+        return self.plain(200, {"messages": sent_mail(ACCOUNT, REGION)})
 
     def local_streams(
         self, doc: dict[str, Any], path: str

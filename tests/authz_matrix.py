@@ -83,6 +83,8 @@ MATRIX: dict[str, Row] = {
     "GET /docs": public(200),
     "GET /me": row(200, 200, 200, 200, 200),
     "GET /me/tokens": row(200, 200, 200, 200, 200),
+    "GET /me/notifications": row(200, 200, 200, 200, 200),
+    "PUT /me/notifications": row(200, 200, 200, 200, 200, body={"kinds": {"staff_reply": True}}),
     "POST /me/tokens": row(201, 201, 201, 201, 201, body={"name": "matrix"}),
     "DELETE /me/tokens/{token_id}": row(204, 404, 404, 404, 404),
     "GET /categories": row(200, 200, 200, 200, 200),
@@ -180,6 +182,8 @@ MATRIX: dict[str, Row] = {
     "POST /public/tickets": public(201, body=GUEST_FORM),
     "GET /public/tickets/{ticket_id}": public(404),
     "POST /public/tickets/{ticket_id}/messages": public(404, body={"message": "m"}),
+    # one-click unsubscribe: the signed token is the only credential (a forged one: 404)
+    "POST /public/unsubscribe/{token}": public(404, path="/public/unsubscribe/forged.token"),
     "GET /app": public(303),
     "ANY /app/{proxy+}": public(303, path="/app/tickets"),
 }

@@ -62,6 +62,7 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "delete_attachment": (404, 204),
     "get_attachment": (404, 200),
     "get_me": (200, 200),
+    "get_my_notifications": (200, 200),
     "get_ticket": (404, 200),
     "list_api_tokens": (200, 200),
     "list_categories": (200, 200),
@@ -71,11 +72,13 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "public_create_ticket": (201, 201),
     "public_get_ticket": (404, 404),  # no link secret: never found
     "public_reply_ticket": (404, 404),
+    "public_unsubscribe": (404, 404),  # no signed token: never valid
     "rate_ticket": (404, 200),
     "read_ticket": (404, 200),
     "reopen_ticket": (404, 200),
     "reply_ticket": (404, 201),
     "revoke_api_token": (404, 204),
+    "update_my_notifications": (200, 200),
     "route_not_found": (404, 404),
     "web_console": (303, 303),  # no session cookie: to the sign-in page
 }

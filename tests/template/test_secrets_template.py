@@ -42,12 +42,17 @@ def test_the_console_signing_key_is_generated_by_the_stack(tpl: App) -> None:
     assert grant["Resource"] == {"Ref": logical_id}
 
 
+# the console (cookies), and mail: the notifier signs Reply-To and unsubscribe tokens with
+# the same keys (helpdesk.signing, one salt per purpose), the unsubscribe route verifies them
+SIGNERS = {"WebConsoleFunction", "NotifyChangesFunction", "PublicUnsubscribeFunction"}
+
+
 def test_only_the_console_reads_the_secret_and_no_environment_holds_a_literal_key(
     tpl: App,
 ) -> None:
     for name, fn in tpl.functions.items():
         actions = fn.actions
-        assert ("secretsmanager:GetSecretValue" in actions) == (name == "WebConsoleFunction"), name
+        assert ("secretsmanager:GetSecretValue" in actions) == (name in SIGNERS), name
         for var, value in fn.environment.items():
             if SECRETISH.search(var):
                 # a name or ARN of a secret (a reference), never a literal

@@ -26,6 +26,7 @@ NON_HTTP_FUNCTIONS = {
     "IndexListsFunction",
     "DispatchWebhooksFunction",
     "DeliverWebhooksFunction",
+    "NotifyChangesFunction",
 }
 METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "ANY"}
 WRITE_ACTIONS = {

@@ -86,6 +86,10 @@ class MergeTargetNotFoundError(NotFoundError):
     code, title = "MERGE_TARGET_NOT_FOUND", "The target ticket does not exist"
 
 
+class UnsubscribeLinkInvalidError(NotFoundError):
+    code, title = "UNSUBSCRIBE_LINK_INVALID", "This unsubscribe link is not valid (or has expired)"
+
+
 class RequesterNotFoundError(NotFoundError):
     code, title = "REQUESTER_NOT_FOUND", "No requester with this id"
 

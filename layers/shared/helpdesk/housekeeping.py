@@ -30,6 +30,7 @@ from helpdesk.settings import housekeeping_settings
 from helpdesk.store import feed as store_feed
 from helpdesk.store import guest_links as store_guest_links
 from helpdesk.store import housekeeping as store_housekeeping
+from helpdesk.store import keys as store_keys
 from helpdesk.store import retry as store_retry
 from helpdesk.store import tickets as store_tickets
 from helpdesk.tickets import mutate
@@ -149,6 +150,8 @@ def erase_requester(p: Principal, user_id: str, req: EraseRequest) -> ErasureRep
         store_housekeeping.email_lookup_keys(emails, user_id) + guest_links
     )
     report.profile_items_deleted = store_housekeeping.delete_keys(profile_keys)
+    # his mail settings (kept per address; a suppression stays: it protects the address)
+    store_housekeeping.delete_keys([store_keys.mail_preferences(e).av() for e in sorted(emails)])
     report.idempotency_records_deleted = store_housekeeping.delete_keys(
         store_housekeeping.idempotency_keys_mentioning(user_id)
     )

@@ -159,9 +159,16 @@ def _require_json(event: dict[str, Any]) -> None:
 
 
 def entrypoint(
-    app: APIGatewayHttpResolver, *, public: bool = False, idempotent: bool = False
+    app: APIGatewayHttpResolver,
+    *,
+    public: bool = False,
+    idempotent: bool = False,
+    ignore_body: bool = False,
 ) -> LambdaHandler:
     """The Lambda handler for `app`: log context, authenticate (unless public), route.
+
+    `ignore_body`: the route reads no body and accepts any (RFC 8058's one-click
+    unsubscribe POSTs `List-Unsubscribe=One-Click` form-encoded): it is dropped unread.
 
     `idempotent`: the route honours `Idempotency-Key`; a request that sends one has the
     invocation's Lambda context registered on Powertools' idempotency config first."""
@@ -175,6 +182,8 @@ def entrypoint(
                 principal = principal_from_event(event)
                 logger.append_keys(user_id=principal.user_id)
                 app.append_context(principal=principal)
+            if ignore_body:
+                event["body"], event["isBase64Encoded"] = None, False
             _require_json(event)
         except HelpdeskError as ex:
             ctx = event.get("requestContext") or {}

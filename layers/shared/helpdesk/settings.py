@@ -179,3 +179,21 @@ class WebhookSettings(_Base):
 @lru_cache(maxsize=1)
 def webhook_settings() -> WebhookSettings:
     return WebhookSettings.from_environment()
+
+
+class MailSettings(_Base):
+    """E-mail notifications (the notifier and the preference routes; docs/design.md, "Mail")."""
+
+    sender_address: str = "support@example.com"  # the From (a verified identity's address)
+    support_domain: str = "example.com"  # Reply-To: support+<token>@<support_domain>
+    mail_configuration_set: str = ""  # SES configuration set every mail is sent through
+    public_base_url: str = "http://127.0.0.1:3000"  # links in mail (API and console)
+    notification_queue_address: str = ""  # an unassigned ticket's customer mail goes here
+    mail_template_dir: str = ""  # an operator's templates, tried before the layer's own
+    aws_region: str = "us-east-1"
+    unsubscribe_max_age_days: int = 365
+
+
+@lru_cache(maxsize=1)
+def mail_settings() -> MailSettings:
+    return MailSettings()

@@ -32,6 +32,8 @@ logger = Logger(service="helpdesk")
 
 SESSION = "helpdesk.websession"  # salts: one per purpose
 PKCE = "helpdesk.hosted_ui"
+UNSUBSCRIBE = "helpdesk.unsubscribe"  # a mail's one-click unsubscribe link
+REPLY_TO = "helpdesk.reply_to"  # a mail's Reply-To token (the inbound issue routes with it)
 KEY_MAX_AGE_SECONDS = 300  # a rotated secret reaches every warm container within this time
 REFRESH_AFTER_SECONDS = 30  # at most one early re-read per container per this, on a bad value
 MIN_KEY_BYTES = 32
@@ -135,6 +137,7 @@ def clear() -> None:
     """Forget the cached secret (tests; a container never needs to)."""
     provider.cache_clear()
     serializer.cache_clear()
+    _signer.cache_clear()
     _last_forced[0] = 0.0
 
 
@@ -173,3 +176,32 @@ def loads(salt: str, token: str | None, max_age: int) -> tuple[Any, int] | None:
             continue  # perhaps signed after a rotation this container has not read yet
         return value, int(signed_at.timestamp())
     return None
+
+
+def _short_digest(data: bytes = b"") -> Any:
+    import hashlib
+
+    return hashlib.blake2s(data, digest_size=16)
+
+
+@lru_cache(maxsize=8)
+def _signer(k: Keys, salt: str) -> Any:
+    from itsdangerous import Signer
+
+    # a 128-bit MAC (22 characters): the token must fit an address's 64-character local part
+    return Signer(k.newest_last, salt=salt, digest_method=_short_digest)
+
+
+def sign_short(salt: str, value: str) -> str:
+    """`value` with a short signature (no timestamp), e.g. for an e-mail address."""
+    return str(_signer(keys(), salt).sign(value).decode())
+
+
+def unsign_short(salt: str, token: str) -> str | None:
+    """The value `sign_short` signed, or None if the token is forged or altered."""
+    from itsdangerous import BadSignature
+
+    try:
+        return str(_signer(keys(), salt).unsign(token).decode())
+    except BadSignature:
+        return None

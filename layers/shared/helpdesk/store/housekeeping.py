@@ -100,6 +100,10 @@ def redact_thread(
     )
     messages = events = 0
     attachment_ids: list[str] = []
+    if merged_from is None:
+        # notification records name their recipient in their key: they go (the ticket's
+        # later mail starts new threads; docs/design.md, "Mail")
+        delete_keys([codec.item_key(i) for i in items if i["SK"]["S"].startswith(keys.MAIL)])
     for stored in items:
         sk = stored["SK"]["S"]
         if (

@@ -327,3 +327,35 @@ def webhook_deliveries(webhook_id: str) -> str:
 
 def webhook_delivery(webhook_id: str, delivery_id: str) -> Key:
     return Key(webhook_deliveries(webhook_id), delivery_id)
+
+
+# ---------------------------------------------------------------- mail (notifications)
+# TICKET#<id> / ML#<recipient>#<seq>: one notification, keyed by the event it tells of and
+# its recipient (claimed before sending: exactly once); in the ticket's partition, so the
+# purge takes it with the ticket, outside its `T...` range, so no reader of the thread sees it.
+# MAILPREF#<email> / P: the kinds of mail an address turned off.
+# SUPPRESSED / <email>: an address no mail goes to (hard bounce, complaint).
+
+MAIL = "ML#"
+
+
+def mail_prefix(ticket_id: str, recipient: str) -> Key:
+    """The start of a recipient's notifications about a ticket (a Query's begins_with)."""
+    return Key(ticket_pk(ticket_id), f"{MAIL}{recipient.lower()}#")
+
+
+def mail(ticket_id: str, recipient: str, seq: int) -> Key:
+    """The notification of event `seq` of a ticket to `recipient`."""
+    prefix = mail_prefix(ticket_id, recipient)
+    return Key(prefix.pk, f"{prefix.sk}{seq:010d}")
+
+
+def mail_preferences(address: str) -> Key:
+    return Key(f"MAILPREF#{address.lower()}", "P")
+
+
+SUPPRESSED = "SUPPRESSED"
+
+
+def suppression(address: str) -> Key:
+    return Key(SUPPRESSED, address.lower())

@@ -1,0 +1,253 @@
+"""E-mail notifications: who gets what for one change-feed record (docs/design.md, "Mail").
+
+The table stream's FEED inserts (one per ticket change, ids only) come here one by one
+(`NotifyChangesFunction`). For each, `plan` decides the mails from the record, its events,
+the ticket and its thread; `Notifier.deliver` sends each exactly once:
+
+- requester and the ticket's cc addresses: the acknowledgement of a new ticket, every public
+  staff reply (its text and attachment names), a move to resolved or closed (with the
+  rating link), the merge of the ticket into another;
+- staff: the assignee on a customer message and on being assigned; an unassigned ticket's
+  customer message goes to the queue address (`NotificationQueueAddress`), if any;
+- never: internal notes (to anyone), mail to the change's own author, to a suppressed
+  address, of a kind its recipient turned off, about a deleted (or purged) ticket.
+
+One mail per recipient per record (a reply that also resolves is one mail: the reply).
+Each mail is its own (per recipient: its own Reply-To token and unsubscribe link).
+Exactly once: the notification record (ticket, recipient, event seq) is claimed with a
+conditional put before SES is called; a claim that exists is never sent again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from aws_lambda_powertools import Logger
+
+from helpdesk import mail, signing, telemetry
+from helpdesk.clock import iso, now
+from helpdesk.domain import Message, Side, Status, Ticket, TicketEvent
+from helpdesk.ids import digest
+from helpdesk.settings import mail_settings
+from helpdesk.store import feed as store_feed
+from helpdesk.store import mail as store_mail
+from helpdesk.store import people as store_people
+from helpdesk.store import tickets as store_tickets
+
+logger = Logger(service="helpdesk")
+
+DONE = frozenset({Status.RESOLVED, Status.CLOSED})
+
+
+class Planned(NamedTuple):
+    """One mail to send: its kind, the event it tells of, its recipient."""
+
+    kind: str
+    seq: int
+    to: str
+    role: str  # "customer" (requester, cc) or "staff"
+    message: Message | None = None
+    data: dict[str, Any] = {}
+
+
+def _status_to(ev: TicketEvent) -> str | None:
+    change = ev.changes.get("status")
+    return str(change["to"]) if change else None
+
+
+def _customers(ticket: Ticket) -> list[str]:
+    out = [ticket.requester_email] if ticket.requester_email else []
+    return out + [c for c in ticket.cc if c.lower() not in {o.lower() for o in out}]
+
+
+def _staff(ticket: Ticket, assignee: str | None) -> list[str]:
+    if ticket.assignee_id:
+        return [assignee] if assignee else []
+    queue = mail_settings().notification_queue_address
+    return [queue] if queue else []
+
+
+class _Wanted(NamedTuple):
+    kind: str
+    to: list[str]
+    role: str
+    extra: dict[str, Any]
+
+
+def _wanted(
+    ev: TicketEvent,
+    ticket: Ticket,
+    assignee: str | None,
+    messages: dict[str, Message],
+    staff_email: Callable[[str], str | None],
+) -> list[_Wanted]:
+    """The mails one event calls for (recipients not yet deduplicated)."""
+    customers, staff = _customers(ticket), _staff(ticket, assignee)
+    if ev.type == "created":
+        first = next(iter(messages.values()), None)
+        return [
+            _Wanted("ticket_created", customers, "customer", {}),
+            _Wanted("customer_message", staff, "staff", {"message": first}),
+        ]
+    if ev.type == "replied":
+        msg = messages.get(str(ev.data.get("message_id")))
+        if msg is None or msg.internal:
+            return []
+        if ev.actor_side is Side.STAFF:
+            return [_Wanted("staff_reply", customers, "customer", {"message": msg})]
+        return [_Wanted("customer_message", staff, "staff", {"message": msg})]
+    if ev.type in ("status_changed", "closed") and _status_to(ev) in DONE:
+        return [_Wanted("ticket_resolved", customers, "customer", {})]
+    if ev.type == "merged_into":
+        return [_Wanted("ticket_merged", customers, "customer", {"data": dict(ev.data)})]
+    if ev.type == "assigned":
+        to = ev.changes.get("assignee_id", {}).get("to")
+        email = staff_email(str(to)) if to else None
+        return [_Wanted("ticket_assigned", [email], "staff", {})] if email else []
+    return []  # note_added (internal), and everything else: no mail
+
+
+def plan(
+    record: store_feed.FeedRecord,
+    ticket: Ticket,
+    events: dict[int, TicketEvent],
+    messages: dict[str, Message],
+    staff_email: Callable[[str], str | None],
+) -> list[Planned]:
+    """The mails one record calls for, one per recipient (the first event's that names
+    him), before the never-rules of the audience (author, suppressed, turned off), which
+    `Notifier` applies."""
+    out: dict[str, Planned] = {}  # recipient (lower case) -> the record's one mail to him
+    assignee = staff_email(ticket.assignee_id) if ticket.assignee_id else None
+    for seq in record.seqs:
+        ev = events.get(seq)
+        for w in _wanted(ev, ticket, assignee, messages, staff_email) if ev else []:
+            for address in w.to:
+                if address and address.lower() not in out:
+                    out[address.lower()] = Planned(w.kind, seq, address, w.role, **w.extra)
+    return list(out.values())
+
+
+class Outcome(NamedTuple):
+    sent: int = 0
+    skipped: int = 0  # already sent (a replay) or claimed by an attempt that died
+
+
+def _author_emails(
+    record: store_feed.FeedRecord, ticket: Ticket, staff: Callable[[str], str | None]
+) -> set[str]:
+    if not record.actor_id:
+        return set()
+    if record.actor_id == ticket.requester_id:
+        return {ticket.requester_email.lower()} if ticket.requester_email else set()
+    found = staff(record.actor_id)
+    return {found.lower()} if found else set()
+
+
+def reply_to(ticket: Ticket, recipient: str) -> str:
+    """`support+<token>@<domain>`: the ticket's number and the recipient's digest, signed."""
+    token = signing.sign_short(
+        signing.REPLY_TO, f"{ticket.number}.{digest(recipient.lower())[:10]}"
+    )
+    return f"support+{token}@{mail_settings().support_domain}"
+
+
+def unsubscribe_url(recipient: str, kind: str) -> str:
+    token = signing.dumps(signing.UNSUBSCRIBE, {"e": recipient.lower(), "k": kind})
+    return f"{mail_settings().public_base_url}/public/unsubscribe/{token}"
+
+
+class Notifier:
+    """One batch's notifier (a staff directory cache); `remaining_ms` bounds SES retries."""
+
+    def __init__(self, remaining_ms: Callable[[], int] | None = None) -> None:
+        self.remaining_ms = remaining_ms
+        self._staff: dict[str, str | None] = {}
+
+    def staff_email(self, user_id: str) -> str | None:
+        if user_id not in self._staff:
+            member = store_people.get_staff(user_id)
+            self._staff[user_id] = member.email if member and member.active else None
+        return self._staff[user_id]
+
+    def handle(self, image: dict[str, Any]) -> Outcome:
+        """Send what one FEED record (a stream NewImage) calls for."""
+        record = store_feed.from_image(image)
+        if not record.seqs:
+            return Outcome()  # a purge: nothing to tell
+        thread = store_tickets.get_thread(record.ticket_id, include_notes=False)
+        if thread is None or thread.ticket.deleted_at is not None:
+            return Outcome()  # never about a deleted (or purged) ticket
+        ticket = thread.ticket
+        events = store_feed.get_events([(record.ticket_id, s) for s in record.seqs])
+        by_seq = {seq: ev for (_, seq), ev in events.items()}
+        messages = {m.id: m for m in thread.messages}
+        planned = plan(record, ticket, by_seq, messages, self.staff_email)
+        authors = _author_emails(record, ticket, self.staff_email)
+        # never to the change's author, save the acknowledgement of the ticket he opened
+        planned = [p for p in planned if p.kind == "ticket_created" or p.to.lower() not in authors]
+        if not planned:
+            return Outcome()
+        audience = store_mail.audience(p.to for p in planned)
+        sent = skipped = 0
+        for p in planned:
+            address = p.to.lower()
+            if address in audience.suppressed or p.kind in audience.off.get(address, ()):
+                telemetry.count("MailNotWanted", 1)
+                continue
+            if self.deliver(ticket, p, record.at):
+                sent += 1
+            else:
+                skipped += 1
+        return Outcome(sent, skipped)
+
+    def deliver(self, ticket: Ticket, p: Planned, at: str) -> bool:
+        """Claim, compose, send, mark sent; False if the notification was claimed before."""
+        references = store_mail.thread(ticket.id, p.to)
+        claim = store_mail.claim(ticket.id, p.to, p.seq, p.kind, iso(now()))
+        if not claim.won:
+            if claim.state != store_mail.SENT:
+                # an attempt died between claiming and marking: SES may have sent it
+                logger.warning(
+                    "notification claimed but not marked sent: not sent again",
+                    extra={"ticket_id": ticket.id, "seq": p.seq, "kind": p.kind},
+                )
+                telemetry.count("MailUnconfirmed", 1)
+            return False
+        try:
+            composed = self.compose(ticket, p, references)
+            ses_id = mail.send(composed, remaining_ms=self.remaining_ms)
+        except Exception:
+            store_mail.release(ticket.id, p.to, p.seq)  # SES did not take it: a retry may
+            raise
+        store_mail.mark_sent(ticket.id, p.to, p.seq, ses_id, mail.header_id(ses_id))
+        telemetry.count("MailSent", 1)
+        return True
+
+    def compose(self, ticket: Ticket, p: Planned, references: list[str]) -> mail.Mail:
+        settings = mail_settings()
+        base = settings.public_base_url
+        staff = p.role == "staff"
+        link = f"{base}/app/queue/{ticket.id}" if staff else f"{base}/app/tickets/{ticket.id}"
+        unsubscribe = unsubscribe_url(p.to, p.kind)
+        context = {
+            "ticket": ticket,
+            "kind": p.kind,
+            "link": None if (ticket.guest and not staff) else link,
+            "guest": ticket.guest and not staff,
+            "rating_link": f"{link}#rating" if not ticket.guest else None,
+            "message": p.message,
+            "data": p.data,
+            "unsubscribe_url": unsubscribe,
+        }
+        text, html = mail.render(p.kind, context)
+        return mail.compose(
+            to=p.to,
+            subject=f"[#{ticket.number}] {ticket.subject}",
+            text=text,
+            html=html,
+            reply_to=reply_to(ticket, p.to),
+            references=references,
+            unsubscribe_url=unsubscribe,
+        )

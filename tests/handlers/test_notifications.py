@@ -1,0 +1,389 @@
+"""E-mail notifications on moto: who gets what, the never-rules, exactly once on a replayed
+stream batch, threading headers, preferences and the one-click unsubscribe."""
+
+from __future__ import annotations
+
+import email
+from email.message import EmailMessage
+from email.policy import default
+from typing import Any
+
+import pytest
+
+from tests.conftest import REGION, call, invoke, load_event, make_event
+from tests.handlers.test_housekeeping import ADMIN, AGENT, _merge, delete
+
+pytestmark = pytest.mark.usefixtures("aws")
+
+ACCOUNT = "123456789012"
+
+
+def outbox() -> list[EmailMessage]:
+    """What moto's SES accepted, parsed (oldest first)."""
+    from moto.ses.models import ses_backends
+
+    out = []
+    for sent in ses_backends[ACCOUNT][REGION].sent_messages:
+        msg = email.message_from_string(sent.raw_data, policy=default)
+        assert isinstance(msg, EmailMessage)
+        out.append(msg)
+    return out
+
+
+def to(msgs: list[EmailMessage], address: str) -> list[EmailMessage]:
+    return [m for m in msgs if str(m["To"]).lower() == address]
+
+
+def text(msg: EmailMessage) -> str:
+    body = msg.get_body(("plain",))
+    assert body is not None
+    return str(body.get_content())
+
+
+def html(msg: EmailMessage) -> str:
+    body = msg.get_body(("html",))
+    assert body is not None
+    return str(body.get_content())
+
+
+def open_ticket(user: str = "carl", **extra: Any) -> dict[str, Any]:
+    body = {"subject": "Printer <b>jam</b>", "message": "Help", **extra}
+    status, got, _ = call("create_ticket", user=user, body=body)
+    assert status == 201, got
+    return got
+
+
+def staff_reply(ticket_id: str, message: str, **extra: Any) -> None:
+    body = {"message": message, **extra}
+    status, got, _ = call("admin_reply_ticket", **AGENT, path={"ticket_id": ticket_id}, body=body)
+    assert status == 201, got
+
+
+def test_a_new_ticket_is_acknowledged_to_its_requester_and_cc() -> None:
+    # When carl opens a ticket with a cc address
+    t = open_ticket(cc=["boss@example.com"])
+    # Then he and the cc get the acknowledgement, subject [#n] <subject>
+    msgs = outbox()
+    assert sorted(str(m["To"]) for m in msgs) == ["boss@example.com", "carl@example.com"]
+    ack = to(msgs, "carl@example.com")[0]
+    assert ack["Subject"] == f"[#{t['number']}] Printer <b>jam</b>"
+    assert f"#{t['number']}" in text(ack) and "received your request" in text(ack)
+    # HTML parts are escaped; the text part is not
+    assert "Printer &lt;b&gt;jam&lt;/b&gt;" in html(ack) and "<b>jam</b>" not in html(ack)
+    # and every mail can be unsubscribed from in one click, and replied to by token
+    assert (
+        ack["List-Unsubscribe"].startswith("<http")
+        and "/public/unsubscribe/" in ack["List-Unsubscribe"]
+    )
+    assert ack["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert str(ack["Reply-To"]).startswith("support+") and str(ack["Reply-To"]).endswith(
+        "@example.com"
+    )
+    assert ack["In-Reply-To"] is None  # the first mail of the thread
+
+
+def test_a_public_staff_reply_mails_requester_and_cc_in_one_thread_and_a_note_mails_nobody() -> (
+    None
+):
+    t = open_ticket(cc=["boss@example.com"])
+    path = {"ticket_id": t["id"]}
+    # When an agent writes an internal note
+    before = len(outbox())
+    staff_reply(t["id"], "the customer is grumpy", internal=True)
+    # Then nobody is mailed
+    assert len(outbox()) == before
+    # When the agent answers publicly
+    staff_reply(t["id"], "Try turning it off and on")
+    msgs = outbox()
+    carl = to(msgs, "carl@example.com")
+    assert len(carl) == 2 and len(to(msgs, "boss@example.com")) == 2
+    reply = carl[1]
+    assert "Try turning it off and on" in text(reply) and "grumpy" not in text(reply)
+    # Then it is in the thread of the acknowledgement: In-Reply-To and References name the
+    # Message-ID SES gave it
+    from helpdesk.store import mail as store_mail
+
+    (ack_id,) = store_mail.thread(t["id"], "carl@example.com")[:1]
+    assert ack_id.endswith("@email.amazonses.com>")
+    assert reply["In-Reply-To"] == ack_id and reply["References"] == ack_id
+    # and the author of the reply (the agent) is not mailed about his own reply
+    assert to(msgs, "agnes@example.com") == []
+    # When carl answers, the assignee hears of it (and carl does not)
+    call(
+        "admin_update_ticket",
+        **AGENT,
+        path=path,
+        body={"assignee_id": "agnes"},
+        headers={"if-match": call("admin_get_ticket", **AGENT, path=path)[2]["etag"]},
+    )
+    before = len(outbox())
+    call("reply_ticket", user="carl", path=path, body={"message": "still jammed"})
+    new = outbox()[before:]
+    assert [str(m["To"]) for m in new] == ["agnes@example.com"]
+    assert "still jammed" in text(new[0])
+
+
+def test_assignment_mails_the_assignee_unless_he_assigned_himself() -> None:
+    t = open_ticket()
+    path = {"ticket_id": t["id"]}
+    staff_reply(t["id"], "hello")  # agnes is in the staff directory now
+    call("admin_reply_ticket", user="otto", roles="agent", path=path, body={"message": "x"})
+    before = len(outbox())
+    etag = call("admin_get_ticket", **AGENT, path=path)[2]["etag"]
+    status, _, _ = call(
+        "admin_update_ticket",
+        user="otto",
+        roles="agent",
+        path=path,
+        body={"assignee_id": "agnes"},
+        headers={"if-match": etag},
+    )
+    assert status == 200
+    new = outbox()[before:]
+    assert [(str(m["To"]), "assigned to you" in text(m)) for m in new] == [
+        ("agnes@example.com", True)
+    ]
+    before = len(outbox())
+    etag = call("admin_get_ticket", **AGENT, path=path)[2]["etag"]
+    call(
+        "admin_update_ticket",
+        **AGENT,
+        path=path,
+        body={"assignee_id": "otto"},
+        headers={"if-match": etag},
+    )
+    etag = call("admin_get_ticket", **AGENT, path=path)[2]["etag"]
+    call(
+        "admin_update_ticket",
+        **AGENT,
+        path=path,
+        body={"assignee_id": "agnes"},
+        headers={"if-match": etag},
+    )
+    # otto was told of his assignment; agnes did not mail herself
+    assert [str(m["To"]) for m in outbox()[before:]] == ["otto@example.com"]
+
+
+def test_resolution_carries_a_rating_link_and_a_merge_tells_the_requester() -> None:
+    t = open_ticket()
+    staff_reply(t["id"], "Done", next_status="resolved")
+    last = to(outbox(), "carl@example.com")[-1]
+    # a reply that resolves is one mail: the reply
+    assert "Done" in text(last)
+    call("reopen_ticket", user="carl", path={"ticket_id": t["id"]})
+    before = len(outbox())
+    status, _, _ = call("close_ticket", user="carl", path={"ticket_id": t["id"]})
+    assert status == 200
+    assert outbox()[before:] == []  # he closed it himself: not mailed
+    u = open_ticket()
+    before = len(outbox())
+    etag = call("admin_get_ticket", **AGENT, path={"ticket_id": u["id"]})[2]["etag"]
+    call(
+        "admin_update_ticket",
+        **AGENT,
+        path={"ticket_id": u["id"]},
+        body={"status": "resolved"},
+        headers={"if-match": etag},
+    )
+    (resolved,) = outbox()[before:]
+    assert "is now resolved" in text(resolved) and "#rating" in text(resolved)
+    v = open_ticket()
+    before = len(outbox())
+    assert _merge(v["id"], u["id"])[0] == 200
+    merged = to(outbox()[before:], "carl@example.com")
+    assert len(merged) == 1 and f"merged into ticket #{u['number']}" in text(merged[0])
+
+
+def test_an_unassigned_tickets_customer_mail_goes_to_the_queue_address(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from helpdesk.settings import mail_settings
+
+    monkeypatch.setenv("NOTIFICATION_QUEUE_ADDRESS", "team@example.com")
+    mail_settings.cache_clear()
+    t = open_ticket()
+    call("reply_ticket", user="carl", path={"ticket_id": t["id"]}, body={"message": "hello?"})
+    team = to(outbox(), "team@example.com")
+    assert len(team) == 2 and "hello?" in text(team[1])
+    mail_settings.cache_clear()
+
+
+def test_never_about_a_deleted_ticket_nor_to_a_suppressed_address() -> None:
+    from helpdesk.store import mail as store_mail
+
+    t = open_ticket()
+    delete(t["id"])
+    before = len(outbox())
+    call("admin_reply_ticket", **ADMIN, path={"ticket_id": t["id"]}, body={"message": "x"})
+    assert outbox()[before:] == []
+    store_mail.suppress("dora@example.com", "bounce", "2026-01-01T00:00:00Z")
+    open_ticket("dora")
+    assert to(outbox(), "dora@example.com") == []
+
+
+def test_a_replayed_stream_batch_sends_nothing_twice() -> None:
+    from tests.conftest import invoke_mapped
+
+    # Given a ticket's creation and a public reply, delivered once by the stream
+    t = open_ticket()
+    staff_reply(t["id"], "answer")
+    sent = len(outbox())
+    assert sent == 2
+    # When the same FEED records are delivered again (a stream retry)
+    records = feed_records()
+    assert len(records) == 2
+    result = invoke_mapped("NotifyChangesFunction", {"Records": records})
+    # Then the batch succeeds and no mail is sent again
+    assert result == {"batchItemFailures": []}
+    assert len(outbox()) == sent
+
+
+def feed_records() -> list[dict[str, Any]]:
+    """Every FEED item as the stream's INSERT record would carry it."""
+    from helpdesk.store import codec
+
+    items = codec.query_all(
+        KeyConditionExpression="PK = :pk", ExpressionAttributeValues={":pk": {"S": "FEED"}}
+    )
+    return [
+        {
+            "eventID": str(n),
+            "eventName": "INSERT",
+            "eventSource": "aws:dynamodb",
+            "dynamodb": {
+                "Keys": {"PK": i["PK"], "SK": i["SK"]},
+                "NewImage": i,
+                "SequenceNumber": str(100 + n),
+                "StreamViewType": "NEW_AND_OLD_IMAGES",
+            },
+        }
+        for n, i in enumerate(items)
+    ]
+
+
+def test_ses_throttling_is_retried_and_a_failure_is_reported_per_record(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from botocore.exceptions import ClientError
+
+    from helpdesk import mail
+    from tests.conftest import invoke_mapped
+
+    t = open_ticket()
+    other = open_ticket("dora")  # its record rides in the same batches, already sent
+    records = [r for r in feed_records() if t["id"] in r["dynamodb"]["Keys"]["SK"]["S"]]
+    from helpdesk.store import codec
+
+    # forget the acknowledgement was sent: its record goes (as if never claimed)
+    items = codec.query_all(
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :m)",
+        ExpressionAttributeValues={":pk": {"S": f"TICKET#{t['id']}"}, ":m": {"S": "ML#"}},
+    )
+    for i in items:
+        codec.client().delete_item(TableName=codec.table(), Key={"PK": i["PK"], "SK": i["SK"]})
+    real = mail.client().send_email
+    calls = {"n": 0}
+
+    def throttled_twice(**kwargs: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] <= 2:
+            raise ClientError(
+                {"Error": {"Code": "TooManyRequestsException", "Message": "slow down"}},
+                "SendEmail",
+            )
+        return real(**kwargs)
+
+    monkeypatch.setattr(mail, "BASE_DELAY_SECONDS", 0.001)
+    monkeypatch.setattr(mail.client(), "send_email", throttled_twice)
+    before = len(outbox())
+    assert invoke_mapped("NotifyChangesFunction", {"Records": records}) == {"batchItemFailures": []}
+    assert calls["n"] == 3 and len(outbox()) == before + 1
+    # When SES keeps throttling, the record is reported failed and its claim released
+    for i in codec.query_all(
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :m)",
+        ExpressionAttributeValues={":pk": {"S": f"TICKET#{t['id']}"}, ":m": {"S": "ML#"}},
+    ):
+        codec.client().delete_item(TableName=codec.table(), Key={"PK": i["PK"], "SK": i["SK"]})
+    calls["n"] = -100
+    records = feed_records()
+    assert [r for r in records if other["id"] in r["dynamodb"]["Keys"]["SK"]["S"]]
+    result = invoke_mapped("NotifyChangesFunction", {"Records": records})
+    failed = [
+        r["dynamodb"]["SequenceNumber"]
+        for r in records
+        if t["id"] in r["dynamodb"]["Keys"]["SK"]["S"]
+    ]
+    assert result == {"batchItemFailures": [{"itemIdentifier": s} for s in failed]}
+    assert store_claims(t["id"]) == []  # released: the retry may send it
+    assert store_claims(other["id"])  # the other record: done before, skipped, not failed
+
+
+def store_claims(ticket_id: str) -> list[str]:
+    from helpdesk.store import codec
+
+    return [
+        i["SK"]["S"]
+        for i in codec.query_all(
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :m)",
+            ExpressionAttributeValues={":pk": {"S": f"TICKET#{ticket_id}"}, ":m": {"S": "ML#"}},
+        )
+    ]
+
+
+def test_preferences_turn_a_kind_off_and_on() -> None:
+    status, prefs, _ = call("get_my_notifications", user="carl")
+    assert status == 200 and prefs["email"] == "carl@example.com"
+    assert all(prefs["kinds"].values()) and "staff_reply" in prefs["kinds"]
+    status, prefs, _ = call(
+        "update_my_notifications", user="carl", body={"kinds": {"staff_reply": False}}
+    )
+    assert status == 200 and prefs["kinds"]["staff_reply"] is False
+    assert prefs["kinds"]["ticket_created"] is True
+    t = open_ticket()
+    staff_reply(t["id"], "you will not see this")
+    assert ["you will not see this" in text(m) for m in to(outbox(), "carl@example.com")] == [False]
+    status, body, _ = call("update_my_notifications", user="carl", body={"kinds": {"nope": True}})
+    assert status == 422, body
+
+
+def test_one_click_unsubscribe_works_signed_out_and_refuses_a_forged_token() -> None:
+    t = open_ticket()
+    ack = to(outbox(), "carl@example.com")[0]
+    url = str(ack["List-Unsubscribe"]).strip("<>")
+    token = url.rsplit("/", 1)[1]
+    # When the mail client POSTs the RFC 8058 body to the link, signed out
+    event = make_event("public_unsubscribe", path={"token": token})
+    event["body"] = "List-Unsubscribe=One-Click"
+    event["headers"]["content-type"] = "application/x-www-form-urlencoded"
+    event["requestContext"].pop("authorizer", None)
+    res = invoke("public_unsubscribe", event)
+    assert res["statusCode"] == 200, res
+    _, prefs, _ = call("get_my_notifications", user="carl")
+    assert prefs["kinds"]["ticket_created"] is False and prefs["kinds"]["staff_reply"] is True
+    before = len(outbox())
+    open_ticket()
+    assert to(outbox()[before:], "carl@example.com") == []
+    del t
+    # A forged or altered token is refused with problem+json
+    for bad in (token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1], "forged.token.x"):
+        event = load_event("public_unsubscribe")
+        event["pathParameters"] = {"token": bad}
+        res = invoke("public_unsubscribe", event)
+        assert res["statusCode"] == 404, res
+        assert res["headers"]["Content-Type"] == "application/problem+json"
+        assert '"UNSUBSCRIBE_LINK_INVALID"' in res["body"]
+
+
+def test_reply_to_tokens_are_per_ticket_and_recipient_and_verify() -> None:
+    from helpdesk import signing
+
+    t = open_ticket(cc=["boss@example.com"])
+    msgs = outbox()
+    carl = str(to(msgs, "carl@example.com")[0]["Reply-To"])
+    boss = str(to(msgs, "boss@example.com")[0]["Reply-To"])
+    assert carl != boss
+    token = carl.split("+", 1)[1].split("@", 1)[0]
+    assert len(carl.split("@", 1)[0]) <= 64  # an address's local part
+    value = signing.unsign_short(signing.REPLY_TO, token)
+    assert value is not None and value.startswith(f"{t['number']}.")
+    assert signing.unsign_short(signing.REPLY_TO, token[:-1] + "x") is None

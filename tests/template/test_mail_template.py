@@ -1,0 +1,68 @@
+"""E-mail in the template: the configuration set, the identity and its parameters, the
+notifier's mapping and failure path, and `ses:SendEmail` only where mail is sent."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from local.template import App
+from local.template import app as load_app
+
+
+@pytest.fixture(scope="module")
+def tpl() -> App:
+    return load_app()
+
+
+def test_identity_and_configuration_set_come_from_parameters(tpl: App) -> None:
+    params = tpl.doc["Parameters"]
+    assert {"SenderAddress", "SupportDomain", "NotificationQueueAddress", "PublicBaseUrl"} <= set(
+        params
+    )
+    (identity,) = tpl.resources("AWS::SES::EmailIdentity").values()
+    assert identity["Properties"]["EmailIdentity"] == {"Ref": "SupportDomain"}
+    (logical_id,) = tpl.resources("AWS::SES::ConfigurationSet")
+    assert identity["Properties"]["ConfigurationSetAttributes"]["ConfigurationSetName"] == {
+        "Ref": logical_id
+    }
+    props = tpl.resources("AWS::SES::ConfigurationSet")[logical_id]["Properties"]
+    assert set(props["SuppressionOptions"]["SuppressedReasons"]) == {"BOUNCE", "COMPLAINT"}
+    env = tpl.functions["NotifyChangesFunction"].environment
+    assert env["SENDER_ADDRESS"] == {"Ref": "SenderAddress"}
+    assert env["MAIL_CONFIGURATION_SET"] == {"Ref": logical_id}
+
+
+def test_only_the_notifier_sends_and_only_from_the_identity_through_the_set(tpl: App) -> None:
+    for name, fn in tpl.functions.items():
+        ses = [s for s in fn.statements if any(str(a).startswith("ses:") for a in s["Action"])]
+        if name != "NotifyChangesFunction":
+            assert not ses, name
+            continue
+        (grant,) = ses
+        assert grant["Action"] == ["ses:SendEmail"] and grant["Effect"] == "Allow"
+        resources = [r["Fn::Sub"] for r in grant["Resource"]]
+        assert len(resources) == 2 and "*" not in json.dumps(resources)
+        assert resources[0].endswith(":identity/${SupportDomain}")
+        assert resources[1].endswith(":configuration-set/${MailConfigurationSet}")
+
+
+def test_the_notifier_reads_feed_inserts_with_retries_a_failure_queue_and_alarms(
+    tpl: App,
+) -> None:
+    fn = tpl.functions["NotifyChangesFunction"]
+    (event,) = fn.properties["Events"].values()
+    props = event["Properties"]
+    (pattern,) = [json.loads(f["Pattern"]) for f in props["FilterCriteria"]["Filters"]]
+    assert pattern == {"eventName": ["INSERT"], "dynamodb": {"Keys": {"PK": {"S": ["FEED"]}}}}
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert props["BisectBatchOnFunctionError"] is True
+    queue = props["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0]
+    alarms = tpl.resources("AWS::CloudWatch::Alarm")
+    watched = {json.dumps(a["Properties"].get("Dimensions", [])) for a in alarms.values()}
+    assert any(queue in w for w in watched)
+    assert any("NotifyChangesFunction" in w for w in watched)
+    # the one-click unsubscribe route works signed out
+    route = tpl.functions["PublicUnsubscribeFunction"].properties["Events"]["Api"]["Properties"]
+    assert route["Auth"] == {"Authorizer": "NONE"}
