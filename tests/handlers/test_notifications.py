@@ -386,4 +386,8 @@ def test_reply_to_tokens_are_per_ticket_and_recipient_and_verify() -> None:
     assert len(carl.split("@", 1)[0]) <= 64  # an address's local part
     value = signing.unsign_short(signing.REPLY_TO, token)
     assert value is not None and value.startswith(f"{t['number']}.")
-    assert signing.unsign_short(signing.REPLY_TO, token[:-1] + "x") is None
+    # an altered signature (a middle character: the last one carries padding bits) or value
+    value_part, sig = token.rsplit(".", 1)
+    altered = sig[:5] + ("A" if sig[5] != "A" else "B") + sig[6:]
+    assert signing.unsign_short(signing.REPLY_TO, f"{value_part}.{altered}") is None
+    assert signing.unsign_short(signing.REPLY_TO, f"{t['number'] + 1}{token[4:]}") is None
