@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from pathlib import Path
 from typing import Any
@@ -81,3 +82,90 @@ def test_mail_through_the_runner(tmp_path: Path) -> None:
             # The stream's records were each delivered once and none failed
             streams = anon.get("/_local/streams").json()["functions"]
             assert streams["NotifyChangesFunction"]["failures"] == 0
+            # A replayed stream batch (every FEED record again, to the notifier as the
+            # runner's workers run it: same backend, same environment) sends nothing twice
+            sent = len(_outbox(anon))
+            _replay_feed(runner, tmp_path)
+            assert len(_outbox(anon)) == sent
+
+
+REPLAY = """
+import json, sys
+sys.path.insert(0, "functions/notify_changes")
+import app
+class Context:
+    function_name = "NotifyChangesFunction"
+    memory_limit_in_mb = 256
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:notify"
+    aws_request_id = "replay"
+    def get_remaining_time_in_millis(self):
+        return 30000
+print(json.dumps(app.lambda_handler(json.load(sys.stdin), Context())))
+"""
+
+
+def _replay_feed(runner: Any, state: Path) -> None:
+    """Every FEED item of the runner's table, as stream INSERT records, to the notifier in a
+    process of its own with the runner's backend (as a retried stream batch would come)."""
+    import os
+    import re
+    import subprocess
+    import sys
+
+    import boto3
+
+    from tests.conftest import ROOT
+
+    log = (state / "runner.log").read_text()
+    endpoint = re.search(r"backend : moto at (\S+)", log)
+    assert endpoint, log
+    creds = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    ddb = boto3.client(
+        "dynamodb",
+        endpoint_url=endpoint[1],
+        region_name="us-east-1",
+        **{k.lower(): v for k, v in creds.items()},
+    )
+    table = "helpdesk-local-tickets"
+    items = ddb.query(
+        TableName=table,
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": "FEED"}},
+    )["Items"]
+    assert items
+    records = [
+        {
+            "eventID": str(n),
+            "eventName": "INSERT",
+            "eventSource": "aws:dynamodb",
+            "dynamodb": {
+                "Keys": {"PK": i["PK"], "SK": i["SK"]},
+                "NewImage": i,
+                "SequenceNumber": str(n),
+                "StreamViewType": "NEW_AND_OLD_IMAGES",
+            },
+        }
+        for n, i in enumerate(items)
+    ]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | creds
+    env |= {
+        "AWS_ENDPOINT_URL": endpoint[1],
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "TABLE_NAME": table,
+        "CONSOLE_SIGNING_KEY_ID": "helpdesk-local/ConsoleSigningKey",
+        "PUBLIC_BASE_URL": runner.url,
+        "PYTHONPATH": f"{ROOT}/layers/shared:{ROOT}",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", REPLAY],
+        input=json.dumps({"Records": records}),
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == {"batchItemFailures": []}
