@@ -80,9 +80,14 @@ def test_a_create_publishes_tickets_created_and_the_cold_start(
     # And the list indexer, from the stream, counts the entries it wrote (the customer's own
     # entry was written with the ticket)
     settle()
-    (indexed,) = emf(capsys.readouterr().out)
+    docs = emf(capsys.readouterr().out)
+    (indexed,) = [d for d in docs if "ListEntriesWritten" in d["metrics"]]
     assert indexed["dimensions"] == {"service": "helpdesk"}
     assert indexed["metrics"]["ListEntriesWritten"][1] >= 5
+    # and the notifier counts the mail it sent (the acknowledgement)
+    (mailed,) = [d for d in docs if "MailSent" in d["metrics"]]
+    assert mailed["metrics"]["MailSent"] == ("Count", 1.0)
+    assert len(docs) == 2
     # And the next invocation is warm: no ColdStart, nothing for a read
     call("list_tickets", user="carl")
     assert emf(capsys.readouterr().out) == []
