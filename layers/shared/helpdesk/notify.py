@@ -38,6 +38,10 @@ from helpdesk.store import tickets as store_tickets
 logger = Logger(service="helpdesk")
 
 DONE = frozenset({Status.RESOLVED, Status.CLOSED})
+# the event types that may call for mail (a record with none of them is skipped unread)
+MAILED_TYPES = frozenset(
+    {"created", "replied", "status_changed", "closed", "merged_into", "assigned"}
+)
 
 
 class Planned(NamedTuple):
@@ -75,23 +79,26 @@ class _Wanted(NamedTuple):
     extra: dict[str, Any]
 
 
+Messages = Callable[[TicketEvent], Message | None]  # the public message an event is about
+
+
 def _wanted(
     ev: TicketEvent,
     ticket: Ticket,
     assignee: str | None,
-    messages: dict[str, Message],
+    message: Messages,
     staff_email: Callable[[str], str | None],
 ) -> list[_Wanted]:
     """The mails one event calls for (recipients not yet deduplicated)."""
     customers, staff = _customers(ticket), _staff(ticket, assignee)
     if ev.type == "created":
-        first = next(iter(messages.values()), None)
+        first = message(ev)
         return [
             _Wanted("ticket_created", customers, "customer", {}),
             _Wanted("customer_message", staff, "staff", {"message": first}),
         ]
     if ev.type == "replied":
-        msg = messages.get(str(ev.data.get("message_id")))
+        msg = message(ev)
         if msg is None or msg.internal:
             return []
         if ev.actor_side is Side.STAFF:
@@ -112,7 +119,7 @@ def plan(
     record: store_feed.FeedRecord,
     ticket: Ticket,
     events: dict[int, TicketEvent],
-    messages: dict[str, Message],
+    message: Messages,
     staff_email: Callable[[str], str | None],
 ) -> list[Planned]:
     """The mails one record calls for, one per recipient (the first event's that names
@@ -122,7 +129,7 @@ def plan(
     assignee = staff_email(ticket.assignee_id) if ticket.assignee_id else None
     for seq in record.seqs:
         ev = events.get(seq)
-        for w in _wanted(ev, ticket, assignee, messages, staff_email) if ev else []:
+        for w in _wanted(ev, ticket, assignee, message, staff_email) if ev else []:
             for address in w.to:
                 if address and address.lower() not in out:
                     out[address.lower()] = Planned(w.kind, seq, address, w.role, **w.extra)
@@ -174,16 +181,14 @@ class Notifier:
     def handle(self, image: dict[str, Any]) -> Outcome:
         """Send what one FEED record (a stream NewImage) calls for."""
         record = store_feed.from_image(image)
-        if not record.seqs:
-            return Outcome()  # a purge: nothing to tell
-        thread = store_tickets.get_thread(record.ticket_id, include_notes=False)
-        if thread is None or thread.ticket.deleted_at is not None:
+        if not MAILED_TYPES & set(record.types):
+            return Outcome()  # notes, reads, ratings, edits, purges: no read at all
+        ticket = store_tickets.get_ticket(record.ticket_id)
+        if ticket is None or ticket.deleted_at is not None:
             return Outcome()  # never about a deleted (or purged) ticket
-        ticket = thread.ticket
         events = store_feed.get_events([(record.ticket_id, s) for s in record.seqs])
         by_seq = {seq: ev for (_, seq), ev in events.items()}
-        messages = {m.id: m for m in thread.messages}
-        planned = plan(record, ticket, by_seq, messages, self.staff_email)
+        planned = plan(record, ticket, by_seq, self._messages(ticket), self.staff_email)
         authors = _author_emails(record, ticket, self.staff_email)
         # never to the change's author, save the acknowledgement of the ticket he opened
         planned = [p for p in planned if p.kind == "ticket_created" or p.to.lower() not in authors]
@@ -201,6 +206,20 @@ class Notifier:
             else:
                 skipped += 1
         return Outcome(sent, skipped)
+
+    @staticmethod
+    def _messages(ticket: Ticket) -> Messages:
+        """An event's public message: a reply's by its key (one GetItem: the message has the
+        event's time); a new ticket's first one from the thread (one Query, one message)."""
+
+        def message(ev: TicketEvent) -> Message | None:
+            message_id = ev.data.get("message_id")
+            if message_id:
+                return store_tickets.get_message(ticket.id, ev.at, str(message_id))
+            thread = store_tickets.get_thread(ticket.id, include_notes=False)
+            return thread.messages[0] if thread and thread.messages else None
+
+        return message
 
     def deliver(self, ticket: Ticket, p: Planned, at: str) -> bool:
         """Claim, compose, send, mark sent; False if the notification was claimed before."""

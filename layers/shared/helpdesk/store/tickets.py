@@ -127,6 +127,12 @@ def ticket_id_by_number(number: int) -> str | None:
     return str(found["ticket_id"]["S"]) if found else None
 
 
+def get_message(ticket_id: str, created_at: str, message_id: str) -> Message | None:
+    """One public message by its time and id (one GetItem); None if there is none."""
+    found = codec.get(keys.message(ticket_id, created_at, message_id, internal=False).av())
+    return Message.model_validate(codec.plain(found)) if found else None
+
+
 class TicketThread(NamedTuple):
     ticket: Ticket
     messages: list[Message]
