@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, NamedTuple
 
-from helpdesk import attachments, lifecycle, ratelimit, telemetry
+from helpdesk import attachments, lifecycle, listplan, ratelimit, telemetry
 from helpdesk.clock import now_iso
 from helpdesk.domain import Category, Department, Message, Side, Status, Ticket
 from helpdesk.errors import (
@@ -20,7 +20,6 @@ from helpdesk.errors import (
     PreconditionFailedError,
     PreconditionRequiredError,
     TicketNotFoundError,
-    UnsupportedFilterError,
     ValidationFailedError,
 )
 from helpdesk.ids import decode_cursor, encode_cursor, new_id
@@ -72,17 +71,22 @@ def _not_deleted(t: Ticket) -> bool:
     return t.deleted_at is None
 
 
-def plan_queue(p: Principal, f: QueueFilters) -> list[str]:
-    """The listkeys a queue filter set reads (one Query each; several only for several statuses).
+class QueuePlan(NamedTuple):
+    conditions: list[listplan.Condition]
+    composites: list[tuple[str, ...]]  # status with assignee / department: maintained lists
+    exact: list[str] | None  # the lists that answer the filters exactly, if any
+    held: listplan.Held  # the lists a ticket is checked against
 
-    Supported: no filter; one of priority, category, sub-category, department, assignee,
-    requester, organization, tag, unread; one or more statuses alone or with an assignee or a
-    department. Anything else is 400 FILTER_COMBINATION_UNSUPPORTED, never a Scan.
-    """
-    if f.deleted:
-        if f != QueueFilters(deleted=True):
-            raise UnsupportedFilterError("deleted=true combines with no other filter")
-        return [store_keys.DELETED]
+
+def _undeleted_lists(t: Ticket) -> set[str]:
+    # a deleted ticket is on the deleted lists only: it is filtered as it was before
+    return store_lists.listkeys(t.model_copy(update={"deleted_at": None}))
+
+
+def queue_conditions(p: Principal, f: QueueFilters) -> QueuePlan:
+    """The filters as conditions on the lists a ticket is on, and the lists that answer them
+    exactly: none, one filter, several statuses, status with assignee or department, the
+    deleted list (with a requester: his deleted list)."""
     assignee = f.assignee
     if assignee == "me":
         assignee = p.user_id
@@ -97,7 +101,7 @@ def plan_queue(p: Principal, f: QueueFilters) -> list[str]:
         requester = store_people.user_id_by_email(requester) or "unknown"
     q = store_keys.QUEUE
     single = [
-        key
+        listplan.on_lists(key)
         for key, on in (
             (store_keys.by_priority(q, str(f.priority)), f.priority),
             (store_keys.by_category(q, str(f.category_id)), f.category_id),
@@ -113,20 +117,49 @@ def plan_queue(p: Principal, f: QueueFilters) -> list[str]:
         )
         if on
     ]
-    if f.statuses:
-        statuses = [store_keys.by_status(q, s) for s in sorted(set(f.statuses))]
-        if not single:
-            return statuses
-        if len(single) == 1 and assignee:
-            return [store_keys.by_assignee(s, assignee) for s in statuses]
-        if len(single) == 1 and f.department_id:
-            return [store_keys.by_department(s, f.department_id) for s in statuses]
-        raise UnsupportedFilterError(
-            "status combines only with assignee or department_id (see docs/design.md)"
-        )
-    if len(single) > 1:
-        raise UnsupportedFilterError("Use one filter, or status with assignee or department_id")
-    return single or [q]
+    statuses = [store_keys.by_status(q, s) for s in sorted(set(f.statuses))]
+    conditions = ([listplan.on_lists(*statuses)] if statuses else []) + single
+    if f.deleted:
+        mine = [store_keys.by_requester(store_keys.DELETED, requester)] if requester else []
+        only_requester = len(conditions) == 1 and bool(requester) and not statuses
+        answer = [store_keys.DELETED] if not conditions else mine if only_requester else None
+        return QueuePlan(conditions, [tuple(mine)], answer, _undeleted_lists)
+    composites: list[tuple[str, ...]] = []
+    if statuses and assignee:
+        composites.append(tuple(store_keys.by_assignee(s, assignee) for s in statuses))
+    if statuses and f.department_id:
+        composites.append(tuple(store_keys.by_department(s, f.department_id) for s in statuses))
+    exact: list[str] | None = None
+    if not conditions:
+        exact = [q]
+    elif len(conditions) == 1:
+        exact = list(conditions[0].lists)
+    elif len(conditions) == 2 and statuses and (assignee or f.department_id):
+        exact = list(composites[0])
+    return QueuePlan(conditions, composites, exact, store_lists.listkeys)
+
+
+def plan_queue(
+    p: Principal, f: QueueFilters, *, sortable: bool = False, found: QueuePlan | None = None
+) -> listplan.Plan:
+    """How a queue filter set is read: its exact list(s), or the most selective maintained
+    list filtered by the other conditions (docs/design.md 2.2); never a Scan.
+
+    `sortable`: the page is read by creation or update time, which only the whole queue's
+    and the deleted list's entries carry (GSI1, GSI2): they drive it.
+    """
+    plan = found or queue_conditions(p, f)
+    whole = store_keys.DELETED if f.deleted else store_keys.QUEUE
+    if sortable:
+        if plan.exact == [whole]:
+            return listplan.exact([whole])
+        return listplan.Plan((whole,), False, tuple(plan.conditions))
+    if plan.exact is not None:
+        return listplan.exact(plan.exact)
+    if f.deleted:  # the other lists hold no deleted ticket
+        return listplan.most_selective(plan.conditions, [*plan.composites, (whole,)])
+    candidates = [c.lists for c in plan.conditions] + plan.composites
+    return listplan.most_selective(plan.conditions, candidates)
 
 
 def queue(
@@ -138,41 +171,51 @@ def queue(
     sort: Sort = "activity",
     order: Literal["asc", "desc"] = "desc",
 ) -> StaffTicketList:
-    """A page of the staff queue: one Query per listkey, totals from the list counters."""
+    """A page of the staff queue: an exact list with its counters' total, or the most
+    selective list filtered within a read budget (a short page may carry a cursor, and its
+    total is null unless exact)."""
     p.require_staff()
     if f.number is not None:
         ticket_id = store_tickets.ticket_id_by_number(f.number)
         ticket = store_tickets.get_ticket(ticket_id) if ticket_id else None
+        if ticket is not None and f != QueueFilters(number=f.number):
+            # other filters too: the one ticket must meet them all
+            rest = queue_conditions(p, f._replace(number=None))
+            since = _since_key(f.updated_since)
+            if (
+                (ticket.deleted_at is not None) != f.deleted
+                or not listplan.meets(rest.conditions, ticket, rest.held)
+                or (since is not None and ticket.updated_at < since)
+            ):
+                ticket = None
         items = [StaffTicketSummary.of(ticket)] if ticket else []
         return StaffTicketList(items=items, next_cursor=None, total=len(items))
     if f.updated_since is not None:
         # `updated_since` bounds the update-time sort key, which only the GSI2 copy of an
         # entry has: a sync reads by update time whatever `sort` asked (docs/design.md 2.2)
         sort = "updated"
-    keys = plan_queue(p, f)
-    if sort != "activity" and not set(keys) <= set(store_keys.SORTABLE):
-        # only the whole queue's (and the deleted list's) entries carry the creation and
-        # update-time keys (GSI1, GSI2): docs/design.md 2.2
-        raise UnsupportedFilterError(
-            "sort=created, sort=updated and updated_since apply to the whole queue only"
-        )
-    signature = f"{'|'.join(keys)}/{sort}/{order}/{f.updated_since or ''}"
+    found = queue_conditions(p, f)
+    plan = plan_queue(p, f, sortable=sort != "activity", found=found)
+    signature = f"{plan.signature}/{sort}/{order}/{f.updated_since or ''}"
     before = decode_cursor(cursor, expect=signature)["k"] if cursor else None
-    page = store_lists.read_page(
-        keys,
+    page = listplan.read(
+        plan,
         limit=limit,
         before=before,
+        held=found.held,
         sort=sort,
         descending=order == "desc",
         since=_since_key(f.updated_since),
+        counted=f.updated_since is None,
     )
-    ordered = page.tickets
     next_cursor = None
     if page.next_sort_key is not None:
         next_cursor = encode_cursor({"l": signature, "k": page.next_sort_key})
-    total = store_lists.count(keys) if f.updated_since is None else len(ordered)
+    total = page.total if f.updated_since is None else len(page.tickets)
     return StaffTicketList(
-        items=[StaffTicketSummary.of(t) for t in ordered], next_cursor=next_cursor, total=total
+        items=[StaffTicketSummary.of(t) for t in page.tickets],
+        next_cursor=next_cursor,
+        total=total,
     )
 
 

@@ -42,10 +42,6 @@ class InvalidCursorError(BadRequestError):
     code, title = "INVALID_CURSOR", "The cursor is not valid for this list"
 
 
-class UnsupportedFilterError(BadRequestError):
-    code, title = "FILTER_COMBINATION_UNSUPPORTED", "This combination of filters is not supported"
-
-
 # 401
 class UnauthenticatedError(HelpdeskError):
     code, status, title = "UNAUTHENTICATED", 401, "Authentication required"

@@ -130,8 +130,14 @@ def etag(t: Ticket) -> str:
 
 class TicketList(BaseModel):
     items: list[TicketSummary]
-    next_cursor: str | None
-    total: int
+    next_cursor: str | None = Field(
+        description="More may follow: a page of combined filters may hold fewer than `limit` "
+        "items (even none) and still have a cursor"
+    )
+    total: int | None = Field(
+        description="How many tickets match; null when it would not be exact (combined "
+        "filters no maintained list answers)"
+    )
 
 
 class ReplyResponse(BaseModel):
