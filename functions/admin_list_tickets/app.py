@@ -48,7 +48,7 @@ def admin_list_tickets(
     deleted: Annotated[bool, Query(description="Soft-deleted tickets (admin restore)")] = False,
     sort: Annotated[Literal["activity", "created", "updated"], Query()] = "activity",
     order: Annotated[Literal["asc", "desc"], Query()] = "desc",
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    limit: Annotated[int, Query(ge=1, le=500, description="Staff: up to 500")] = 20,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> StaffTicketList:
     filters = desk.QueueFilters(

@@ -18,10 +18,11 @@ from helpdesk.errors import (
     InvalidCategoryError,
     InvalidDepartmentError,
     PreconditionFailedError,
-    PreconditionRequiredError,
+    RequesterNotFoundError,
     TicketNotFoundError,
     ValidationFailedError,
 )
+from helpdesk.guests import guest_user_id
 from helpdesk.ids import decode_cursor, encode_cursor, new_id
 from helpdesk.lifecycle import Outcome
 from helpdesk.models.staff import (
@@ -30,6 +31,7 @@ from helpdesk.models.staff import (
     BulkUpdateResponse,
     EventList,
     EventResponse,
+    StaffCreateTicketRequest,
     StaffReplyRequest,
     StaffReplyResponse,
     StaffTicketList,
@@ -43,8 +45,9 @@ from helpdesk.store import catalog as store_catalog
 from helpdesk.store import keys as store_keys
 from helpdesk.store import lists as store_lists
 from helpdesk.store import people as store_people
+from helpdesk.store import retry as store_retry
 from helpdesk.store import tickets as store_tickets
-from helpdesk.tickets import mutate
+from helpdesk.tickets import check_catalog, mutate
 
 Sort = Literal["activity", "created", "updated"]
 
@@ -257,9 +260,11 @@ def events(p: Principal, ticket_id: str, *, limit: int, cursor: str | None) -> E
     )
 
 
-def _version_from(if_match: str | None, ticket_id: str) -> int:
+def _version_from(if_match: str | None, ticket_id: str) -> int | None:
+    """The version an If-Match names; None without one (the change applies to the ticket as
+    it is: last writer wins, as the seeds' clients expect)."""
     if not if_match:
-        raise PreconditionRequiredError("Send If-Match with the ticket's ETag")
+        return None
     tag = if_match.strip().removeprefix("W/").strip('"')
     tid, _, version = tag.rpartition(".")
     if tid != ticket_id or not version.isdigit():
@@ -313,7 +318,8 @@ def _check_assignee(p: Principal, assignee: str) -> None:
 def update(
     p: Principal, ticket_id: str, req: StaffUpdateRequest, if_match: str | None
 ) -> StaffTicketSummary:
-    """PATCH: validated against the status machine; each change one event; If-Match required."""
+    """PATCH: validated against the status machine; each change one event. With If-Match, a
+    ticket at another version is 412; without, the change applies (last writer wins)."""
     p.require_staff()
     version = _version_from(if_match, ticket_id)
     fields: dict[str, Any] = {
@@ -346,6 +352,85 @@ def update(
         ticket_id, change, may_change=_not_deleted, expect_version=version, staff=_member(p)
     )
     return StaffTicketSummary.of(updated.ticket)
+
+
+def _requester_for(req: StaffCreateTicketRequest) -> store_people.Profile:
+    """Who a staff intake is for: a requester by id (his profile), an account by e-mail, or
+    else a guest by e-mail, as the public form makes one (`guests.guest_user_id`)."""
+    if req.requester_id is not None:
+        found = store_people.get_profile(req.requester_id)
+        if found is None:
+            raise RequesterNotFoundError(f"No requester {req.requester_id}")
+        return found
+    assert req.requester is not None  # the model asks for one or the other
+    email = str(req.requester.email).lower()
+    user_id = store_people.user_id_by_email(email)
+    known = store_people.get_profile(user_id) if user_id else None
+    if user_id and known is not None:
+        return known
+    if user_id:  # an e-mail lookup without a profile: the account, named as asked
+        return store_people.Profile(user_id, req.requester.name, email, None, False)
+    return store_people.Profile(guest_user_id(email), req.requester.name, email, None, True)
+
+
+def create_for(p: Principal, req: StaffCreateTicketRequest) -> StaffTicketResponse:
+    """POST /admin/tickets: a ticket opened by staff on a requester's behalf, in one
+    transaction like the customer's (the staff member's directory entry with it); the
+    `created` event is the staff member's and names the requester and the channel."""
+    p.require_staff()
+    ratelimit.check_write(p)
+    check_catalog(req)
+    assignee = p.user_id if req.assignee_id == "me" else req.assignee_id
+    if assignee is not None:
+        _check_assignee(p, assignee)
+    who = _requester_for(req)
+    ticket_id, message_id = new_id("tkt"), new_id("msg")
+    plan = attachments.prepare_links(
+        p, req.attachment_ids, ticket_id=ticket_id, message_id=message_id
+    )
+    now = now_iso()
+    ticket = Ticket(
+        id=ticket_id,
+        number=store_tickets.next_ticket_number(),
+        subject=req.subject,
+        priority=req.priority,
+        requester_id=who.user_id,
+        requester_name=who.name,
+        requester_email=who.email,
+        org_id=who.org_id,
+        guest=who.guest,
+        channel=req.channel,
+        opened_by=p.user_id,
+        category_id=req.category_id,
+        sub_category_id=req.sub_category_id,
+        department_id=req.department_id,
+        assignee_id=assignee,
+        tags=sorted({t.lower() for t in req.tags}),
+        cc=[str(e).lower() for e in req.cc],
+        created_at=now,
+        updated_at=now,
+        last_activity_at=now,
+    )
+    first = Message(
+        id=message_id,
+        ticket_id=ticket_id,
+        author_id=who.user_id,
+        author_name=who.name,
+        side=Side.CUSTOMER,
+        body=req.message,
+        created_at=now,
+        attachments=plan.refs,
+    )
+    out = lifecycle.open_ticket_for(ticket, p.user_id, now, req.status)
+    with attachments.linking(plan):
+        store_retry.on_conflict(
+            lambda: store_tickets.create_ticket(
+                out.ticket, first, out.events, plan.links, staff=_member(p)
+            ),
+            operation="admin_create_ticket",
+        )
+    telemetry.count("TicketsCreated")
+    return StaffTicketResponse.build(out.ticket, [first])
 
 
 def reply(p: Principal, ticket_id: str, req: StaffReplyRequest) -> StaffReplyResponse:

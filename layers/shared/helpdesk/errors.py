@@ -131,13 +131,9 @@ class IdempotencyInProgressError(ConflictError):
     code, title = "IDEMPOTENCY_IN_PROGRESS", "A request with this Idempotency-Key is in progress"
 
 
-# 412 / 428
+# 412
 class PreconditionFailedError(HelpdeskError):
     code, status, title = "PRECONDITION_FAILED", 412, "The resource changed (ETag mismatch)"
-
-
-class PreconditionRequiredError(HelpdeskError):
-    code, status, title = "PRECONDITION_REQUIRED", 428, "This request needs If-Match"
 
 
 # 413

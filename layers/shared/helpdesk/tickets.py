@@ -8,7 +8,7 @@ ticket the caller may not see does not exist (404), whoever owns it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from helpdesk import attachments, lifecycle, listplan, ratelimit, telemetry
 from helpdesk.clock import now_iso
@@ -53,7 +53,17 @@ from helpdesk.store import tickets as store_tickets
 # ---------------------------------------------------------------- create
 
 
-def _check_catalog(req: CreateTicketRequest) -> None:
+class CatalogRefs(Protocol):
+    """What a new ticket names in the catalog (a customer's or a staff intake's request)."""
+
+    category_id: str | None
+    sub_category_id: str | None
+    department_id: str | None
+
+
+def check_catalog(req: CatalogRefs) -> None:
+    """A new ticket's category, sub-category and department exist and are active (one
+    catalog Query, none when it names none)."""
     if not (req.category_id or req.sub_category_id or req.department_id):
         return
     categories, departments = store_catalog.list_catalog()
@@ -86,7 +96,7 @@ def create_ticket(
         ratelimit.check_write(p)
     if req.priority not in CUSTOMER_PRIORITIES and not p.is_staff:
         raise PriorityNotAllowedError("Customers may choose low, normal or high")
-    _check_catalog(req)
+    check_catalog(req)
     ticket_id, message_id = new_id("tkt"), new_id("msg")
     plan = attachments.prepare_links(
         p, req.attachment_ids, ticket_id=ticket_id, message_id=message_id
