@@ -44,10 +44,11 @@ os.environ.update(
 
 
 def _clear_caches() -> None:
-    from helpdesk import settings, signing
+    from helpdesk import catalog, settings, signing
     from helpdesk.store import codec as store_codec
     from helpdesk.store import idempotency as store_idempotency
 
+    catalog.clear_names()
     signing.clear()
     store_codec.client.cache_clear()
     store_idempotency.idempotency_persistence.cache_clear()

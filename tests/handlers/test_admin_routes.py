@@ -243,3 +243,28 @@ def test_staff_pages_go_up_to_500() -> None:
     assert status == 200 and len(body["items"]) == body["total"] == 1
     status, body, _ = call("admin_list_tickets", **AGENT, query={"limit": "501"})
     assert (status, body["code"]) == (422, "VALIDATION_FAILED")
+
+
+def test_list_items_carry_catalog_names_and_a_rename_shows_after_the_ttl(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from helpdesk import catalog
+
+    ticket = open_ticket(category_id="cat_billing", department_id="dep_support")
+    _, body, _ = call("admin_list_tickets", **AGENT)
+    item = next(t for t in body["items"] if t["id"] == ticket["id"])
+    assert item["category_name"] and item["department_name"]
+    _, mine, _ = call("list_tickets", user="carl")
+    assert mine["items"][0]["category_name"] == item["category_name"]
+    # a rename (another container): this one's names are kept for NAMES_TTL_SECONDS
+    admin = {"user": "adam", "roles": "admin"}
+    status, _, _ = call(
+        "admin_update_category",
+        **admin,
+        path={"category_id": "cat_billing"},
+        body={"name": "Invoices"},
+    )
+    assert status == 200
+    monkeypatch.setattr(catalog, "NAMES_TTL_SECONDS", 0.0)  # the TTL has passed
+    _, body, _ = call("admin_list_tickets", **AGENT)
+    assert body["items"][0]["category_name"] == "Invoices"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, NamedTuple
 
-from helpdesk import attachments, lifecycle, listplan, ratelimit, telemetry
+from helpdesk import attachments, catalog, lifecycle, listplan, ratelimit, telemetry
 from helpdesk.clock import now_iso
 from helpdesk.domain import Category, Department, Message, Side, Status, Ticket
 from helpdesk.errors import (
@@ -215,8 +215,10 @@ def queue(
     if page.next_sort_key is not None:
         next_cursor = encode_cursor({"l": signature, "k": page.next_sort_key})
     total = page.total if f.updated_since is None else len(page.tickets)
+    named = any(t.category_id or t.department_id for t in page.tickets)
+    names = catalog.names() if named else {}
     return StaffTicketList(
-        items=[StaffTicketSummary.of(t) for t in page.tickets],
+        items=[StaffTicketSummary.of(t, names) for t in page.tickets],
         next_cursor=next_cursor,
         total=total,
     )

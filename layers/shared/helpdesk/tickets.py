@@ -38,6 +38,7 @@ from helpdesk.models.tickets import (
     TicketList,
     TicketResponse,
     TicketSummary,
+    catalog_names,
     etag,
 )
 from helpdesk.principal import Principal
@@ -251,8 +252,16 @@ def list_tickets(p: Principal, f: ListFilters, *, limit: int, cursor: str | None
     next_cursor = None
     if page.next_sort_key is not None:
         next_cursor = encode_cursor({"l": plan.signature, "k": page.next_sort_key})
+    names: dict[str, str] = {}
+    if any(t.category_id or t.department_id for t in page.tickets):
+        from helpdesk import catalog  # not at import: the console's cold start skips it
+
+        names = catalog.names()
     return TicketList(
-        items=[TicketSummary.of(t) for t in page.tickets],
+        items=[
+            TicketSummary.model_validate(t.model_dump() | catalog_names(t, names))
+            for t in page.tickets
+        ],
         next_cursor=next_cursor,
         total=page.total,
     )

@@ -15,7 +15,7 @@ from helpdesk.domain import (
     Ticket,
 )
 from helpdesk.models.common import Body, Id, Name, RequestBody, Subject
-from helpdesk.models.tickets import MessageResponse, TicketSummary, etag
+from helpdesk.models.tickets import MessageResponse, TicketSummary, catalog_names, etag
 
 Tag = Annotated[
     str,
@@ -140,8 +140,9 @@ class StaffTicketSummary(TicketSummary):
     etag: str = Field(description="Send as If-Match to PATCH this ticket")
 
     @classmethod
-    def of(cls, t: Ticket) -> "StaffTicketSummary":
-        return cls.model_validate(t.model_dump() | {"etag": etag(t)})
+    def of(cls, t: Ticket, names: dict[str, str] | None = None) -> "StaffTicketSummary":
+        named = catalog_names(t, names) if names is not None else {}
+        return cls.model_validate(t.model_dump() | {"etag": etag(t)} | named)
 
 
 class StaffTicketResponse(StaffTicketSummary):

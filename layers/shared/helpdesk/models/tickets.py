@@ -80,10 +80,24 @@ class TicketSummary(BaseModel):
     closed_at: str | None
     rating: int | None
     rating_comment: str | None
+    category_name: str | None = Field(
+        default=None, description="Lists: the category's name now (a rename shows within 10 s)"
+    )
+    sub_category_name: str | None = Field(default=None, description="Lists: as category_name")
+    department_name: str | None = Field(default=None, description="Lists: as category_name")
 
     @classmethod
     def of(cls, t: Ticket) -> "TicketSummary":
         return cls.model_validate(t.model_dump())
+
+
+def catalog_names(t: Ticket, names: dict[str, str]) -> dict[str, str | None]:
+    """A list item's category, sub-category and department names from `names` (by id)."""
+    return {
+        "category_name": names.get(t.category_id) if t.category_id else None,
+        "sub_category_name": names.get(t.sub_category_id) if t.sub_category_id else None,
+        "department_name": names.get(t.department_id) if t.department_id else None,
+    }
 
 
 class TicketResponse(TicketSummary):
