@@ -30,6 +30,13 @@ SAMPLE_BODIES: dict[str, dict[str, Any]] = {
         "message": "We are on it.",
         "next_status": "waiting",
     },
+    "POST /admin/tickets": {
+        "requester": {"email": "caller@example.com", "name": "Casey Caller"},
+        "subject": "Phoned: invoice missing",
+        "message": "The March invoice never arrived.",
+        "channel": "phone",
+        "priority": "high",
+    },
     "POST /admin/categories": {"name": "Shipping", "position": 4},
     "PUT /admin/business-hours": {
         "schedules": [

@@ -111,6 +111,18 @@ MATRIX: dict[str, Row] = {
     "DELETE /attachments/{attachment_id}": row(204, 404, 404, 404, 404),
     # Staff routes: customers and managers are refused outright (403).
     "GET /admin/tickets": row(403, 403, 403, 200, 200),
+    "POST /admin/tickets": row(
+        403,
+        403,
+        403,
+        201,
+        201,
+        body={
+            "requester": {"email": "matrix@example.com", "name": "Matrix"},
+            "subject": "s",
+            "message": "m",
+        },
+    ),
     "GET /admin/tickets/{ticket_id}": row(403, 403, 403, 200, 200),
     "GET /admin/tickets/{ticket_id}/events": row(403, 403, 403, 200, 200),
     "PATCH /admin/tickets/{ticket_id}": row(

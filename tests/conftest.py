@@ -7,7 +7,7 @@ import json
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from helpdesk.domain import Ticket
     from local.pump import Pump
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,10 +44,11 @@ os.environ.update(
 
 
 def _clear_caches() -> None:
-    from helpdesk import settings, signing
+    from helpdesk import catalog, settings, signing
     from helpdesk.store import codec as store_codec
     from helpdesk.store import idempotency as store_idempotency
 
+    catalog.clear_names()
     signing.clear()
     store_codec.client.cache_clear()
     store_idempotency.idempotency_persistence.cache_clear()
@@ -335,39 +337,58 @@ def _bulk_tickets(n: int, *, start: int, spread: int) -> None:
     batched puts instead of one transaction each (moto's transactions are slow)."""
     from helpdesk.clock import now_iso
     from helpdesk.domain import Priority, Status, Ticket
+
+    statuses, priorities = list(Status), list(Priority)
+    tickets = []
+    for i in range(start, start + n):
+        now = now_iso()
+        tickets.append(
+            Ticket(
+                id=f"tkt_bulk{i:08d}",
+                number=500000 + i,
+                subject=f"bulk {i}",
+                requester_id=f"bulk{i % spread}",
+                org_id=f"org{i % 11}",
+                status=statuses[i % len(statuses)],
+                priority=priorities[i % 3],
+                assignee_id=f"agent{i % 13}" if i % 4 else None,
+                department_id=f"dep{i % 7}",
+                category_id=f"cat{i % 5}",
+                tags=[f"tag{i % 9}"],
+                created_at=now,
+                updated_at=now,
+                last_activity_at=now,
+                message_count=1,
+                staff_unread_count=i % 2,
+                version=1,
+            )
+        )
+    load_tickets(tickets)
+
+
+def load_tickets(tickets: Iterable[Ticket], *, numbers: bool = False) -> None:
+    """Write `tickets` exactly as the store and its list indexer would (ticket, entries, index
+    record, counters; `numbers`: the number lookups) in batched puts, the stream kept quiet."""
+    with _quiet_stream():
+        _load_tickets(tickets, numbers)
+
+
+def _load_tickets(tickets: Iterable[Ticket], numbers: bool = False) -> None:
     from helpdesk.store import codec as store_codec
     from helpdesk.store import keys as store_keys
     from helpdesk.store import lists as store_lists
     from helpdesk.store import tickets as store_tickets
 
     client = store_codec.client()
-    statuses, priorities = list(Status), list(Priority)
     batch: list[Any] = []
     counters: dict[str, int] = {}
-    for i in range(start, start + n):
-        now = now_iso()
-        t = Ticket(
-            id=f"tkt_bulk{i:08d}",
-            number=500000 + i,
-            subject=f"bulk {i}",
-            requester_id=f"bulk{i % spread}",
-            org_id=f"org{i % 11}",
-            status=statuses[i % len(statuses)],
-            priority=priorities[i % 3],
-            assignee_id=f"agent{i % 13}" if i % 4 else None,
-            department_id=f"dep{i % 7}",
-            category_id=f"cat{i % 5}",
-            tags=[f"tag{i % 9}"],
-            created_at=now,
-            updated_at=now,
-            last_activity_at=now,
-            message_count=1,
-            staff_unread_count=i % 2,
-            version=1,
-        )
+    for t in tickets:
         for w in store_tickets.ticket_writes(None, t):
             batch.append({"PutRequest": {"Item": w["Put"]["Item"]}})
         batch += [{"PutRequest": {"Item": i}} for i in store_lists.fresh_items(t)]
+        if numbers:
+            lookup = {**store_keys.number(t.number).fields(), "ticket_id": t.id}
+            batch.append({"PutRequest": {"Item": store_codec.item(lookup)}})
         for lk in store_lists.listkeys(t):
             counters[lk] = counters.get(lk, 0) + 1
         while len(batch) >= 25:

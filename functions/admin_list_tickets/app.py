@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from helpdesk import desk
 from helpdesk.domain import Priority
-from helpdesk.errors import ForbiddenError, InvalidCursorError, UnsupportedFilterError
+from helpdesk.errors import ForbiddenError, InvalidCursorError
 from helpdesk.http import current_principal, entrypoint, make_resolver, problem_responses
 from helpdesk.models.staff import StaffTicketList
 from helpdesk.models.tickets import parse_statuses
@@ -23,7 +23,7 @@ Text = Annotated[str | None, Query(max_length=254)]
     "/admin/tickets",
     summary="The staff queue",
     tags=["staff"],
-    responses=problem_responses(ForbiddenError, UnsupportedFilterError, InvalidCursorError),
+    responses=problem_responses(ForbiddenError, InvalidCursorError),
 )
 def admin_list_tickets(
     status: Annotated[
@@ -48,7 +48,7 @@ def admin_list_tickets(
     deleted: Annotated[bool, Query(description="Soft-deleted tickets (admin restore)")] = False,
     sort: Annotated[Literal["activity", "created", "updated"], Query()] = "activity",
     order: Annotated[Literal["asc", "desc"], Query()] = "desc",
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    limit: Annotated[int, Query(ge=1, le=500, description="Staff: up to 500")] = 20,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> StaffTicketList:
     filters = desk.QueueFilters(

@@ -1,4 +1,4 @@
-"""PATCH /admin/tickets/{ticket_id}: triage, assign, forward, tag, lock (If-Match required)."""
+"""PATCH /admin/tickets/{ticket_id}: triage, assign, forward, tag, lock (If-Match optional: a stale one is 412)."""
 
 import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while importing
 
@@ -17,7 +17,6 @@ from helpdesk.errors import (
     InvalidCategoryError,
     InvalidDepartmentError,
     PreconditionFailedError,
-    PreconditionRequiredError,
     TicketNotFoundError,
 )
 from helpdesk.http import (
@@ -41,7 +40,6 @@ app = make_resolver()
         ForbiddenError,
         TicketNotFoundError,
         PreconditionFailedError,
-        PreconditionRequiredError,
         AssigneeUnknownError,
         InvalidCategoryError,
         InvalidDepartmentError,
@@ -52,7 +50,12 @@ def admin_update_ticket(
     ticket_id: TicketId,
     body: StaffUpdateRequest,
     if_match: Annotated[
-        str | None, Header(alias="if-match", max_length=200, description="The ticket's ETag")
+        str | None,
+        Header(
+            alias="if-match",
+            max_length=200,
+            description="The ticket's ETag: a stale one is 412; without it the change applies",
+        ),
     ] = None,
 ) -> Response[StaffTicketSummary]:
     ticket = desk.update(current_principal(app), ticket_id, body, if_match)

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from helpdesk import tickets
 from helpdesk.domain import Priority
-from helpdesk.errors import ForbiddenError, InvalidCursorError, UnsupportedFilterError
+from helpdesk.errors import ForbiddenError, InvalidCursorError
 from helpdesk.http import current_principal, entrypoint, make_resolver, problem_responses
 from helpdesk.models.tickets import TicketList, parse_statuses
 
@@ -19,7 +19,7 @@ app = make_resolver()
 
 @app.get(
     "/tickets",
-    responses=problem_responses(UnsupportedFilterError, InvalidCursorError, ForbiddenError),
+    responses=problem_responses(InvalidCursorError, ForbiddenError),
     summary="List my tickets",
     tags=["tickets"],
 )

@@ -35,6 +35,7 @@ OK = {
     "admin_read_ticket": 200,
     "admin_reply_ticket": 201,
     "admin_update_ticket": 200,
+    "admin_create_ticket": 201,
     "admin_create_category": 201,
     "admin_update_category": 200,
     "admin_delete_category": 204,
@@ -60,6 +61,9 @@ def _request(name: str) -> dict[str, Any]:
         return {"path": {"ticket_id": _ticket()}}
     if name == "admin_reply_ticket":
         return {"path": {"ticket_id": _ticket()}, "body": {"message": "hi"}}
+    if name == "admin_create_ticket":
+        body = {"requester_id": "carl", "subject": "s", "message": "m"} if _ticket() else {}
+        return {"body": body}
     if name == "admin_update_ticket":
         ticket_id = _ticket()
         return {

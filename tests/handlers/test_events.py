@@ -21,6 +21,7 @@ NAMES = sorted(p.stem for p in EVENTS.glob("*.json") if "requestContext" in load
 # name -> (status as the file is, status with its ids existing)
 EXPECTED: dict[str, tuple[int, int]] = {
     "admin_bulk_update": (200, 200),
+    "admin_create_ticket": (201, 201),
     "admin_create_category": (201, 201),
     "admin_create_department": (201, 201),
     "admin_delete_category": (404, 204),

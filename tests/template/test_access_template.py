@@ -12,6 +12,7 @@ WRITERS = {
     "ReplyTicketFunction",
     "CreateAttachmentFunction",
     "AdminReplyTicketFunction",
+    "AdminCreateTicketFunction",
 }
 
 

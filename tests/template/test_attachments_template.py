@@ -27,6 +27,10 @@ EXPECTED = {
         UPLOADS: {"s3:GetObject"},
         FILES: {"s3:PutObject", "s3:DeleteObjectVersion"},
     },
+    "AdminCreateTicketFunction": {
+        UPLOADS: {"s3:GetObject"},
+        FILES: {"s3:PutObject", "s3:DeleteObjectVersion"},
+    },
     # the purge of TTL-deleted tickets lists and deletes every version of their files
     # erasure also removes the uploads/ originals of the requester's attachments
     "AdminEraseRequesterFunction": {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from typing import TypeVar
 
@@ -31,6 +32,30 @@ from helpdesk.store import keys as store_keys
 from helpdesk.store import lists as store_lists
 
 E = TypeVar("E", Category, Department)
+
+# ---------------------------------------------------------------- names for list items
+
+# How long a container keeps the catalog's names for list items: a rename shows in other
+# containers' lists within this many seconds (at once in the container that renamed).
+NAMES_TTL_SECONDS = 10.0
+_names: tuple[float, dict[str, str]] | None = None
+
+
+def names() -> dict[str, str]:
+    """Category, sub-category and department names by id (inactive ones too: an old ticket
+    keeps its label), from one catalog Query per container per NAMES_TTL_SECONDS."""
+    global _names
+    now = time.monotonic()
+    if _names is None or now - _names[0] >= NAMES_TTL_SECONDS:
+        categories, departments = store_catalog.list_catalog()
+        found = {c.id: c.name for c in categories} | {d.id: d.name for d in departments}
+        _names = (now, found)
+    return _names[1]
+
+
+def clear_names() -> None:
+    global _names
+    _names = None
 
 
 def _in_order(entries: Iterable[E]) -> list[E]:

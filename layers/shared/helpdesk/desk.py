@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, NamedTuple
 
-from helpdesk import attachments, lifecycle, ratelimit, telemetry
+from helpdesk import attachments, catalog, lifecycle, listplan, ratelimit, telemetry
 from helpdesk.clock import now_iso
 from helpdesk.domain import Category, Department, Message, Side, Status, Ticket
 from helpdesk.errors import (
@@ -18,11 +18,11 @@ from helpdesk.errors import (
     InvalidCategoryError,
     InvalidDepartmentError,
     PreconditionFailedError,
-    PreconditionRequiredError,
+    RequesterNotFoundError,
     TicketNotFoundError,
-    UnsupportedFilterError,
     ValidationFailedError,
 )
+from helpdesk.guests import guest_user_id
 from helpdesk.ids import decode_cursor, encode_cursor, new_id
 from helpdesk.lifecycle import Outcome
 from helpdesk.models.staff import (
@@ -31,6 +31,7 @@ from helpdesk.models.staff import (
     BulkUpdateResponse,
     EventList,
     EventResponse,
+    StaffCreateTicketRequest,
     StaffReplyRequest,
     StaffReplyResponse,
     StaffTicketList,
@@ -44,8 +45,9 @@ from helpdesk.store import catalog as store_catalog
 from helpdesk.store import keys as store_keys
 from helpdesk.store import lists as store_lists
 from helpdesk.store import people as store_people
+from helpdesk.store import retry as store_retry
 from helpdesk.store import tickets as store_tickets
-from helpdesk.tickets import mutate
+from helpdesk.tickets import check_catalog, mutate
 
 Sort = Literal["activity", "created", "updated"]
 
@@ -72,17 +74,22 @@ def _not_deleted(t: Ticket) -> bool:
     return t.deleted_at is None
 
 
-def plan_queue(p: Principal, f: QueueFilters) -> list[str]:
-    """The listkeys a queue filter set reads (one Query each; several only for several statuses).
+class QueuePlan(NamedTuple):
+    conditions: list[listplan.Condition]
+    composites: list[tuple[str, ...]]  # status with assignee / department: maintained lists
+    exact: list[str] | None  # the lists that answer the filters exactly, if any
+    held: listplan.Held  # the lists a ticket is checked against
 
-    Supported: no filter; one of priority, category, sub-category, department, assignee,
-    requester, organization, tag, unread; one or more statuses alone or with an assignee or a
-    department. Anything else is 400 FILTER_COMBINATION_UNSUPPORTED, never a Scan.
-    """
-    if f.deleted:
-        if f != QueueFilters(deleted=True):
-            raise UnsupportedFilterError("deleted=true combines with no other filter")
-        return [store_keys.DELETED]
+
+def _undeleted_lists(t: Ticket) -> set[str]:
+    # a deleted ticket is on the deleted lists only: it is filtered as it was before
+    return store_lists.listkeys(t.model_copy(update={"deleted_at": None}))
+
+
+def queue_conditions(p: Principal, f: QueueFilters) -> QueuePlan:
+    """The filters as conditions on the lists a ticket is on, and the lists that answer them
+    exactly: none, one filter, several statuses, status with assignee or department, the
+    deleted list (with a requester: his deleted list)."""
     assignee = f.assignee
     if assignee == "me":
         assignee = p.user_id
@@ -97,7 +104,7 @@ def plan_queue(p: Principal, f: QueueFilters) -> list[str]:
         requester = store_people.user_id_by_email(requester) or "unknown"
     q = store_keys.QUEUE
     single = [
-        key
+        listplan.on_lists(key)
         for key, on in (
             (store_keys.by_priority(q, str(f.priority)), f.priority),
             (store_keys.by_category(q, str(f.category_id)), f.category_id),
@@ -113,20 +120,49 @@ def plan_queue(p: Principal, f: QueueFilters) -> list[str]:
         )
         if on
     ]
-    if f.statuses:
-        statuses = [store_keys.by_status(q, s) for s in sorted(set(f.statuses))]
-        if not single:
-            return statuses
-        if len(single) == 1 and assignee:
-            return [store_keys.by_assignee(s, assignee) for s in statuses]
-        if len(single) == 1 and f.department_id:
-            return [store_keys.by_department(s, f.department_id) for s in statuses]
-        raise UnsupportedFilterError(
-            "status combines only with assignee or department_id (see docs/design.md)"
-        )
-    if len(single) > 1:
-        raise UnsupportedFilterError("Use one filter, or status with assignee or department_id")
-    return single or [q]
+    statuses = [store_keys.by_status(q, s) for s in sorted(set(f.statuses))]
+    conditions = ([listplan.on_lists(*statuses)] if statuses else []) + single
+    if f.deleted:
+        mine = [store_keys.by_requester(store_keys.DELETED, requester)] if requester else []
+        only_requester = len(conditions) == 1 and bool(requester) and not statuses
+        answer = [store_keys.DELETED] if not conditions else mine if only_requester else None
+        return QueuePlan(conditions, [tuple(mine)], answer, _undeleted_lists)
+    composites: list[tuple[str, ...]] = []
+    if statuses and assignee:
+        composites.append(tuple(store_keys.by_assignee(s, assignee) for s in statuses))
+    if statuses and f.department_id:
+        composites.append(tuple(store_keys.by_department(s, f.department_id) for s in statuses))
+    exact: list[str] | None = None
+    if not conditions:
+        exact = [q]
+    elif len(conditions) == 1:
+        exact = list(conditions[0].lists)
+    elif len(conditions) == 2 and statuses and (assignee or f.department_id):
+        exact = list(composites[0])
+    return QueuePlan(conditions, composites, exact, store_lists.listkeys)
+
+
+def plan_queue(
+    p: Principal, f: QueueFilters, *, sortable: bool = False, found: QueuePlan | None = None
+) -> listplan.Plan:
+    """How a queue filter set is read: its exact list(s), or the most selective maintained
+    list filtered by the other conditions (docs/design.md 2.2); never a Scan.
+
+    `sortable`: the page is read by creation or update time, which only the whole queue's
+    and the deleted list's entries carry (GSI1, GSI2): they drive it.
+    """
+    plan = found or queue_conditions(p, f)
+    whole = store_keys.DELETED if f.deleted else store_keys.QUEUE
+    if sortable:
+        if plan.exact == [whole]:
+            return listplan.exact([whole])
+        return listplan.Plan((whole,), False, tuple(plan.conditions))
+    if plan.exact is not None:
+        return listplan.exact(plan.exact)
+    if f.deleted:  # the other lists hold no deleted ticket
+        return listplan.most_selective(plan.conditions, [*plan.composites, (whole,)])
+    candidates = [c.lists for c in plan.conditions] + plan.composites
+    return listplan.most_selective(plan.conditions, candidates)
 
 
 def queue(
@@ -138,41 +174,53 @@ def queue(
     sort: Sort = "activity",
     order: Literal["asc", "desc"] = "desc",
 ) -> StaffTicketList:
-    """A page of the staff queue: one Query per listkey, totals from the list counters."""
+    """A page of the staff queue: an exact list with its counters' total, or the most
+    selective list filtered within a read budget (a short page may carry a cursor, and its
+    total is null unless exact)."""
     p.require_staff()
     if f.number is not None:
         ticket_id = store_tickets.ticket_id_by_number(f.number)
         ticket = store_tickets.get_ticket(ticket_id) if ticket_id else None
+        if ticket is not None and f != QueueFilters(number=f.number):
+            # other filters too: the one ticket must meet them all
+            rest = queue_conditions(p, f._replace(number=None))
+            since = _since_key(f.updated_since)
+            if (
+                (ticket.deleted_at is not None) != f.deleted
+                or not listplan.meets(rest.conditions, ticket, rest.held)
+                or (since is not None and ticket.updated_at < since)
+            ):
+                ticket = None
         items = [StaffTicketSummary.of(ticket)] if ticket else []
         return StaffTicketList(items=items, next_cursor=None, total=len(items))
     if f.updated_since is not None:
         # `updated_since` bounds the update-time sort key, which only the GSI2 copy of an
         # entry has: a sync reads by update time whatever `sort` asked (docs/design.md 2.2)
         sort = "updated"
-    keys = plan_queue(p, f)
-    if sort != "activity" and not set(keys) <= set(store_keys.SORTABLE):
-        # only the whole queue's (and the deleted list's) entries carry the creation and
-        # update-time keys (GSI1, GSI2): docs/design.md 2.2
-        raise UnsupportedFilterError(
-            "sort=created, sort=updated and updated_since apply to the whole queue only"
-        )
-    signature = f"{'|'.join(keys)}/{sort}/{order}/{f.updated_since or ''}"
+    found = queue_conditions(p, f)
+    plan = plan_queue(p, f, sortable=sort != "activity", found=found)
+    signature = f"{plan.signature}/{sort}/{order}/{f.updated_since or ''}"
     before = decode_cursor(cursor, expect=signature)["k"] if cursor else None
-    page = store_lists.read_page(
-        keys,
+    page = listplan.read(
+        plan,
         limit=limit,
         before=before,
+        held=found.held,
         sort=sort,
         descending=order == "desc",
         since=_since_key(f.updated_since),
+        counted=f.updated_since is None,
     )
-    ordered = page.tickets
     next_cursor = None
     if page.next_sort_key is not None:
         next_cursor = encode_cursor({"l": signature, "k": page.next_sort_key})
-    total = store_lists.count(keys) if f.updated_since is None else len(ordered)
+    total = page.total if f.updated_since is None else len(page.tickets)
+    named = any(t.category_id or t.department_id for t in page.tickets)
+    names = catalog.names() if named else {}
     return StaffTicketList(
-        items=[StaffTicketSummary.of(t) for t in ordered], next_cursor=next_cursor, total=total
+        items=[StaffTicketSummary.of(t, names) for t in page.tickets],
+        next_cursor=next_cursor,
+        total=total,
     )
 
 
@@ -214,9 +262,11 @@ def events(p: Principal, ticket_id: str, *, limit: int, cursor: str | None) -> E
     )
 
 
-def _version_from(if_match: str | None, ticket_id: str) -> int:
+def _version_from(if_match: str | None, ticket_id: str) -> int | None:
+    """The version an If-Match names; None without one (the change applies to the ticket as
+    it is: last writer wins, as the seeds' clients expect)."""
     if not if_match:
-        raise PreconditionRequiredError("Send If-Match with the ticket's ETag")
+        return None
     tag = if_match.strip().removeprefix("W/").strip('"')
     tid, _, version = tag.rpartition(".")
     if tid != ticket_id or not version.isdigit():
@@ -270,7 +320,8 @@ def _check_assignee(p: Principal, assignee: str) -> None:
 def update(
     p: Principal, ticket_id: str, req: StaffUpdateRequest, if_match: str | None
 ) -> StaffTicketSummary:
-    """PATCH: validated against the status machine; each change one event; If-Match required."""
+    """PATCH: validated against the status machine; each change one event. With If-Match, a
+    ticket at another version is 412; without, the change applies (last writer wins)."""
     p.require_staff()
     version = _version_from(if_match, ticket_id)
     fields: dict[str, Any] = {
@@ -303,6 +354,85 @@ def update(
         ticket_id, change, may_change=_not_deleted, expect_version=version, staff=_member(p)
     )
     return StaffTicketSummary.of(updated.ticket)
+
+
+def _requester_for(req: StaffCreateTicketRequest) -> store_people.Profile:
+    """Who a staff intake is for: a requester by id (his profile), an account by e-mail, or
+    else a guest by e-mail, as the public form makes one (`guests.guest_user_id`)."""
+    if req.requester_id is not None:
+        found = store_people.get_profile(req.requester_id)
+        if found is None:
+            raise RequesterNotFoundError(f"No requester {req.requester_id}")
+        return found
+    assert req.requester is not None  # the model asks for one or the other
+    email = str(req.requester.email).lower()
+    user_id = store_people.user_id_by_email(email)
+    known = store_people.get_profile(user_id) if user_id else None
+    if user_id and known is not None:
+        return known
+    if user_id:  # an e-mail lookup without a profile: the account, named as asked
+        return store_people.Profile(user_id, req.requester.name, email, None, False)
+    return store_people.Profile(guest_user_id(email), req.requester.name, email, None, True)
+
+
+def create_for(p: Principal, req: StaffCreateTicketRequest) -> StaffTicketResponse:
+    """POST /admin/tickets: a ticket opened by staff on a requester's behalf, in one
+    transaction like the customer's (the staff member's directory entry with it); the
+    `created` event is the staff member's and names the requester and the channel."""
+    p.require_staff()
+    ratelimit.check_write(p)
+    check_catalog(req)
+    assignee = p.user_id if req.assignee_id == "me" else req.assignee_id
+    if assignee is not None:
+        _check_assignee(p, assignee)
+    who = _requester_for(req)
+    ticket_id, message_id = new_id("tkt"), new_id("msg")
+    plan = attachments.prepare_links(
+        p, req.attachment_ids, ticket_id=ticket_id, message_id=message_id
+    )
+    now = now_iso()
+    ticket = Ticket(
+        id=ticket_id,
+        number=store_tickets.next_ticket_number(),
+        subject=req.subject,
+        priority=req.priority,
+        requester_id=who.user_id,
+        requester_name=who.name,
+        requester_email=who.email,
+        org_id=who.org_id,
+        guest=who.guest,
+        channel=req.channel,
+        opened_by=p.user_id,
+        category_id=req.category_id,
+        sub_category_id=req.sub_category_id,
+        department_id=req.department_id,
+        assignee_id=assignee,
+        tags=sorted({t.lower() for t in req.tags}),
+        cc=[str(e).lower() for e in req.cc],
+        created_at=now,
+        updated_at=now,
+        last_activity_at=now,
+    )
+    first = Message(
+        id=message_id,
+        ticket_id=ticket_id,
+        author_id=who.user_id,
+        author_name=who.name,
+        side=Side.CUSTOMER,
+        body=req.message,
+        created_at=now,
+        attachments=plan.refs,
+    )
+    out = lifecycle.open_ticket_for(ticket, p.user_id, now, req.status)
+    with attachments.linking(plan):
+        store_retry.on_conflict(
+            lambda: store_tickets.create_ticket(
+                out.ticket, first, out.events, plan.links, staff=_member(p)
+            ),
+            operation="admin_create_ticket",
+        )
+    telemetry.count("TicketsCreated")
+    return StaffTicketResponse.build(out.ticket, [first])
 
 
 def reply(p: Principal, ticket_id: str, req: StaffReplyRequest) -> StaffReplyResponse:

@@ -30,6 +30,16 @@ class Status(StrEnum):
 OPEN_STATUSES = frozenset({Status.OPEN, Status.IN_PROGRESS, Status.WAITING})
 
 
+class Channel(StrEnum):
+    """How a ticket reached the desk (a staff intake names it; the customer routes: web)."""
+
+    PHONE = "phone"
+    EMAIL = "email"
+    CHAT = "chat"
+    WEB = "web"
+    OTHER = "other"
+
+
 class Priority(StrEnum):
     LOW = "low"
     NORMAL = "normal"
@@ -96,6 +106,8 @@ class Ticket(BaseModel):
     requester_email: str = ""
     org_id: str | None = None
     guest: bool = False
+    channel: Channel | None = None  # set by a staff intake (None: the customer opened it)
+    opened_by: str | None = None  # the staff member who opened it on the requester's behalf
     category_id: str | None = None
     sub_category_id: str | None = None
     department_id: str | None = None

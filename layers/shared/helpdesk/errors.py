@@ -42,10 +42,6 @@ class InvalidCursorError(BadRequestError):
     code, title = "INVALID_CURSOR", "The cursor is not valid for this list"
 
 
-class UnsupportedFilterError(BadRequestError):
-    code, title = "FILTER_COMBINATION_UNSUPPORTED", "This combination of filters is not supported"
-
-
 # 401
 class UnauthenticatedError(HelpdeskError):
     code, status, title = "UNAUTHENTICATED", 401, "Authentication required"
@@ -139,13 +135,9 @@ class IdempotencyInProgressError(ConflictError):
     code, title = "IDEMPOTENCY_IN_PROGRESS", "A request with this Idempotency-Key is in progress"
 
 
-# 412 / 428
+# 412
 class PreconditionFailedError(HelpdeskError):
     code, status, title = "PRECONDITION_FAILED", 412, "The resource changed (ETag mismatch)"
-
-
-class PreconditionRequiredError(HelpdeskError):
-    code, status, title = "PRECONDITION_REQUIRED", 428, "This request needs If-Match"
 
 
 # 413

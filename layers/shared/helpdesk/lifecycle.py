@@ -167,6 +167,29 @@ def open_ticket(ticket: Ticket, actor_id: str, now: str) -> Outcome:
     return out
 
 
+def open_ticket_for(ticket: Ticket, staff_id: str, now: str, initial: Status) -> Outcome:
+    """A ticket staff opens on the requester's behalf (phone, e-mail, ...): the first message
+    is the requester's (as he told it), the `created` event is the staff member's and names
+    the requester and the channel, then the initial status (its own event). The staff
+    member has read it: nothing is unread."""
+    ch = _Change(ticket, staff_id, Side.STAFF, now)
+    t = ch.ticket
+    t.message_count, t.staff_unread_count, t.customer_unread_count = 1, 0, 0
+    t.customer_last_replied_at = t.last_activity_at = t.customer_last_read_at = now
+    t.staff_last_read_at = t.waiting_since = now
+    ch.event(
+        "created",
+        number=t.number,
+        subject=t.subject,
+        on_behalf_of=t.requester_id,
+        channel=t.channel.value if t.channel else None,
+    )
+    ch.status_to(initial)
+    out = ch.done()
+    out.ticket.version = 1
+    return out
+
+
 def reply(
     ticket: Ticket,
     actor_id: str,

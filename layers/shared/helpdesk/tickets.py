@@ -8,9 +8,9 @@ ticket the caller may not see does not exist (404), whoever owns it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
-from helpdesk import attachments, lifecycle, ratelimit, telemetry
+from helpdesk import attachments, lifecycle, listplan, ratelimit, telemetry
 from helpdesk.clock import now_iso
 from helpdesk.domain import (
     CUSTOMER_PRIORITIES,
@@ -27,7 +27,6 @@ from helpdesk.errors import (
     PreconditionFailedError,
     PriorityNotAllowedError,
     TicketNotFoundError,
-    UnsupportedFilterError,
 )
 from helpdesk.ids import decode_cursor, encode_cursor, new_id
 from helpdesk.lifecycle import Outcome
@@ -39,6 +38,7 @@ from helpdesk.models.tickets import (
     TicketList,
     TicketResponse,
     TicketSummary,
+    catalog_names,
     etag,
 )
 from helpdesk.principal import Principal
@@ -54,7 +54,17 @@ from helpdesk.store import tickets as store_tickets
 # ---------------------------------------------------------------- create
 
 
-def _check_catalog(req: CreateTicketRequest) -> None:
+class CatalogRefs(Protocol):
+    """What a new ticket names in the catalog (a customer's or a staff intake's request)."""
+
+    category_id: str | None
+    sub_category_id: str | None
+    department_id: str | None
+
+
+def check_catalog(req: CatalogRefs) -> None:
+    """A new ticket's category, sub-category and department exist and are active (one
+    catalog Query, none when it names none)."""
     if not (req.category_id or req.sub_category_id or req.department_id):
         return
     categories, departments = store_catalog.list_catalog()
@@ -87,7 +97,7 @@ def create_ticket(
         ratelimit.check_write(p)
     if req.priority not in CUSTOMER_PRIORITIES and not p.is_staff:
         raise PriorityNotAllowedError("Customers may choose low, normal or high")
-    _check_catalog(req)
+    check_catalog(req)
     ticket_id, message_id = new_id("tkt"), new_id("msg")
     plan = attachments.prepare_links(
         p, req.attachment_ids, ticket_id=ticket_id, message_id=message_id
@@ -180,68 +190,92 @@ class ListFilters(NamedTuple):
     organization: bool = False
 
 
-def _plan(p: Principal, f: ListFilters) -> tuple[str, list[str]]:
-    """The list signature (for cursors) and the listkeys to read: never a Scan.
+def _plan(p: Principal, f: ListFilters) -> listplan.Plan:
+    """How the caller's list is read: never a Scan.
 
-    Supported: no filter, or one of category/priority/unread/open_or_unread, or
-    one or more statuses. Others are refused (400) rather than filtered.
+    No filter, one of category/priority/unread/open_or_unread, or one or more statuses: that
+    list (or the statuses' lists merged), exact. Any other combination: the most selective
+    of its lists, filtered by the others within a read budget (docs/design.md 2.1). The
+    organization's lists are by status only: its other filters are checked on each ticket.
     """
     if f.organization:
         if not p.is_org_manager:
             raise ForbiddenError("Only organization managers can list the organization's tickets")
         base = store_keys.organization(str(p.org_id))
-        if f.category_id or f.priority or f.unread or f.open_or_unread:
-            raise UnsupportedFilterError("The organization view filters by status only")
     else:
         base = store_keys.requester(p.user_id)
     dims = [
-        d
-        for d, on in (
-            (store_keys.by_category(base, str(f.category_id)), f.category_id),
-            (store_keys.by_priority(base, str(f.priority)), f.priority),
-            (store_keys.unread(base), f.unread),
-            (store_keys.open_or_unread(base), f.open_or_unread),
+        (d, name)
+        for d, name, on in (
+            (store_keys.by_category, str(f.category_id), f.category_id),
+            (store_keys.by_priority, str(f.priority), f.priority),
+            (lambda b, _: store_keys.unread(b), "", f.unread),
+            (lambda b, _: store_keys.open_or_unread(b), "", f.open_or_unread),
         )
         if on
     ]
+    conditions: list[listplan.Condition] = []
     if f.statuses:
-        dims_status = [store_keys.by_status(base, s) for s in sorted(set(f.statuses))]
-        if dims:
-            raise UnsupportedFilterError(
-                "status combines with no other filter; see docs/design.md for supported filters"
-            )
-        return "|".join(dims_status), dims_status
-    if len(dims) > 1:
-        raise UnsupportedFilterError("Use one of category_id, priority, unread, open_or_unread")
-    keys = dims or [base]
-    return keys[0], keys
+        conditions.append(
+            listplan.on_lists(*(store_keys.by_status(base, s) for s in sorted(set(f.statuses))))
+        )
+    for key, value in dims:
+        if f.organization:
+            # the requester's own lists hold it: check the ticket against them
+            conditions.append(_on_requester_list(key, value))
+        else:
+            conditions.append(listplan.on_lists(key(base, value)))
+    drivable = [c for c in conditions if c.lists]
+    if not conditions:
+        return listplan.exact([base])
+    if len(conditions) == 1 and drivable:
+        return listplan.exact(drivable[0].lists)
+    return listplan.most_selective(conditions, [c.lists for c in drivable] or [(base,)])
 
 
-def list_tickets(p: Principal, f: ListFilters, *, limit: int, cursor: str | None) -> TicketList:
-    """A page of the caller's (or the organization's) tickets, newest activity first."""
-    signature, keys = _plan(p, f)
-    if f.number is not None:
-        return _by_number(p, f.number, f.organization)
-    before = decode_cursor(cursor, expect=signature)["k"] if cursor else None
-    page = store_lists.read_page(keys, limit=limit, before=before)
-    next_cursor = None
-    if page.next_sort_key is not None:
-        next_cursor = encode_cursor({"l": signature, "k": page.next_sort_key})
-    tickets = page.tickets
-    return TicketList(
-        items=[TicketSummary.of(t) for t in tickets],
-        next_cursor=next_cursor,
-        total=store_lists.count(keys),
+def _on_requester_list(key: Callable[[str, str], str], value: str) -> listplan.Condition:
+    """A condition on one of the ticket's requester's lists (the organization view)."""
+    name = key(store_keys.requester("*"), value)
+    return listplan.tested(
+        name, lambda t, held: key(store_keys.requester(t.requester_id), value) in held
     )
 
 
-def _by_number(p: Principal, number: int, organization: bool) -> TicketList:
-    ticket_id = store_tickets.ticket_id_by_number(number)
+def list_tickets(p: Principal, f: ListFilters, *, limit: int, cursor: str | None) -> TicketList:
+    """A page of the caller's (or the organization's) tickets, newest activity first: an
+    exact list with its counters' total, or a filtered one (total null unless exact)."""
+    plan = _plan(p, f)
+    if f.number is not None:
+        return _by_number(p, f, plan)
+    before = decode_cursor(cursor, expect=plan.signature)["k"] if cursor else None
+    page = listplan.read(plan, limit=limit, before=before)
+    next_cursor = None
+    if page.next_sort_key is not None:
+        next_cursor = encode_cursor({"l": plan.signature, "k": page.next_sort_key})
+    names: dict[str, str] = {}
+    if any(t.category_id or t.department_id for t in page.tickets):
+        from helpdesk import catalog  # not at import: the console's cold start skips it
+
+        names = catalog.names()
+    return TicketList(
+        items=[
+            TicketSummary.model_validate(t.model_dump() | catalog_names(t, names))
+            for t in page.tickets
+        ],
+        next_cursor=next_cursor,
+        total=page.total,
+    )
+
+
+def _by_number(p: Principal, f: ListFilters, plan: listplan.Plan) -> TicketList:
+    """The ticket numbered `f.number`, if it is on the plan's lists and meets its filters
+    (so the caller's own, or his organization's; never a deleted one)."""
+    assert f.number is not None
+    ticket_id = store_tickets.ticket_id_by_number(f.number)
     ticket = store_tickets.get_ticket(ticket_id) if ticket_id else None
-    found = (
-        ticket is not None
-        and ticket.deleted_at is None
-        and (ticket.requester_id == p.user_id if not organization else ticket.org_id == p.org_id)
+    found = ticket is not None and (
+        bool(set(plan.lists) & store_lists.listkeys(ticket))
+        and listplan.meets(plan.conditions, ticket, store_lists.listkeys)
     )
     items = [TicketSummary.of(ticket)] if found and ticket else []
     return TicketList(items=items, next_cursor=None, total=len(items))

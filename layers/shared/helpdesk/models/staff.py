@@ -3,11 +3,19 @@ the event history and bulk updates."""
 
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import EmailStr, Field, StringConstraints, model_validator
 
-from helpdesk.domain import AttachmentRef, BaseModel, Message, Priority, Status, Ticket
-from helpdesk.models.common import Body, Id, RequestBody
-from helpdesk.models.tickets import MessageResponse, TicketSummary, etag
+from helpdesk.domain import (
+    AttachmentRef,
+    BaseModel,
+    Channel,
+    Message,
+    Priority,
+    Status,
+    Ticket,
+)
+from helpdesk.models.common import Body, Id, Name, RequestBody, Subject
+from helpdesk.models.tickets import MessageResponse, TicketSummary, catalog_names, etag
 
 Tag = Annotated[
     str,
@@ -53,6 +61,40 @@ class StaffUpdateRequest(RequestBody):
     )
 
 
+class RequesterContact(RequestBody):
+    """Who the ticket is for, by e-mail: an account with that address, else a guest."""
+
+    email: EmailStr
+    name: Name
+
+
+class StaffCreateTicketRequest(RequestBody):
+    """POST /admin/tickets: a ticket opened by staff on a customer's behalf."""
+
+    requester: RequesterContact | None = Field(
+        default=None, description="By e-mail and name (an unknown address becomes a guest)"
+    )
+    requester_id: Id | None = Field(default=None, description="A known requester's user id")
+    subject: Subject
+    message: Body = Field(description="The customer's request, as he told it")
+    channel: Channel = Channel.PHONE
+    priority: Priority = Priority.NORMAL
+    category_id: Id | None = None
+    sub_category_id: Id | None = None
+    department_id: Id | None = None
+    assignee_id: Id | None = Field(default=None, description="An agent's user id, or `me`")
+    tags: list[Tag] = Field(default_factory=list, max_length=20)
+    status: Status = Field(default=Status.OPEN, description="The initial status")
+    cc: list[EmailStr] = Field(default_factory=list, max_length=10)
+    attachment_ids: list[Id] = Field(default_factory=list, max_length=5)
+
+    @model_validator(mode="after")
+    def _one_requester(self) -> "StaffCreateTicketRequest":
+        if (self.requester is None) == (self.requester_id is None):
+            raise ValueError("Give either requester ({email, name}) or requester_id")
+        return self
+
+
 class StaffReplyRequest(RequestBody):
     message: Body
     internal: bool = Field(default=False, description="An internal note: never shown to customers")
@@ -91,11 +133,16 @@ class StaffTicketSummary(TicketSummary):
     deleted_by: str | None = None
     merged_into: str | None = None
     merged_into_number: int | None = None
+    channel: Channel | None = Field(default=None, description="Set when staff opened it")
+    opened_by: str | None = Field(
+        default=None, description="The staff member who opened it on the requester's behalf"
+    )
     etag: str = Field(description="Send as If-Match to PATCH this ticket")
 
     @classmethod
-    def of(cls, t: Ticket) -> "StaffTicketSummary":
-        return cls.model_validate(t.model_dump() | {"etag": etag(t)})
+    def of(cls, t: Ticket, names: dict[str, str] | None = None) -> "StaffTicketSummary":
+        named = catalog_names(t, names) if names is not None else {}
+        return cls.model_validate(t.model_dump() | {"etag": etag(t)} | named)
 
 
 class StaffTicketResponse(StaffTicketSummary):
@@ -142,8 +189,14 @@ class StaffTicketResponse(StaffTicketSummary):
 
 class StaffTicketList(BaseModel):
     items: list[StaffTicketSummary]
-    next_cursor: str | None
-    total: int
+    next_cursor: str | None = Field(
+        description="More may follow: a page of combined filters may hold fewer than `limit` "
+        "items (even none) and still have a cursor"
+    )
+    total: int | None = Field(
+        description="How many tickets match; null when it would not be exact (combined "
+        "filters no maintained list answers)"
+    )
 
 
 class StaffReplyResponse(BaseModel):

@@ -80,10 +80,24 @@ class TicketSummary(BaseModel):
     closed_at: str | None
     rating: int | None
     rating_comment: str | None
+    category_name: str | None = Field(
+        default=None, description="Lists: the category's name now (a rename shows within 10 s)"
+    )
+    sub_category_name: str | None = Field(default=None, description="Lists: as category_name")
+    department_name: str | None = Field(default=None, description="Lists: as category_name")
 
     @classmethod
     def of(cls, t: Ticket) -> "TicketSummary":
         return cls.model_validate(t.model_dump())
+
+
+def catalog_names(t: Ticket, names: dict[str, str]) -> dict[str, str | None]:
+    """A list item's category, sub-category and department names from `names` (by id)."""
+    return {
+        "category_name": names.get(t.category_id) if t.category_id else None,
+        "sub_category_name": names.get(t.sub_category_id) if t.sub_category_id else None,
+        "department_name": names.get(t.department_id) if t.department_id else None,
+    }
 
 
 class TicketResponse(TicketSummary):
@@ -130,8 +144,14 @@ def etag(t: Ticket) -> str:
 
 class TicketList(BaseModel):
     items: list[TicketSummary]
-    next_cursor: str | None
-    total: int
+    next_cursor: str | None = Field(
+        description="More may follow: a page of combined filters may hold fewer than `limit` "
+        "items (even none) and still have a cursor"
+    )
+    total: int | None = Field(
+        description="How many tickets match; null when it would not be exact (combined "
+        "filters no maintained list answers)"
+    )
 
 
 class ReplyResponse(BaseModel):

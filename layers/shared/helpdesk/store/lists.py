@@ -19,7 +19,7 @@ crash halfway is finished by the retry, and counters move exactly once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
 from botocore.exceptions import ClientError
@@ -346,6 +346,70 @@ def read_page(
     return Page(tickets, rows[-1].sort_key if more and rows else None)
 
 
+class FilteredPage(NamedTuple):
+    tickets: list[Ticket]
+    next_sort_key: str | None
+    complete: bool  # the lists were read to their end from the first entry: nothing skipped
+    items_read: int  # entries and tickets read (the bound the caller set)
+
+
+def read_filtered(
+    listkeys_: Sequence[str],
+    keep: Callable[[Ticket], bool],
+    *,
+    limit: int,
+    budget: int,
+    before: str | None = None,
+    sort: str = "activity",
+    descending: bool = True,
+    since: str | None = None,
+) -> FilteredPage:
+    """A page of the tickets of `listkeys_` (merged by sort key) that `keep` accepts.
+
+    Reads in rounds: one Query per listkey of at most `n` entries, the first `n` of them
+    merged, one BatchGetItem of their tickets; `n` is sized so that every entry and ticket
+    read stays within `budget` items per call. It stops when `limit` tickets are kept, the
+    lists end, or the budget is spent: the page may then hold fewer than `limit` tickets
+    and still carry a cursor (the last entry examined), never a Scan.
+    """
+    kept: list[Ticket] = []
+    seen: set[str] = set()
+    read = 0
+    position = before
+    while True:
+        n = min(limit + 1, (budget - read) // (len(listkeys_) + 1))
+        if n < 1:
+            return FilteredPage(kept, position, False, read)
+        rows: list[_Row] = []
+        ended = True
+        for lk in listkeys_:
+            found = _query(
+                lk, limit=n - 1, before=position, sort=sort, descending=descending, since=since
+            )
+            read += len(found)
+            ended = ended and len(found) < n
+            rows += found
+        rows.sort(key=lambda r: r.sort_key, reverse=descending)
+        ended = ended and len(rows) <= n
+        rows = rows[:n]
+        current = get_tickets(list(dict.fromkeys(r.ticket_id for r in rows)))
+        read += len(current)
+        for i, row in enumerate(rows):
+            t = current.get(row.ticket_id)
+            if t is None or row.ticket_id in seen or row.listkey not in listkeys(t):
+                continue
+            seen.add(row.ticket_id)
+            if keep(t):
+                kept.append(t)
+                if len(kept) == limit:
+                    more = i < len(rows) - 1 or not ended
+                    cursor = row.sort_key if more else None
+                    return FilteredPage(kept, cursor, not more and before is None, read)
+        if ended or not rows:
+            return FilteredPage(kept, None, before is None, read)
+        position = rows[-1].sort_key
+
+
 def get_tickets(ticket_ids: Sequence[str]) -> dict[str, Ticket]:
     """Tickets by id: one BatchGetItem (per 100)."""
     found = codec.batch_get([keys.ticket(i).av() for i in ticket_ids])
@@ -355,6 +419,14 @@ def get_tickets(ticket_ids: Sequence[str]) -> dict[str, Ticket]:
 def _just_below(value: str) -> str:
     """The greatest practical string below `value`, for an inclusive BETWEEN upper bound."""
     return value[:-1] + chr(ord(value[-1]) - 1) + "\uffff" if value else value
+
+
+def counts(listkeys_: Iterable[str]) -> dict[str, int]:
+    """Each list's counter (one BatchGetItem per 100 lists; a list never written is 0)."""
+    names = sorted(set(listkeys_))
+    found = codec.batch_get([keys.counter(k).av() for k in names])
+    by_pk = {i["PK"]["S"]: int(i["n"]["N"]) for i in found}
+    return {k: by_pk.get(keys.counter(k).pk, 0) for k in names}
 
 
 def count(listkeys_: Iterable[str]) -> int:

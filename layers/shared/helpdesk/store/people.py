@@ -35,6 +35,30 @@ def profile_puts(t: Ticket) -> list[dict[str, Any]]:
     return puts
 
 
+class Profile(NamedTuple):
+    """A requester as his tickets named him (written with each of them)."""
+
+    user_id: str
+    name: str
+    email: str
+    org_id: str | None
+    guest: bool
+
+
+def get_profile(user_id: str) -> Profile | None:
+    found = codec.get(keys.profile(user_id).av())
+    if not found:
+        return None
+    data = codec.plain(found)
+    return Profile(
+        user_id,
+        str(data.get("name") or ""),
+        str(data.get("email") or ""),
+        data.get("org_id"),
+        bool(data.get("guest")),
+    )
+
+
 def user_id_by_email(email: str) -> str | None:
     found = codec.get(keys.email(email).av())
     return str(found["user_id"]["S"]) if found else None

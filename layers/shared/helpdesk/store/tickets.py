@@ -60,10 +60,12 @@ def create_ticket(
     events: Sequence[TicketEvent],
     links: Sequence[attachments.AttachmentLink] = (),
     guest_link: guest_links.GuestLink | None = None,
+    staff: people.StaffMember | None = None,
 ) -> None:
     """Ticket, first message, events, number lookup, the requester's own list entry and
     counter (he sees the ticket he just opened: `lists.creation_writes`), the guest link
-    (public form) and attachment links: one transaction."""
+    (public form), the acting staff member's directory entry (a staff intake) and
+    attachment links: one transaction."""
     number = codec.put_new({**keys.number(ticket.number).fields(), "ticket_id": ticket.id})
     writes = (
         ticket_writes(None, ticket)
@@ -73,6 +75,7 @@ def create_ticket(
         + feed.record_put(ticket, events)
         + people.profile_puts(ticket)
         + ([guest_links.guest_link_put(ticket.id, guest_link)] if guest_link else [])
+        + ([people.staff_put(staff)] if staff else [])
     )
     codec.transact(writes + [attachments.link_update(k) for k in links], links_at=len(writes))
 
