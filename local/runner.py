@@ -156,6 +156,10 @@ class Worker:
             self.proc.wait()
 
 
+# development routes that work with the pump off
+PUMP_FREE_ROUTES = frozenset({"/_local/clock", "/_local/outbox"})
+
+
 class RunnerClock:
     """The time every function of this runner sees (`PUT /_local/clock`): real time plus
     `offset` seconds, sent with each invocation (local.worker applies it)."""
@@ -420,17 +424,13 @@ class Gateway:
             ("GET", "/_local/streams"): self.local_streams,
             ("POST", "/_local/streams/drain"): self.local_drain,
             ("POST", "/_local/ttl/expire"): self.local_expire,
-        }
-        clock_routes = {
             ("GET", "/_local/clock"): self.local_clock,
-            ("PUT", "/_local/clock"): self.local_clock,
-            ("DELETE", "/_local/clock"): self.local_clock,
+            ("PUT", "/_local/clock"): self.local_set_clock,
+            ("DELETE", "/_local/clock"): self.local_reset_clock,
+            ("GET", "/_local/outbox"): self.local_outbox,
         }
-        if (method, path.rstrip("/")) == ("GET", "/_local/outbox"):
-            return self.local_outbox(path)
         handler = routes.get((method, path.rstrip("/")))
-        clock_handler = clock_routes.get((method, path.rstrip("/")))
-        if handler is None and clock_handler is None:
+        if handler is None:
             return self.local_problem(404, "LOCAL_ROUTE_NOT_FOUND", f"no {method} {path}", path)
         try:
             doc = json.loads(body or b"{}")
@@ -440,10 +440,7 @@ class Gateway:
             return self.local_problem(
                 400, "VALIDATION_FAILED", "the body must be a JSON object", path
             )
-        if clock_handler is not None:
-            return clock_handler(method, doc, path)
-        assert handler is not None
-        if self.pump is None:
+        if self.pump is None and path.rstrip("/") not in PUMP_FREE_ROUTES:
             return self.local_problem(409, "PUMP_OFF", "the runner's pump is off", path)
         return handler(doc, path)
 
@@ -463,24 +460,9 @@ class Gateway:
         return status, [("Content-Type", PROBLEM_JSON)], json.dumps(doc).encode()
 
     def local_clock(
-        self, method: str, doc: dict[str, Any], path: str
+        self, doc: dict[str, Any], path: str
     ) -> tuple[int, list[tuple[str, str]], bytes]:
-        """`PUT {"now": "<ISO 8601>"}` sets the time every function sees, advancing from
-        there; `DELETE` returns to real time; `GET` tells the time."""
-        if method == "PUT":
-            try:
-                at = datetime.fromisoformat(str(doc["now"]).replace("Z", "+00:00"))
-            except (KeyError, ValueError):
-                return self.local_problem(
-                    400, "VALIDATION_FAILED", 'give "now": an ISO 8601 time with its offset', path
-                )
-            if at.tzinfo is None:
-                return self.local_problem(
-                    400, "VALIDATION_FAILED", '"now" needs an offset (Z or +01:00)', path
-                )
-            self.clock.set(at)
-        elif method == "DELETE":
-            self.clock.offset = 0.0
+        """The time every function sees (`PUT` sets it, `DELETE` returns to real time)."""
         return self.plain(
             200,
             {
@@ -490,13 +472,38 @@ class Gateway:
             },
         )
 
-    def local_outbox(self, path: str) -> tuple[int, list[tuple[str, str]], bytes]:
+    def local_outbox(
+        self, doc: dict[str, Any], path: str
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
         """The mail the embedded moto's SES accepted (oldest first): nothing is sent."""
         if self.backend.kind != "moto":
             return self.local_problem(
                 501, "NOT_EMBEDDED_MOTO", "the outbox is the embedded moto's SES only", path
             )
         return self.plain(200, {"messages": sent_mail(ACCOUNT, REGION)})
+
+    def local_set_clock(
+        self, doc: dict[str, Any], path: str
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        """`{"now": "<ISO 8601>"}`: every function sees that time, advancing from there."""
+        try:
+            at = datetime.fromisoformat(str(doc["now"]).replace("Z", "+00:00"))
+        except (KeyError, ValueError):
+            return self.local_problem(
+                400, "VALIDATION_FAILED", 'give "now": an ISO 8601 time with its offset', path
+            )
+        if at.tzinfo is None:
+            return self.local_problem(
+                400, "VALIDATION_FAILED", '"now" needs an offset (Z or +01:00)', path
+            )
+        self.clock.set(at)
+        return self.local_clock(doc, path)
+
+    def local_reset_clock(
+        self, doc: dict[str, Any], path: str
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        self.clock.offset = 0.0
+        return self.local_clock(doc, path)
 
     def local_streams(
         self, doc: dict[str, Any], path: str

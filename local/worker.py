@@ -33,19 +33,13 @@ class LambdaContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
-_clock = [0.0]
-
-
 def _set_clock(offset: float) -> None:
     """The runner's clock (`PUT /_local/clock`): `helpdesk.clock.now()` shifted by `offset`
     seconds, in this process only (the handler imported the layer; the runner sends the
     offset with every invocation)."""
-    if offset == _clock[0]:
-        return
     clock = sys.modules.get("helpdesk.clock")
     if clock is not None:
         clock.set_offset(offset)
-        _clock[0] = offset
 
 
 def main() -> None:

@@ -85,15 +85,20 @@ def test_a_burst_of_replies_to_one_ticket_is_never_reset(served: Runner, user: s
     finally:
         for client in clients:
             client.close()
-    # Then no connection is reset: each reply lands (201) or is throttled (429 problem+json)
+    # Then no connection is reset: each reply lands (201), is throttled (429 RATE_LIMITED), or
+    # lost the race for the one ticket item more times than the store retries (409
+    # CONCURRENT_UPDATE, store.retry: 10 jittered attempts): each refusal a problem+json that
+    # says when to retry. A hundred writers on one item is contention by construction; which
+    # of the two refusals appears (and whether any does) depends on the machine's speed.
     failures = [a for a in answers if isinstance(a, Exception)]
     assert not failures, failures[:3]
     responses = [a for a in answers if isinstance(a, httpx.Response)]
-    assert {r.status_code for r in responses} <= {201, 429}, [
-        r.text for r in responses if r.status_code not in (201, 429)
+    assert {r.status_code for r in responses} <= {201, 409, 429}, [
+        r.text for r in responses if r.status_code not in (201, 409, 429)
     ]
-    for refused in (r for r in responses if r.status_code == 429):
-        assert_problem(refused, 429, "RATE_LIMITED")
+    for refused in (r for r in responses if r.status_code != 201):
+        code = "RATE_LIMITED" if refused.status_code == 429 else "CONCURRENT_UPDATE"
+        assert_problem(refused, refused.status_code, code)
         assert refused.headers["retry-after"]
     landed = sum(r.status_code == 201 for r in responses)
     assert landed >= 1

@@ -67,19 +67,15 @@ def append_purged(ticket: Ticket, at: str) -> None:
     codec.batch_write([{"PutRequest": {"Item": codec.item(data)}}])  # the purger's one write
 
 
-def from_image(image: dict[str, Any]) -> FeedRecord:
-    """A feed record from its stored item (typed attribute values), as a Query or a
-    table-stream record's `NewImage` holds it (the consumers of the stream's FEED inserts:
-    webhooks, mail)."""
-    return _record(image)
-
-
 def is_feed_image(image: dict[str, Any] | None) -> bool:
     """Whether a stream image (typed attribute values) is a change-feed record."""
     return bool(image) and image.get("PK", {}).get("S") == keys.FEED  # type: ignore[union-attr]
 
 
-def _record(stored: dict[str, Any]) -> FeedRecord:
+def from_image(stored: dict[str, Any]) -> FeedRecord:
+    """A feed record from its stored item (typed attribute values), as a Query or a
+    table-stream record's `NewImage` holds it (the consumers of the stream's FEED inserts:
+    webhooks, mail)."""
     d = codec.plain(stored)
     return FeedRecord(
         sk=str(d["SK"]),
@@ -114,7 +110,7 @@ def read_page(
         )
     except ClientError as ex:
         raise StoreError() from ex
-    records = [_record(i) for i in out.get("Items", []) if i["SK"]["S"] < horizon]
+    records = [from_image(i) for i in out.get("Items", []) if i["SK"]["S"] < horizon]
     return records, "LastEvaluatedKey" in out
 
 
