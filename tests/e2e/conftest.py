@@ -36,6 +36,13 @@ class Runner:
         headers = {"Authorization": f"Bearer {self.token(user, role, org)}"} if user else {}
         return httpx.Client(base_url=self.url, headers=headers, timeout=30)
 
+    def forget_webhooks(self) -> None:
+        """Delete every webhook subscription: one left on the session's runner would have every
+        later test's changes fanned out to it (a delivery record and a queued send each)."""
+        with self.client("e2e-cleanup", "admin") as admin:
+            for sub in admin.get("/admin/webhooks").json()["items"]:
+                admin.delete(f"/admin/webhooks/{sub['id']}")
+
     def run_sh(self, script: str) -> str:
         """Run a documented shell block (written for 127.0.0.1:3000) against this runner, as
         bash with -euo pipefail from the repository root; its stdout. Fails on any error."""
@@ -113,6 +120,15 @@ def runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
         PublicFormEmailLimit="100000",
     ) as started:
         yield started
+
+
+@pytest.fixture(autouse=True)
+def webhooks_end_with_the_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """No subscription outlives the test that made it on the shared runner (see
+    `Runner.forget_webhooks`); schemathesis creates some with fuzzed URLs."""
+    yield
+    if "runner" in request.fixturenames:
+        request.getfixturevalue("runner").forget_webhooks()
 
 
 @pytest.fixture

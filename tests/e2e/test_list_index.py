@@ -45,7 +45,9 @@ def test_lists_follow_a_write_within_the_indexers_lag_and_the_writer_sees_his_ow
                 assert changed.status_code == 200, changed.text
                 still = agent.get("/admin/tickets", params={"status": "open"}).json()
                 assert ticket["id"] not in [i["id"] for i in still["items"]]
-        print(f"list index lag on the runner (ms, create answered -> in the queue's filter): {lags}")
+        print(
+            f"list index lag on the runner (ms, create answered -> in the queue's filter): {lags}"
+        )
         # (the first includes the indexer worker's cold start; a loaded CI machine is slower:
         # docs/design.md quotes the figures measured)
         assert statistics.median(lags) < 5000, lags

@@ -43,9 +43,7 @@ def test_a_ttl_expiry_is_purged_through_the_stream(runner: Runner) -> None:
     assert drained.status_code == 200, drained.text
     # Then the purge function got the record and nothing of the ticket is left
     # (but its change-feed records: ids only, kept by design)
-    assert not [
-        i for i in scan(runner) if ticket["id"] in json.dumps(i) and i["PK"]["S"] != "FEED"
-    ]
+    assert not [i for i in scan(runner) if ticket["id"] in json.dumps(i) and i["PK"]["S"] != "FEED"]
     after = local.get("/_local/streams").json()["functions"][PURGE]
     assert after["delivered"] == before["functions"][PURGE]["delivered"] + 1
     assert after["sources"] == [
