@@ -397,6 +397,59 @@ class ShardReader:
         return items
 
 
+class SharedShard:
+    """One ShardReader for every mapping on a shard (Lambda's pollers each read the shard;
+    here the records are fetched once and each mapping's `ShardView` walks them at its own
+    pace, so three functions on one stream cost one GetRecords, not three). Records every
+    view has passed are dropped."""
+
+    def __init__(self, reader: ShardReader) -> None:
+        self.reader = reader
+        self.items: list[Item] = []
+        self.base = 0  # the position of items[0] in the shard
+        self.views: list[ShardView] = []
+
+    @property
+    def end(self) -> int:
+        return self.base + len(self.items)
+
+    def view(self) -> ShardView:
+        v = ShardView(self, self.end)
+        self.views.append(v)
+        return v
+
+    def fetch(self, limit: int) -> None:
+        self.items.extend(self.reader.read(limit))
+
+    def trim(self) -> None:
+        keep_from = min(v.offset for v in self.views)
+        if keep_from > self.base:
+            del self.items[: keep_from - self.base]
+            self.base = keep_from
+
+
+class ShardView:
+    """A ShardReader as one mapping sees it (`read`, `closed`, `shard_id`, `stream_arn`)."""
+
+    def __init__(self, shared: SharedShard, offset: int) -> None:
+        self.shared, self.offset = shared, offset
+        self.shard_id, self.stream_arn = shared.reader.shard_id, shared.reader.stream_arn
+
+    @property
+    def closed(self) -> bool:
+        return self.shared.reader.closed and self.offset >= self.shared.end
+
+    def read(self, limit: int = 100) -> list[Item]:
+        shared = self.shared
+        if self.offset >= shared.end:
+            shared.fetch(limit)
+        start = self.offset - shared.base
+        got = shared.items[start : start + limit]
+        self.offset += len(got)
+        shared.trim()
+        return got
+
+
 class StreamConsumer:
     """One mapping on one shard: Lambda's poller for it. Records are delivered in order; a
     failing batch is retried (bisected toward the failing record when the mapping says so)
@@ -763,6 +816,7 @@ class Pump:
         for m in self.all_mappings:
             self.stats.setdefault(m.function, Stats())
         self.consumers: dict[tuple[str, str, str], StreamConsumer] = {}
+        self.shards: dict[tuple[str, str, str], SharedShard] = {}  # (arn, shard, position)
         self.queues = [
             QueueConsumer(
                 m,
@@ -802,12 +856,14 @@ class Pump:
                 for shard in desc.get("Shards", []):
                     key = (m.function, m.event, shard["ShardId"])
                     if key not in self.consumers:
-                        reader = ShardReader(
-                            self.streams_client, arn, shard["ShardId"], m.starting_position
-                        )
+                        where = (arn, shard["ShardId"], m.starting_position)
+                        if where not in self.shards:
+                            self.shards[where] = SharedShard(
+                                ShardReader(self.streams_client, *where)
+                            )
                         self.consumers[key] = StreamConsumer(
                             m,
-                            reader,
+                            self.shards[where].view(),
                             self.invoke,
                             self.send_failure,
                             self.stats[m.function],
