@@ -104,11 +104,19 @@ def pump() -> Pump:
     delivery of stream records and queue messages, with `invoke_mapped`."""
     global _pump
     if _pump is None:
+        from local.backend import local_session
         from local.pump import Pump
         from local.template import app
 
         tables = dict.fromkeys(app().resources("AWS::DynamoDB::Table"), TABLE)
-        _pump = Pump(app(), _refs | tables, invoke_mapped, tables, region=REGION)
+        _pump = Pump(
+            app(),
+            _refs | tables,
+            invoke_mapped,
+            tables,
+            region=REGION,
+            session=local_session(REGION),
+        )
     return _pump
 
 

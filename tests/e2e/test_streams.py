@@ -82,7 +82,11 @@ def test_async_mode_delivers_in_the_background(tmp_path: Path) -> None:
             assert status["delivered"] == n, status
             lags.append(status["last_lag_ms"])
         print(f"async delivery lag (ms, write -> invocation): {lags}")
-        assert all(lag is not None and lag < 2000 for lag in lags), lags
+        assert None not in lags, lags
+        # the first includes starting the function's worker process (and, in this runner,
+        # the other stream functions' workers that start beside it): seconds on a busy
+        # machine (2.6 s seen with the suite on 2 workers); warm ones are the poll interval
+        assert lags[0] < 10_000 and all(lag < 2000 for lag in lags[1:]), lags
         assert local.post("/_local/streams/drain").status_code == 200
         # (but its change-feed records: ids only, kept by design)
         assert not [

@@ -77,6 +77,14 @@ def small_budget(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(listplan, "READ_BUDGET", 0)
 
 
+@pytest.fixture(autouse=True)
+def read_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    # every call here is a read of the loaded world: nothing for the stream's functions
+    import tests.conftest
+
+    monkeypatch.setattr(tests.conftest, "DRAIN_AFTER_CALL", False)
+
+
 # ---------------------------------------------------------------- brute force, from fields
 
 
