@@ -15,7 +15,12 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import Runner, runner, user  # fixtures shared with e2e
+from tests.e2e.conftest import (  # noqa: F401  (fixtures shared with e2e)
+    Runner,
+    runner,
+    user,
+    webhooks_end_with_the_test,
+)
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 FLAGS = [

@@ -356,3 +356,40 @@ def test_no_redirect_is_followed() -> None:
     assert len({r.id for r in got}) == 1  # retried at the same URL, never at the Location
     log = deliveries(made["id"])[0]
     assert log["history"][0]["status_code"] == 302 and log["history"][0]["error"] == "HTTP 302"
+
+
+def test_after_an_erasure_a_redelivery_carries_the_redaction_and_the_log_no_copy() -> None:
+    from tests.handlers.test_housekeeping import _erase
+
+    with receiving() as rx:
+        # Given zoe's ticket.created, delivered with her subject
+        made = subscribe(rx.url, ["ticket.created"])
+        status, ticket, _ = call(
+            "create_ticket", user="zoe", body={"subject": "Zoe Quill's tax form", "message": "x"}
+        )
+        assert status == 201, ticket
+        (first,) = rx.wait_for(lambda r: len(r) == 1, timeout=5)
+        assert first.payload["data"]["subject"] == "Zoe Quill's tax form"
+        # When an admin erases zoe, then redelivers that delivery
+        status, report = _erase("zoe", "zoe")
+        assert status == 200, report
+        (log,) = deliveries(made["id"])
+        status, body, _ = call(
+            "admin_redeliver_webhook",
+            **ADMIN,
+            path={"webhook_id": made["id"], "delivery_id": log["id"]},
+        )
+        assert status == 202, body
+        got = rx.wait_for(lambda r: len(r) == 2, timeout=5)
+    # Then the same webhook-id arrives, signed, with the subject as the feed shows it now
+    again = got[1]
+    assert again.id == first.id and again.verifies(made["secret"])
+    assert again.payload["data"]["subject"] is None  # the redacted event's free text
+    assert "Zoe Quill" not in again.body
+    assert again.payload["ticket_id"] == ticket["id"]
+    # and no item of the table (the delivery log included) still holds the subject
+    import boto3
+
+    ddb = boto3.client("dynamodb", region_name=cf.REGION)
+    items = ddb.scan(TableName=cf.TABLE)["Items"]
+    assert not [i for i in items if "Zoe Quill" in str(i)]

@@ -50,21 +50,24 @@ TYPES: dict[str, str] = {
     "requester_erased": "requester.erased",
     store_feed.PURGED: "ticket.purged",
 }
+_PUBLIC = set(TYPES.values())
 TOMBSTONES = {"ticket.deleted", "ticket.restored", "ticket.purged", "requester.erased"}
 # staff-internal free text that only note.created may carry (and it carries the id only)
 _INTERNAL_FIELDS = {"manager_comment"}
 
 
-def _data(public: str, ev: TicketEvent | None, record: store_feed.FeedRecord) -> dict[str, Any]:
+def _data(
+    public: str, ev: TicketEvent | None, ticket_number: int, requester_id: str | None = None
+) -> dict[str, Any]:
     """An item's `data`: ids only for tombstones; the changed fields otherwise."""
     if public == "requester.erased":
-        return {"user_id": record.requester_id}
+        return {"user_id": requester_id}
     if public in TOMBSTONES or ev is None:
         return {}
     if public == "ticket.merged":
         return {
             "source_id": ev.ticket_id,
-            "source_number": record.ticket_number,
+            "source_number": ticket_number,
             "target_id": ev.data.get("target_id"),
             "target_number": ev.data.get("target_number"),
         }
@@ -117,7 +120,12 @@ def _items(
                 ticket_id=record.ticket_id,
                 ticket_number=record.ticket_number,
                 actor=actor,
-                data=_data(public, events.get((record.ticket_id, seq)), record),
+                data=_data(
+                    public,
+                    events.get((record.ticket_id, seq)),
+                    record.ticket_number,
+                    record.requester_id,
+                ),
             )
         )
     return out
@@ -128,6 +136,27 @@ def render(record: store_feed.FeedRecord) -> list[ChangeItem]:
     the consumers of the table stream's FEED inserts (webhooks, mail) deliver."""
     events = store_feed.get_events([(record.ticket_id, s) for s in record.seqs])
     return _items(record, events)
+
+
+def without_data(item: ChangeItem) -> ChangeItem:
+    """What a webhook delivery keeps of an item: all but its `data` (tombstones, ids only,
+    and a ping keep theirs), so the delivery log holds no copy of a subject an erasure removes."""
+    if item.type in TOMBSTONES or item.type not in _PUBLIC:
+        return item
+    return item.model_copy(update={"data": {}})
+
+
+def current(item: ChangeItem) -> ChangeItem:
+    """An item as the feed renders it now (one GetItem of its event): its `data` from the
+    event as it is, an erasure's redaction included; a purged ticket's, none. Items that
+    are not a ticket's event (tombstones, a ping) are returned as they are."""
+    if item.type in TOMBSTONES or item.type not in _PUBLIC:
+        return item
+    ticket_id, _, seq = item.id.rpartition(".")
+    if not ticket_id or not seq.isdigit():
+        return item
+    ev = store_feed.get_events([(ticket_id, int(seq))]).get((ticket_id, int(seq)))
+    return item.model_copy(update={"data": _data(item.type, ev, item.ticket_number)})
 
 
 def page(p: Principal, *, limit: int, cursor: str | None) -> ChangePage:

@@ -329,7 +329,8 @@ def _create_delivery(webhook_id: str, delivery_id: str, item: ChangeItem) -> boo
             "webhook_id": webhook_id,
             "event_id": item.id,
             "event_type": item.type,
-            "payload": item.model_dump_json(),
+            # the item without its `data`, rendered again at each attempt (changes.current)
+            "payload": changes.without_data(item).model_dump_json(),
             "status": "pending",
             "attempts": 0,
             "created_at": iso(at),
@@ -399,6 +400,15 @@ def backoff(attempt: int) -> float:
     return float(delay / 2 + random.uniform(0, delay / 2))  # jitter, not a secret
 
 
+def _body(stored: str) -> str:
+    """A delivery's body at this attempt: the stored item with its `data` as the feed shows
+    it now (a retry or a redelivery after an erasure carries the redaction, not a copy)."""
+    item = ChangeItem.model_validate_json(stored)
+    if item.type == PING or item.type in changes.TOMBSTONES:
+        return stored
+    return changes.current(item).model_dump_json()
+
+
 def deliver(message: Mapping[str, Any]) -> str:
     """One queue message: wait (hop) if it is early, else one attempt. What happened (for
     the log). Raises only when the attempt could not be recorded (SQS then retries it)."""
@@ -423,7 +433,7 @@ def deliver(message: Mapping[str, Any]) -> str:
             {"status": "failed", "error": why, "next_attempt_at": None},
         )
         return "cancelled"
-    body = str(found["payload"])
+    body = _body(str(found["payload"]))
     msg_id = str(found["event_id"])
     stamp = at.replace(microsecond=0)
     headers = {
