@@ -420,7 +420,10 @@ middle (a cursor half-way) are `helpdesk.changes.page` with `limit=50`. ScannedC
 constant: each page is one Query with `Limit` on its own partition (the feed's: `limit + 1`),
 whatever the table holds; "keys batch-read" is the page's one BatchGetItem (the page's
 tickets; the feed page's events). moto's
-latency grows with the table (it walks its items in Python); DynamoDB's does not.
+latency still grows with the table: a Query sorts its whole partition and walks it from the
+start to the cursor (the feed is one partition holding every change), and a GSI Query walks
+every item of the table (`local.backend`'s patch spares only a base-table Query the walk of
+the other partitions); DynamoDB seeks to the key, and its latency does not grow.
 
 {scale.strip()}
 
