@@ -123,7 +123,7 @@ def main() -> None:
     from local.backend import cheap_moto_transactions
 
     # the local backend's moto (the runner's and the tests'): a base-table Query reads its
-    # partition, not the whole table, so the milliseconds below are moto's GSI walks
+    # partition, not the whole table (the milliseconds below still grow: docs/benchmarks.md)
     cheap_moto_transactions()
     rows = []
     with mock_aws():

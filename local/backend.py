@@ -190,7 +190,9 @@ def cheap_moto_transactions() -> None:
     starts (to restore it if a condition fails): O(table) per write, so a local
     table of a few thousand tickets makes every reply take seconds. Here the
     backup is of the items the transaction names, restored the same way on
-    failure. Used by the embedded server and by the in-process test backend.
+    failure. Used by the embedded server and by the in-process test backend; it also
+    applies `_cheap_stream_reads` and `_cheap_item_order` (GetRecords and Query at the
+    cost AWS's would have), under the same moto version check.
     """
     import copy
 

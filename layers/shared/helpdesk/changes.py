@@ -50,8 +50,9 @@ TYPES: dict[str, str] = {
     "requester_erased": "requester.erased",
     store_feed.PURGED: "ticket.purged",
 }
-_PUBLIC = set(TYPES.values())
 TOMBSTONES = {"ticket.deleted", "ticket.restored", "ticket.purged", "requester.erased"}
+# the types whose `data` is rendered from a ticket's event (not tombstones, not a ping)
+_RENDERED = set(TYPES.values()) - TOMBSTONES
 # staff-internal free text that only note.created may carry (and it carries the id only)
 _INTERNAL_FIELDS = {"manager_comment"}
 
@@ -141,16 +142,16 @@ def render(record: store_feed.FeedRecord) -> list[ChangeItem]:
 def without_data(item: ChangeItem) -> ChangeItem:
     """What a webhook delivery keeps of an item: all but its `data` (tombstones, ids only,
     and a ping keep theirs), so the delivery log holds no copy of a subject an erasure removes."""
-    if item.type in TOMBSTONES or item.type not in _PUBLIC:
+    if item.type not in _RENDERED:
         return item
     return item.model_copy(update={"data": {}})
 
 
 def current(item: ChangeItem) -> ChangeItem:
-    """An item as the feed renders it now (one GetItem of its event): its `data` from the
-    event as it is, an erasure's redaction included; a purged ticket's, none. Items that
-    are not a ticket's event (tombstones, a ping) are returned as they are."""
-    if item.type in TOMBSTONES or item.type not in _PUBLIC:
+    """An item as the feed renders it now (a BatchGetItem of its one event): its `data` from
+    the event as it is, an erasure's redaction included; a purged ticket's, none. Items that
+    are not a ticket's event (tombstones, a ping) are returned as they are (the same object)."""
+    if item.type not in _RENDERED:
         return item
     ticket_id, _, seq = item.id.rpartition(".")
     if not ticket_id or not seq.isdigit():

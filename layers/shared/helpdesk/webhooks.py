@@ -404,9 +404,8 @@ def _body(stored: str) -> str:
     """A delivery's body at this attempt: the stored item with its `data` as the feed shows
     it now (a retry or a redelivery after an erasure carries the redaction, not a copy)."""
     item = ChangeItem.model_validate_json(stored)
-    if item.type == PING or item.type in changes.TOMBSTONES:
-        return stored
-    return changes.current(item).model_dump_json()
+    now_item = changes.current(item)
+    return stored if now_item is item else now_item.model_dump_json()
 
 
 def deliver(message: Mapping[str, Any]) -> str:
