@@ -81,7 +81,7 @@ def test_mail_through_the_runner(tmp_path: Path) -> None:
             assert bad.json()["code"] == "UNSUBSCRIBE_LINK_INVALID"
             # The stream's records were each delivered once and none failed
             streams = anon.get("/_local/streams").json()["functions"]
-            assert streams["NotifyChangesFunction"]["failures"] == 0
+            assert streams["ProcessChangesFunction"]["failures"] == 0
             # A replayed stream batch (every FEED record again, to the notifier as the
             # runner's workers run it: same backend, same environment) sends nothing twice
             sent = len(_outbox(anon))
@@ -91,10 +91,10 @@ def test_mail_through_the_runner(tmp_path: Path) -> None:
 
 REPLAY = """
 import json, sys
-sys.path.insert(0, "functions/notify_changes")
+sys.path.insert(0, "functions/process_changes")
 import app
 class Context:
-    function_name = "NotifyChangesFunction"
+    function_name = "ProcessChangesFunction"
     memory_limit_in_mb = 256
     invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:notify"
     aws_request_id = "replay"

@@ -191,7 +191,7 @@ def test_after_erasure_no_feed_item_and_no_feed_record_names_the_person() -> Non
 def test_the_ttl_purge_appends_a_tombstone_and_earlier_items_keep_ids_only() -> None:
     ticket = open_ticket()
     delete(ticket["id"])
-    assert invoke("purge_deleted_tickets", _ttl_removal(ticket["id"])) == {"batchItemFailures": []}
+    assert invoke("process_changes", _ttl_removal(ticket["id"])) == {"batchItemFailures": []}
     items, _ = read_all()
     mine = [i for i in items if i["ticket_id"] == ticket["id"]]
     assert [i["type"] for i in mine] == ["ticket.created", "ticket.deleted", "ticket.purged"]

@@ -176,7 +176,7 @@ def _ttl_removal(ticket_id: str) -> dict[str, Any]:
         Key={"PK": {"S": f"TICKET#{ticket_id}"}, "SK": {"S": "T"}},
         ReturnValues="ALL_OLD",
     )["Attributes"]
-    event = load_event("purge_deleted_tickets")
+    event = load_event("process_changes")
     record = event["Records"][0]
     record["dynamodb"]["Keys"] = {"PK": old["PK"], "SK": old["SK"]}
     record["dynamodb"]["OldImage"] = old
@@ -200,8 +200,8 @@ def test_ttl_removal_purges_messages_entries_and_every_file_version() -> None:
     # When DynamoDB TTL removes its item and the stream invokes the purge function (twice:
     # stream records are delivered at least once)
     event = _ttl_removal(ticket["id"])
-    first = invoke("purge_deleted_tickets", event)
-    second = invoke("purge_deleted_tickets", event)
+    first = invoke("process_changes", event)
+    second = invoke("process_changes", event)
     # Then both batches succeed, and once the list indexer has seen the removal too (its
     # entries on the deleted lists, their counters, its index record), nothing of the
     # ticket is left in the table or the bucket but its change-feed records (ids only)
@@ -240,7 +240,7 @@ def test_removals_that_are_not_ttl_purges_are_ignored() -> None:
     # Given a live ticket and a deleted one
     live, gone = open_ticket(), open_ticket()
     delete(gone["id"])
-    event = load_event("purge_deleted_tickets")
+    event = load_event("process_changes")
     record = event["Records"][0]
     # When the stream brings a user's REMOVE, a MODIFY, and a TTL REMOVE of a live ticket
     item = store_codec.client().get_item(
@@ -253,7 +253,7 @@ def test_removals_that_are_not_ttl_purges_are_ignored() -> None:
         r | {"dynamodb": r["dynamodb"] | {"SequenceNumber": str(n)}}
         for n, r in enumerate([user_remove, modify, live_ttl])
     ]
-    out = invoke("purge_deleted_tickets", {"Records": batch})
+    out = invoke("process_changes", {"Records": batch})
     # Then nothing is purged (and nothing failed)
     assert out == {"batchItemFailures": []}
     assert assert_counters_match_entries()["Q#DEL"] == 1
@@ -268,7 +268,7 @@ def test_a_poisoned_stream_record_is_reported_and_the_rest_of_the_batch_is_purge
     delete(two["id"])
     first = _ttl_removal(one["id"])["Records"][0]
     last = _ttl_removal(two["id"])["Records"][0]
-    poisoned = load_event("purge_deleted_tickets")["Records"][0]
+    poisoned = load_event("process_changes")["Records"][0]
     poisoned["dynamodb"]["OldImage"] = {
         "PK": {"S": "TICKET#tkt_poisoned"},
         "SK": {"S": "T"},
@@ -278,7 +278,7 @@ def test_a_poisoned_stream_record_is_reported_and_the_rest_of_the_batch_is_purge
     for n, record in enumerate(records):
         record["dynamodb"]["SequenceNumber"] = f"{100 + n}"
     # When the stream delivers the batch
-    out = invoke("purge_deleted_tickets", {"Records": records})
+    out = invoke("process_changes", {"Records": records})
     # Then only the poisoned record is reported (Lambda retries it, then sends it to the
     # failure queue) and both tickets are purged
     assert out == {"batchItemFailures": [{"itemIdentifier": "101"}]}
@@ -292,7 +292,7 @@ def test_a_batch_that_fails_whole_is_a_function_error_for_lambda_to_retry() -> N
     from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
     # Given a batch of one poisoned record
-    poisoned = load_event("purge_deleted_tickets")
+    poisoned = load_event("process_changes")
     poisoned["Records"][0]["dynamodb"]["OldImage"] = {
         "PK": {"S": "TICKET#tkt_poisoned"},
         "SK": {"S": "T"},
@@ -300,7 +300,7 @@ def test_a_batch_that_fails_whole_is_a_function_error_for_lambda_to_retry() -> N
     }
     # When delivered; Then the invocation fails (Lambda's Errors metric, bisect and retry)
     with pytest.raises(BatchProcessingError):
-        invoke("purge_deleted_tickets", poisoned)
+        invoke("process_changes", poisoned)
 
 
 def _patch(ticket: dict[str, Any], body: dict[str, Any]) -> tuple[int, Any]:

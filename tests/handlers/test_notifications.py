@@ -232,7 +232,7 @@ def test_a_replayed_stream_batch_sends_nothing_twice() -> None:
     # When the same FEED records are delivered again (a stream retry)
     records = feed_records()
     assert len(records) == 2
-    result = invoke_mapped("NotifyChangesFunction", {"Records": records})
+    result = invoke_mapped("ProcessChangesFunction", {"Records": records})
     # Then the batch succeeds and no mail is sent again
     assert result == {"batchItemFailures": []}
     assert len(outbox()) == sent
@@ -296,7 +296,7 @@ def test_ses_throttling_is_retried_and_a_failure_is_reported_per_record(
     monkeypatch.setattr(mail, "BASE_DELAY_SECONDS", 0.001)
     monkeypatch.setattr(mail.client(), "send_email", throttled_twice)
     before = len(outbox())
-    assert invoke_mapped("NotifyChangesFunction", {"Records": records}) == {"batchItemFailures": []}
+    assert invoke_mapped("ProcessChangesFunction", {"Records": records}) == {"batchItemFailures": []}
     assert calls["n"] == 3 and len(outbox()) == before + 1
     # When SES keeps throttling, the record is reported failed and its claim released
     for i in codec.query_all(
@@ -307,7 +307,7 @@ def test_ses_throttling_is_retried_and_a_failure_is_reported_per_record(
     calls["n"] = -100
     records = feed_records()
     assert [r for r in records if other["id"] in r["dynamodb"]["Keys"]["SK"]["S"]]
-    result = invoke_mapped("NotifyChangesFunction", {"Records": records})
+    result = invoke_mapped("ProcessChangesFunction", {"Records": records})
     failed = [
         r["dynamodb"]["SequenceNumber"]
         for r in records

@@ -256,7 +256,7 @@ def test_purging_a_guest_ticket_removes_its_link() -> None:
     )
     assert status == 200, body
     # When DynamoDB TTL removes it and the purge function runs
-    invoke("purge_deleted_tickets", _ttl_removal(t["id"]))
+    invoke("process_changes", _ttl_removal(t["id"]))
     # Then its link item is gone too
     assert store_guest_links.get_guest_link(t["id"]) is None
 

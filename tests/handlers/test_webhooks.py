@@ -149,7 +149,7 @@ def _feed_insert_batch() -> dict[str, Any]:
 
     p = pump()
     p._refresh_shards(force=True)
-    consumer = next(c for (fn, _, _), c in p.consumers.items() if fn == "DispatchWebhooksFunction")
+    consumer = next(c for (fn, _, _), c in p.consumers.items() if fn == "ProcessChangesFunction")
     reader = ShardReader(
         p.streams_client, consumer.reader.stream_arn, consumer.reader.shard_id, "TRIM_HORIZON"
     )
@@ -169,7 +169,7 @@ def test_a_replayed_stream_batch_delivers_nothing_twice() -> None:
         rx.wait_for(lambda r: len(r) == 1, timeout=5)
         batch = _feed_insert_batch()
         assert batch["Records"]
-        result = invoke_mapped("DispatchWebhooksFunction", batch)
+        result = invoke_mapped("ProcessChangesFunction", batch)
         assert result == {"batchItemFailures": []}
         cf.settle()
         assert len(rx.received) == 1

@@ -31,14 +31,14 @@ EXPECTED = {
         UPLOADS: {"s3:GetObject"},
         FILES: {"s3:PutObject", "s3:DeleteObjectVersion"},
     },
-    # the purge of TTL-deleted tickets lists and deletes every version of their files
     # erasure also removes the uploads/ originals of the requester's attachments
     "AdminEraseRequesterFunction": {
         "${AttachmentsBucket.Arn}": {"s3:ListBucketVersions"},
         FILES: {"s3:DeleteObjectVersion"},
         UPLOADS: {"s3:DeleteObjectVersion"},
     },
-    "PurgeDeletedTicketsFunction": {
+    # the change consumers purge TTL-deleted tickets: every version of their files
+    "ProcessChangesFunction": {
         "${AttachmentsBucket.Arn}": {"s3:ListBucketVersions"},
         FILES: {"s3:DeleteObjectVersion"},
     },

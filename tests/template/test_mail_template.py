@@ -29,7 +29,7 @@ def test_identity_and_configuration_set_come_from_parameters(tpl: App) -> None:
     }
     props = tpl.resources("AWS::SES::ConfigurationSet")[logical_id]["Properties"]
     assert set(props["SuppressionOptions"]["SuppressedReasons"]) == {"BOUNCE", "COMPLAINT"}
-    env = tpl.functions["NotifyChangesFunction"].environment
+    env = tpl.functions["ProcessChangesFunction"].environment
     assert env["SENDER_ADDRESS"] == {"Ref": "SenderAddress"}
     assert env["MAIL_CONFIGURATION_SET"] == {"Ref": logical_id}
 
@@ -37,7 +37,7 @@ def test_identity_and_configuration_set_come_from_parameters(tpl: App) -> None:
 def test_only_the_notifier_sends_and_only_from_the_identity_through_the_set(tpl: App) -> None:
     for name, fn in tpl.functions.items():
         ses = [s for s in fn.statements if any(str(a).startswith("ses:") for a in s["Action"])]
-        if name != "NotifyChangesFunction":
+        if name != "ProcessChangesFunction":
             assert not ses, name
             continue
         (grant,) = ses
@@ -51,18 +51,19 @@ def test_only_the_notifier_sends_and_only_from_the_identity_through_the_set(tpl:
 def test_the_notifier_reads_feed_inserts_with_retries_a_failure_queue_and_alarms(
     tpl: App,
 ) -> None:
-    fn = tpl.functions["NotifyChangesFunction"]
+    fn = tpl.functions["ProcessChangesFunction"]
     (event,) = fn.properties["Events"].values()
     props = event["Properties"]
-    (pattern,) = [json.loads(f["Pattern"]) for f in props["FilterCriteria"]["Filters"]]
-    assert pattern == {"eventName": ["INSERT"], "dynamodb": {"Keys": {"PK": {"S": ["FEED"]}}}}
+    patterns = [json.loads(f["Pattern"]) for f in props["FilterCriteria"]["Filters"]]
+    feed = {"eventName": ["INSERT"], "dynamodb": {"Keys": {"PK": {"S": ["FEED"]}}}}
+    assert feed in patterns  # the other pattern: TTL removals (the purge)
     assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert props["BisectBatchOnFunctionError"] is True
     queue = props["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0]
     alarms = tpl.resources("AWS::CloudWatch::Alarm")
     watched = {json.dumps(a["Properties"].get("Dimensions", [])) for a in alarms.values()}
     assert any(queue in w for w in watched)
-    assert any("NotifyChangesFunction" in w for w in watched)
+    assert any("ProcessChangesFunction" in w for w in watched)
     # the one-click unsubscribe route works signed out
     route = tpl.functions["PublicUnsubscribeFunction"].properties["Events"]["Api"]["Properties"]
     assert route["Auth"] == {"Authorizer": "NONE"}

@@ -72,7 +72,7 @@ def _failure_queues(tpl: App) -> set[str]:
 def test_every_event_source_is_synchronous_or_has_a_failure_destination(tpl: App) -> None:
     # Given every function's event sources
     sources = _events(tpl)
-    assert any(kind in STREAMS for _, kind, _ in sources), "the purge stream is gone?"
+    assert any(kind in STREAMS for _, kind, _ in sources), "the table stream's consumers are gone?"
     for name, kind, props in sources:
         if kind == "HttpApi":
             continue  # synchronous: the caller sees the error
@@ -97,9 +97,21 @@ def test_every_event_source_is_synchronous_or_has_a_failure_destination(tpl: App
             assert queue["RedrivePolicy"]["deadLetterTargetArn"], name
 
 
+def test_no_stream_has_more_readers_than_dynamodb_streams_serves(tpl: App) -> None:
+    # DynamoDB Streams serves at most two concurrent readers per shard; a third mapping is
+    # throttled and falls behind. The consumers share one mapping (helpdesk.consumers).
+    readers: dict[str, list[str]] = {}
+    for name, kind, props in _events(tpl):
+        if kind == "DynamoDB":
+            readers.setdefault(_ref_target(props["Stream"]), []).append(name)
+    assert {stream: sorted(names) for stream, names in readers.items()} == {
+        "TicketsTable": ["IndexListsFunction", "ProcessChangesFunction"]
+    }
+
+
 def test_every_failure_queue_is_encrypted_and_has_an_alarm_that_pages(tpl: App) -> None:
     queues = _failure_queues(tpl)
-    assert "PurgeFailureQueue" in queues
+    assert {"ChangeFailureQueue", "IndexFailureQueue"} <= queues
     watched = {
         _ref_target(dim["Value"]): props
         for props in _alarms(tpl).values()

@@ -42,9 +42,9 @@ def test_the_console_signing_key_is_generated_by_the_stack(tpl: App) -> None:
     assert grant["Resource"] == {"Ref": logical_id}
 
 
-# the console (cookies), and mail: the notifier signs Reply-To and unsubscribe tokens with
+# the console (cookies), and mail: the notifier (in the change consumers) signs Reply-To and unsubscribe tokens with
 # the same keys (helpdesk.signing, one salt per purpose), the unsubscribe route verifies them
-SIGNERS = {"WebConsoleFunction", "NotifyChangesFunction", "PublicUnsubscribeFunction"}
+SIGNERS = {"WebConsoleFunction", "ProcessChangesFunction", "PublicUnsubscribeFunction"}
 
 
 def test_only_the_console_reads_the_secret_and_no_environment_holds_a_literal_key(

@@ -22,11 +22,9 @@ TOOLS_PY = ROOT / ".venv-tools" / "bin" / "python"
 CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
 NON_HTTP_FUNCTIONS = {
     "AuthorizerFunction",
-    "PurgeDeletedTicketsFunction",
     "IndexListsFunction",
-    "DispatchWebhooksFunction",
+    "ProcessChangesFunction",
     "DeliverWebhooksFunction",
-    "NotifyChangesFunction",
 }
 METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "ANY"}
 WRITE_ACTIONS = {

@@ -42,9 +42,9 @@ def test_the_templates_queues_are_created_with_their_properties(aws: None) -> No
     from tests.conftest import _refs
 
     sqs = boto3.client("sqs")
-    attrs = sqs.get_queue_attributes(QueueUrl=_refs["PurgeFailureQueue"], AttributeNames=["All"])
+    attrs = sqs.get_queue_attributes(QueueUrl=_refs["ChangeFailureQueue"], AttributeNames=["All"])
     assert attrs["Attributes"]["MessageRetentionPeriod"] == "1209600"
-    assert attrs["Attributes"]["QueueArn"] == _refs["PurgeFailureQueue.Arn"]
+    assert attrs["Attributes"]["QueueArn"] == _refs["ChangeFailureQueue.Arn"]
 
 
 def test_a_queues_redrive_policy_and_parameters_are_resolved(aws: None) -> None:
@@ -110,5 +110,5 @@ def test_a_cancelled_transaction_leaves_no_stream_records(aws: None) -> None:
     # every stream function's view of the shard, and the one reader they share
     readers = {c.reader.shared.reader for c in p.consumers.values()}
     assert readers and all(r.last is not None for r in readers)
-    seen = p.stats["PurgeDeletedTicketsFunction"].filtered
+    seen = p.stats["ProcessChangesFunction"].filtered
     assert seen == 1  # the INSERT of A; nothing of B

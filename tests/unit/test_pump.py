@@ -95,10 +95,13 @@ def test_an_sqs_body_is_matched_as_json_when_it_is_json() -> None:
     assert passes([{"body": [{"prefix": "not"}]}], plain)
 
 
-def test_the_purge_functions_filter_takes_only_ttl_removals_of_ticket_items() -> None:
+def test_the_change_consumers_filter_takes_feed_inserts_and_ttl_removals_of_ticket_items() -> None:
     # (the list indexer reads the same stream: its own filter is tested below)
     streams, _ = mappings(template_app(), {})
-    (purge,) = [m for m in streams if m.function == "PurgeDeletedTicketsFunction"]
+    (purge,) = [m for m in streams if m.function == "ProcessChangesFunction"]
+    feed = {"Keys": {"PK": {"S": "FEED"}, "SK": {"S": "2026-12-01T00:00:00Z#x"}}}
+    assert passes(purge.patterns, {"eventName": "INSERT", "dynamodb": feed})
+    assert not passes(purge.patterns, {"eventName": "MODIFY", "dynamodb": feed})
     ttl = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
     ticket_keys = {"Keys": {"PK": {"S": "TICKET#t"}, "SK": {"S": "T"}}}
     assert passes(
@@ -116,6 +119,7 @@ def test_the_purge_functions_filter_takes_only_ttl_removals_of_ticket_items() ->
     assert not passes(
         purge.patterns, {"eventName": "REMOVE", "userIdentity": ttl, "dynamodb": message}
     )
+    assert not passes(purge.patterns, {"eventName": "INSERT", "dynamodb": ticket_keys})
 
 
 # ------------------------------------------------------------------ mappings from a template

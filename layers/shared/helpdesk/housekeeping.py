@@ -33,9 +33,9 @@ from helpdesk.store import housekeeping as store_housekeeping
 from helpdesk.store import keys as store_keys
 from helpdesk.store import retry as store_retry
 from helpdesk.store import tickets as store_tickets
+from helpdesk.store.housekeeping import TTL_PRINCIPAL
 from helpdesk.tickets import mutate
 
-TTL_PRINCIPAL = "dynamodb.amazonaws.com"
 ERASED = "[erased]"
 
 

@@ -1,8 +1,9 @@
 """E-mail notifications: who gets what for one change-feed record (docs/design.md, "Mail").
 
 The table stream's FEED inserts (one per ticket change, ids only) come here one by one
-(`NotifyChangesFunction`). For each, `plan` decides the mails from the record, its events,
-the ticket and its thread; `Notifier.deliver` sends each exactly once:
+(`ProcessChangesFunction`, through `helpdesk.consumers`). For each, `plan` decides the
+mails from the record, its events, the ticket and its thread; `Notifier.deliver` sends
+each exactly once:
 
 - requester and the ticket's cc addresses: the acknowledgement of a new ticket, every public
   staff reply (its text and attachment names), a move to resolved or closed (with the

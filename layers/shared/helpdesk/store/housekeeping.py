@@ -12,6 +12,9 @@ from helpdesk.domain import Ticket
 from helpdesk.errors import StoreError
 from helpdesk.store import codec, keys, people, tokens
 
+# who DynamoDB TTL deletions are by, in a stream record's `userIdentity`
+TTL_PRINCIPAL = "dynamodb.amazonaws.com"
+
 
 def ticket_from_image(image: Mapping[str, Any]) -> Ticket | None:
     """The ticket a DynamoDB stream image (OLD_IMAGE) held, if it is a deleted ticket's item."""
