@@ -18,13 +18,14 @@ BASE_PY := $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1; \
 	then command -v $$p; break; fi; done)
 
-.PHONY: help install tools run token outbox test lint typecheck events openapi openapi-check bench clean
+.PHONY: help install tools run token outbox mail-in test lint typecheck events openapi openapi-check bench clean
 
 help:
 	@echo "make run     serve the API on http://127.0.0.1:$(PORT) (embedded moto backend)"
 	@echo "make test    install, ruff, mypy, pytest"
 	@echo "make token   USER=alice ROLE=agent ORG=acme: mint a local bearer token"
 	@echo "make outbox  the latest mail the running runner captured (N=5: the last five)"
+	@echo "make mail-in FILE=x.eml: mail a raw message to the running runner (as SES receives it)"
 	@echo "make lint    ruff, mypy, cfn-lint (expanded template), sam validate --lint"
 	@echo "make openapi regenerate docs/openapi.json (make openapi-check: fail if stale)"
 	@echo "make bench   cold starts, warm overhead, round trips, scale; results in docs/benchmarks.md"
@@ -56,6 +57,11 @@ token: install
 N ?= 1
 outbox: install
 	@$(PY) -m local.outbox --port $(PORT) -n $(N)
+
+FILE ?=
+mail-in: install
+	@test -n "$(FILE)" || { echo "usage: make mail-in FILE=message.eml (e.g. tests/fixtures/mail/new_message.eml)"; exit 2; }
+	@$(PY) -m local.mail_in --port $(PORT) "$(FILE)"
 
 typecheck: install
 	$(PY) -m mypy layers/shared/helpdesk functions local tests bench

@@ -62,7 +62,8 @@ class Backend:
     table_name: str
     bucket_name: str
     server: Any = None
-    # what `!Ref`/`!GetAtt` give for the secrets (ARN) and queues (URL; `Id.Arn`, `Id.QueueName`)
+    # what `!Ref`/`!GetAtt` give for the secrets (ARN), queues (URL; `Id.Arn`, `Id.QueueName`)
+    # and buckets (name; `Id.Arn`)
     secrets: dict[str, str] = field(default_factory=dict)
 
     def stop(self) -> None:
@@ -369,9 +370,74 @@ def table_properties(app: App) -> tuple[str, dict[str, Any]]:
     return logical_id, res["Properties"]
 
 
-def bucket_properties(app: App) -> tuple[str, dict[str, Any]]:
-    ((logical_id, res),) = app.resources("AWS::S3::Bucket").items()
-    return logical_id, res.get("Properties", {})
+def bucket_names(app: App, bucket_name: str, refs: dict[str, str]) -> dict[str, str]:
+    """Each bucket's name: its `BucketName` resolved against `refs` (the inbound mail bucket's
+    is fixed in the template), else `bucket_name` (the attachments bucket, which CloudFormation
+    names; the runner's HELPDESK_BUCKET_NAME), `<bucket_name>-<id>` for any further one."""
+    out: dict[str, str] = {}
+    for logical_id, res in app.resources("AWS::S3::Bucket").items():
+        named = (res.get("Properties") or {}).get("BucketName")
+        if named is not None:
+            out[logical_id] = str(resolve(named, refs))
+        elif bucket_name not in out.values():
+            out[logical_id] = bucket_name
+        else:
+            out[logical_id] = f"{bucket_name}-{logical_id.lower()}"
+    return out
+
+
+def create_buckets(
+    app: App,
+    session: boto3.session.Session,
+    endpoint: str | None,
+    bucket_name: str,
+    refs: dict[str, str],
+) -> dict[str, str]:
+    """The template's buckets on `endpoint` (idempotent), with their versioning, CORS rules and
+    public-access block: what `!Ref` (the name) and `!GetAtt <id>.Arn` give.
+
+    A bucket's `NotificationConfiguration` is not applied (moto would honour it, and send S3's
+    test event when it is set): `local.inbound` sends the notification of what it stores."""
+    s3 = session.client("s3", endpoint_url=endpoint)
+    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+    resources = app.resources("AWS::S3::Bucket")
+    # the pseudo parameters a name may use, as the runner deploys (unless `refs` says)
+    refs = {
+        "Stage": "local",
+        "AWS::AccountId": "123456789012",
+        "AWS::Region": session.region_name or "us-east-1",
+        "AWS::Partition": "aws",
+    } | refs
+    out: dict[str, str] = {}
+    for logical_id, name in bucket_names(app, bucket_name, refs).items():
+        out |= {logical_id: name, f"{logical_id}.Arn": f"arn:aws:s3:::{name}"}
+        if name in existing:
+            continue
+        bprops = resources[logical_id].get("Properties") or {}
+        s3.create_bucket(Bucket=name)
+        versioning = bprops.get("VersioningConfiguration")
+        if versioning:
+            s3.put_bucket_versioning(
+                Bucket=name, VersioningConfiguration={"Status": versioning["Status"]}
+            )
+        if "CorsConfiguration" in bprops:
+            rules = [
+                {
+                    "AllowedMethods": r["AllowedMethods"],
+                    "AllowedOrigins": r["AllowedOrigins"],
+                    "AllowedHeaders": r.get("AllowedHeaders", []),
+                    "ExposeHeaders": r.get("ExposedHeaders", []),
+                    "MaxAgeSeconds": int(r.get("MaxAge", 0)),
+                }
+                for r in bprops["CorsConfiguration"]["CorsRules"]
+            ]  # CloudFormation's property names differ from the S3 API's
+            s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": rules})  # type: ignore[typeddict-item]
+        if "PublicAccessBlockConfiguration" in bprops:
+            s3.put_public_access_block(
+                Bucket=name,
+                PublicAccessBlockConfiguration=bprops["PublicAccessBlockConfiguration"],
+            )
+    return out
 
 
 def generated_secret(props: dict[str, Any]) -> str:
@@ -514,8 +580,9 @@ def create_resources(
     state_dir: Path | None = None,
     refs: dict[str, str] | None = None,
 ) -> dict[str, str]:
-    """Create the template's table, bucket, queues and secrets on `endpoint` (idempotent);
-    what `!Ref`/`!GetAtt` give for the secrets (ARN) and queues (URL, `<id>.Arn`, ...)."""
+    """Create the template's table, buckets, queues and secrets on `endpoint` (idempotent);
+    what `!Ref`/`!GetAtt` give for the secrets (ARN), queues (URL, `<id>.Arn`, ...) and
+    buckets (name, `<id>.Arn`)."""
     session = local_session(region)
     ddb = session.client("dynamodb", endpoint_url=endpoint)
     _, props = table_properties(app)
@@ -534,36 +601,10 @@ def create_resources(
         ttl = props.get("TimeToLiveSpecification")
         if ttl:
             ddb.update_time_to_live(TableName=table_name, TimeToLiveSpecification=ttl)
-    s3 = session.client("s3", endpoint_url=endpoint)
-    _, bprops = bucket_properties(app)
-    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
-    if bucket_name not in existing:
-        s3.create_bucket(Bucket=bucket_name)
-        versioning = bprops.get("VersioningConfiguration")
-        if versioning:
-            s3.put_bucket_versioning(
-                Bucket=bucket_name, VersioningConfiguration={"Status": versioning["Status"]}
-            )
-        if "CorsConfiguration" in bprops:
-            rules = [
-                {
-                    "AllowedMethods": r["AllowedMethods"],
-                    "AllowedOrigins": r["AllowedOrigins"],
-                    "AllowedHeaders": r.get("AllowedHeaders", []),
-                    "ExposeHeaders": r.get("ExposedHeaders", []),
-                    "MaxAgeSeconds": int(r.get("MaxAge", 0)),
-                }
-                for r in bprops["CorsConfiguration"]["CorsRules"]
-            ]  # CloudFormation's property names differ from the S3 API's
-            s3.put_bucket_cors(Bucket=bucket_name, CORSConfiguration={"CORSRules": rules})  # type: ignore[typeddict-item]
-        if "PublicAccessBlockConfiguration" in bprops:
-            s3.put_public_access_block(
-                Bucket=bucket_name,
-                PublicAccessBlockConfiguration=bprops["PublicAccessBlockConfiguration"],
-            )
+    buckets = create_buckets(app, session, endpoint, bucket_name, refs or {})
     queues = create_queues(app, session, endpoint, refs)
     mail = create_mail(app, session, endpoint, refs or {})
-    return create_secrets(app, session, endpoint, state_dir) | queues | mail
+    return create_secrets(app, session, endpoint, state_dir) | queues | mail | buckets
 
 
 def create_mail(

@@ -21,6 +21,7 @@ from local.template import app as load_app
 
 EVENTS = ROOT / "events"
 SAMPLE_ID = "tkt_01jexample0000000000000000"
+SAMPLE_INBOUND_ID = "inb_" + "5d41402abc4b2a76b9719d911017c592" + "0" * 8  # a digest
 SAMPLE_BODIES: dict[str, dict[str, Any]] = {
     "POST /tickets": {"subject": "Printer on fire", "message": "It started this morning."},
     "POST /tickets/{ticket_id}/messages": {"message": "Any news?"},
@@ -124,10 +125,8 @@ def event_name(fn: Function) -> str:
 def sample_event(fn: Function) -> dict[str, Any]:
     route = fn.routes[0]
     path = "/nope" if route.path == "$default" else route.path
-    params = {
-        name: "alice" if name == "user_id" else SAMPLE_ID
-        for name in re.findall(r"\{([^}+]+)\+?\}", path)
-    }
+    samples = {"user_id": "alice", "inbound_id": SAMPLE_INBOUND_ID}
+    params = {name: samples.get(name, SAMPLE_ID) for name in re.findall(r"\{([^}+]+)\+?\}", path)}
     target = re.sub(r"\{([^}]+)\}", lambda m: params[m.group(1).rstrip("+")], path)
     body = SAMPLE_BODIES.get(route.key)
     headers = {"content-type": "application/json"} if body else {}

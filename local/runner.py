@@ -11,8 +11,9 @@ server holding the template's table and bucket.
 
 Functions the template triggers from a DynamoDB stream or an SQS queue get their records
 from `local.pump` (on a background thread, or before each answer with `--pump sync`);
-`/_local/streams`, `/_local/streams/drain`, `/_local/ttl/expire`, `/_local/clock` and
-`/_local/outbox` (the mail SES accepted) are the runner's own development routes
+`/_local/streams`, `/_local/streams/drain`, `/_local/ttl/expire`, `/_local/clock`,
+`/_local/outbox` (the mail SES accepted) and `/_local/inbound` (a raw message received as
+SES would store it: `local.inbound`) are the runner's own development routes
 (docs/design.md section 6), never part of the API.
 
 A burst is held, never reset: the listening socket's backlog is `BACKLOG`, each
@@ -43,12 +44,15 @@ from urllib.parse import parse_qsl, urlsplit
 import boto3
 
 from local import devauth
+from local import inbound as inbound_mail
 from local.backend import (
     FAKE_CREDENTIALS,
     Backend,
     NotExpirable,
+    bucket_names,
     create_resources,
     expire_item,
+    local_session,
     sent_mail,
     start_moto,
 )
@@ -157,7 +161,7 @@ class Worker:
 
 
 # development routes that work with the pump off
-PUMP_FREE_ROUTES = frozenset({"/_local/clock", "/_local/outbox"})
+PUMP_FREE_ROUTES = frozenset({"/_local/clock", "/_local/outbox", "/_local/inbound"})
 
 
 class RunnerClock:
@@ -340,8 +344,9 @@ class Gateway:
         refs = parameter_refs(app, port)
         for logical_id in app.resources("AWS::DynamoDB::Table"):
             refs[logical_id] = backend.table_name
-        for logical_id in app.resources("AWS::S3::Bucket"):
-            refs[logical_id] = backend.bucket_name
+        # the attachments bucket is the backend's; a bucket the template names (the inbound
+        # mail bucket) has that name, as the backend created it
+        refs |= bucket_names(app, backend.bucket_name, refs)
         refs |= backend.secrets  # `!Ref` of a secret is its ARN, of a queue its URL
         refs |= conditions(app.doc, refs)  # IssuerUrl is set: no user pool locally
         self.refs = refs
@@ -420,6 +425,8 @@ class Gateway:
         self, method: str, path: str, body: bytes
     ) -> tuple[int, list[tuple[str, str]], bytes]:
         """The runner's own development routes: never in the template nor the OpenAPI."""
+        if (method, path.rstrip("/")) == ("POST", "/_local/inbound"):
+            return self.local_inbound(body, path)  # a raw message, not JSON
         routes = {
             ("GET", "/_local/streams"): self.local_streams,
             ("POST", "/_local/streams/drain"): self.local_drain,
@@ -481,6 +488,42 @@ class Gateway:
                 501, "NOT_EMBEDDED_MOTO", "the outbox is the embedded moto's SES only", path
             )
         return self.plain(200, {"messages": sent_mail(ACCOUNT, REGION)})
+
+    def local_inbound(self, raw: bytes, path: str) -> tuple[int, list[tuple[str, str]], bytes]:
+        """A raw RFC 5322 message (any content type) received: stored where SES's receipt
+        rule stores it (`inbound/<uuid4 hex>` in the inbound bucket) and S3's notification
+        of it sent to the queue (local.inbound); in `sync` mode the pump delivers it to the
+        receiving function before this answers 202 `{"bucket", "key"}`."""
+        if not raw.strip():
+            return self.local_problem(
+                400,
+                "VALIDATION_FAILED",
+                "the body must be a raw RFC 5322 message (make mail-in FILE=x.eml)",
+                path,
+            )
+        if len(raw) > inbound_mail.SES_MAX_MESSAGE_BYTES:
+            return self.local_problem(
+                413,
+                "MESSAGE_TOO_LARGE",
+                f"SES receives messages of up to {inbound_mail.SES_MAX_MESSAGE_BYTES} bytes",
+                path,
+            )
+        session = (
+            boto3.session.Session(region_name=REGION)  # the caller's own credentials
+            if self.backend.kind == "aws"
+            else local_session(REGION)
+        )
+        try:
+            stored = inbound_mail.store(
+                self.app, self.refs, raw, session, self.backend.endpoint, REGION
+            )
+        except LookupError as ex:  # no receipt rule, or no queue to notify
+            return self.local_problem(501, "NO_INBOUND_ROUTE", str(ex), path)
+        return (
+            202,
+            [("Content-Type", "application/json")],
+            json.dumps({"bucket": stored["bucket"], "key": stored["key"]}).encode(),
+        )
 
     def local_set_clock(
         self, doc: dict[str, Any], path: str
@@ -787,9 +830,15 @@ def make_backend(
     if kind == "aws":
         # Real AWS: the deployed stack's table and bucket, the caller's own credentials.
         # A secret is named by HELPDESK_SECRET_<logical id> (e.g. the stack's ConsoleSigningKeyArn).
+        # A bucket the template names (the inbound mail bucket) by HELPDESK_BUCKET_<logical id>
+        # (the stack's InboundMailBucketName output), else the name the template gives it.
         named = {
             logical_id: os.environ.get(f"HELPDESK_SECRET_{logical_id}", "")
             for logical_id in app.resources("AWS::SecretsManager::Secret")
+        } | {
+            logical_id: os.environ[f"HELPDESK_BUCKET_{logical_id}"]
+            for logical_id in app.resources("AWS::S3::Bucket")
+            if f"HELPDESK_BUCKET_{logical_id}" in os.environ
         }
         return Backend("aws", None, {}, table, bucket, secrets=named)
     server = None

@@ -178,6 +178,11 @@ MATRIX: dict[str, Row] = {
         403, 403, 403, 403, 201, body={"url": "https://hooks.invalid/m", "events": ["*"]}
     ),
     "GET /admin/webhooks": row(403, 403, 403, 403, 200),
+    # received mail holds customers' mail: staff only (agents work the queue with it)
+    "GET /admin/inbound": row(403, 403, 403, 200, 200),
+    "GET /admin/inbound/{inbound_id}": row(
+        403, 403, 403, 404, 404, path="/admin/inbound/inb_" + "0" * 40
+    ),
     "GET /admin/webhooks/{webhook_id}": row(403, 403, 403, 403, 200),
     "PATCH /admin/webhooks/{webhook_id}": row(403, 403, 403, 403, 200, body={"description": "m"}),
     "DELETE /admin/webhooks/{webhook_id}": row(403, 403, 403, 403, 204),

@@ -84,6 +84,7 @@ def _mocked_aws() -> Iterator[None]:
             app(), endpoint=None, region=REGION, table_name=TABLE, bucket_name=BUCKET, refs=params
         )
         os.environ["WEBHOOK_QUEUE_URL"] = _refs["WebhookDeliveryQueue"]  # the template's Ref
+        os.environ["INBOUND_BUCKET"] = _refs["InboundMailBucket"]  # where SES stores mail
         yield
         _pump = None
     _clear_caches()

@@ -91,7 +91,7 @@ def test_operation_conforms_to_the_document(
     check()
 
 
-STATEFUL_EXAMPLES = 30  # scenarios (more operations, fewer links per draw); each a create followed by up to 3 linked calls
+STATEFUL_EXAMPLES = 40  # scenarios (more operations, fewer links per draw); each a create followed by up to 3 linked calls
 
 
 def test_linked_operations_conform_statefully(runner: Runner, tokens: dict[str, str]) -> None:

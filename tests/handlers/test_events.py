@@ -32,6 +32,8 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "admin_get_ticket": (404, 200),
     "admin_list_events": (404, 200),
     "admin_list_changes": (200, 200),
+    "admin_list_inbound": (200, 200),
+    "admin_get_inbound": (404, 404),
     "admin_get_business_hours": (200, 200),
     "admin_put_business_hours": (200, 200),
     "admin_create_webhook": (201, 201),

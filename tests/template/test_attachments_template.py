@@ -1,6 +1,8 @@
 """The attachments bucket and who may touch it: private, encrypted, CORS for browser uploads,
 unlinked uploads expire; only the functions that upload, link or download attachments get
-S3 access, and only to the prefixes they use."""
+S3 access, and only to the prefixes they use. The same for the inbound mail bucket (SES's
+received messages, tests/template/test_inbound_template.py): read by the receiving function
+and presigned for staff, nothing else."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from local.template import app as load_app
 
 UPLOADS = "${AttachmentsBucket.Arn}/uploads/*"
 FILES = "${AttachmentsBucket.Arn}/files/*"
+INBOUND = "${InboundMailBucket.Arn}/inbound/*"
 # function -> {prefix: actions}; anything else with S3 access fails the test
 EXPECTED = {
     "CreateAttachmentFunction": {UPLOADS: {"s3:PutObject"}},
@@ -48,7 +51,18 @@ EXPECTED = {
         UPLOADS: {"s3:GetObject", "s3:PutObject"},
         FILES: {"s3:GetObject", "s3:PutObject", "s3:DeleteObjectVersion"},
     },
+    # mail in: reads what SES stored, puts each attached file in uploads/ and links it as a
+    # reply links an upload (verify, copy into files/, discard the copy on failure)
+    "ReceiveMailFunction": {
+        INBOUND: {"s3:GetObject"},
+        UPLOADS: {"s3:GetObject", "s3:PutObject"},
+        FILES: {"s3:PutObject", "s3:DeleteObjectVersion"},
+    },
+    # presigns the link to a received message's raw .eml (staff only)
+    "AdminGetInboundFunction": {INBOUND: {"s3:GetObject"}},
 }
+# the bucket each environment variable names, and the grants (by resource prefix) on it
+BUCKET_ENV = {"BUCKET_NAME": "AttachmentsBucket", "INBOUND_BUCKET": "InboundMailBucket"}
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +71,7 @@ def tpl() -> App:
 
 
 def _bucket(tpl: App) -> dict[str, Any]:
-    ((_, bucket),) = tpl.resources("AWS::S3::Bucket").items()
-    props: dict[str, Any] = bucket["Properties"]
+    props: dict[str, Any] = tpl.resources("AWS::S3::Bucket")["AttachmentsBucket"]["Properties"]
     return props
 
 
@@ -114,19 +127,25 @@ def test_unlinked_uploads_expire_with_the_pending_window(tpl: App) -> None:
 
 
 def test_insecure_transport_is_denied(tpl: App) -> None:
-    ((_, policy),) = tpl.resources("AWS::S3::BucketPolicy").items()
-    (stmt,) = [
-        s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"
-    ]
-    assert stmt["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    policies = tpl.resources("AWS::S3::BucketPolicy").values()
+    covered = {p["Properties"]["Bucket"]["Ref"] for p in policies}
+    assert covered == set(tpl.resources("AWS::S3::Bucket"))  # every bucket has its policy
+    for policy in policies:
+        (stmt,) = [
+            s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"
+        ]
+        assert stmt["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
 
 def test_only_attachment_functions_reach_s3_and_only_their_prefixes(tpl: App) -> None:
     with_s3 = {}
     for name, fn in tpl.functions.items():
         grants = _s3_grants(fn)
-        has_env = "BUCKET_NAME" in fn.environment
-        assert bool(grants) == has_env, f"{name}: BUCKET_NAME without S3 access or vice versa"
+        for var, bucket in BUCKET_ENV.items():
+            on_bucket = any(k.startswith(f"${{{bucket}.Arn}}") for k in grants)
+            assert on_bucket == (var in fn.environment), (
+                f"{name}: {var} without S3 access to {bucket} or vice versa"
+            )
         if grants:
             with_s3[name] = grants
     # Functions the lead wires later (the staff reply) link like the customer reply does.
@@ -144,8 +163,9 @@ def test_only_attachment_functions_reach_s3_and_only_their_prefixes(tpl: App) ->
 
 def test_the_bucket_name_is_the_template_bucket(tpl: App) -> None:
     for name, fn in tpl.functions.items():
-        if "BUCKET_NAME" in fn.environment:
-            assert fn.environment["BUCKET_NAME"] == {"Ref": "AttachmentsBucket"}, name
+        for var, bucket in BUCKET_ENV.items():
+            if var in fn.environment:
+                assert fn.environment[var] == {"Ref": bucket}, name
 
 
 def test_upload_limits_are_parameters_with_the_layer_defaults(tpl: App) -> None:

@@ -43,8 +43,14 @@ def test_the_console_signing_key_is_generated_by_the_stack(tpl: App) -> None:
 
 
 # the console (cookies), and mail: the notifier (in the change consumers) signs Reply-To and unsubscribe tokens with
-# the same keys (helpdesk.signing, one salt per purpose), the unsubscribe route verifies them
-SIGNERS = {"WebConsoleFunction", "ProcessChangesFunction", "PublicUnsubscribeFunction"}
+# the same keys (helpdesk.signing, one salt per purpose), the unsubscribe route verifies them,
+# and the receiving function verifies the Reply-To token a reply comes back to
+SIGNERS = {
+    "WebConsoleFunction",
+    "ProcessChangesFunction",
+    "PublicUnsubscribeFunction",
+    "ReceiveMailFunction",
+}
 
 
 def test_only_the_console_reads_the_secret_and_no_environment_holds_a_literal_key(

@@ -25,6 +25,7 @@ NON_HTTP_FUNCTIONS = {
     "IndexListsFunction",
     "ProcessChangesFunction",
     "DeliverWebhooksFunction",
+    "ReceiveMailFunction",
 }
 METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "ANY"}
 WRITE_ACTIONS = {

@@ -18,7 +18,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
@@ -52,7 +52,7 @@ from helpdesk.models.attachments import (
     PresignedPost,
 )
 from helpdesk.principal import Principal
-from helpdesk.settings import attachment_settings
+from helpdesk.settings import attachment_settings, inbound_settings
 from helpdesk.store import attachments as store_attachments
 from helpdesk.store import tickets as store_tickets
 
@@ -161,30 +161,7 @@ def content_matches(content_type: str, head: bytes) -> bool:
 def request_upload(p: Principal, req: CreateAttachmentRequest) -> AttachmentUploadResponse:
     """Record a pending attachment owned by `p` and presign the POST that uploads it."""
     ratelimit.check_write(p)
-    settings = attachment_settings()
-    if req.content_type not in settings.allowed_types:
-        allowed = ", ".join(sorted(settings.allowed_types))
-        raise AttachmentTypeNotAllowedError(
-            f"{req.content_type} is not accepted; allowed: {allowed}",
-            extra={"allowed_types": sorted(settings.allowed_types)},
-        )
-    if req.size > settings.attachment_max_bytes:
-        raise AttachmentTooLargeError(
-            f"{req.size} bytes is over the limit of {settings.attachment_max_bytes}",
-            extra={"max_bytes": settings.attachment_max_bytes},
-        )
-    attachment_id = new_id("att")
-    created = now()
-    attachment = Attachment(
-        id=attachment_id,
-        owner_id=p.user_id,
-        file_name=clean_file_name(req.file_name),
-        content_type=req.content_type,
-        size=req.size,
-        key=f"{UPLOAD_PREFIX}{attachment_id}",  # chosen here, never from the file name
-        created_at=iso(created),
-        expires_at=int(created.timestamp()) + PENDING_SECONDS,
-    )
+    attachment, created = _pending(p, req)
     try:
         post = client().generate_presigned_post(
             Bucket=_bucket(),
@@ -213,6 +190,95 @@ def request_upload(p: Principal, req: CreateAttachmentRequest) -> AttachmentUplo
             expires_at=_expiry(PRESIGN_SECONDS),
         ),
     )
+
+
+def upload_bytes(p: Principal, file_name: str, content_type: str, data: bytes) -> str:
+    """A file that came with a mail (helpdesk.inbound), as a pending attachment of `p`'s:
+    the same type and size limits as a request for an upload, then the same verification
+    when it is linked (`prepare_links`). Its id; a 4xx HelpdeskError says why not."""
+    req = CreateAttachmentRequest(file_name=file_name, content_type=content_type, size=len(data))
+    attachment, _ = _pending(p, req)
+    try:
+        client().put_object(
+            Bucket=_bucket(), Key=attachment.key, Body=data, ContentType=attachment.content_type
+        )
+    except ClientError as ex:
+        raise AttachmentStorageError() from ex
+    store_attachments.put_attachment(attachment)
+    return attachment.id
+
+
+def _pending(p: Principal, req: CreateAttachmentRequest) -> tuple[Attachment, datetime]:
+    """A pending attachment of `p`'s as `req` declares it, if the limits allow it."""
+    settings = attachment_settings()
+    if req.content_type not in settings.allowed_types:
+        allowed = ", ".join(sorted(settings.allowed_types))
+        raise AttachmentTypeNotAllowedError(
+            f"{req.content_type} is not accepted; allowed: {allowed}",
+            extra={"allowed_types": sorted(settings.allowed_types)},
+        )
+    if req.size > settings.attachment_max_bytes:
+        raise AttachmentTooLargeError(
+            f"{req.size} bytes is over the limit of {settings.attachment_max_bytes}",
+            extra={"max_bytes": settings.attachment_max_bytes},
+        )
+    attachment_id = new_id("att")
+    created = now()
+    attachment = Attachment(
+        id=attachment_id,
+        owner_id=p.user_id,
+        file_name=clean_file_name(req.file_name),
+        content_type=req.content_type,
+        size=req.size,
+        key=f"{UPLOAD_PREFIX}{attachment_id}",  # chosen here, never from the file name
+        created_at=iso(created),
+        expires_at=int(created.timestamp()) + PENDING_SECONDS,
+    )
+    return attachment, created
+
+
+# ---------------------------------------------------------------- received mail
+# SES stores each received message in the inbound bucket (`inbound/<object>`); these read it
+# for helpdesk.inbound and link it for staff. Nothing else touches that bucket.
+
+INBOUND_PREFIX = "inbound/"
+
+
+def read_inbound(key: str, max_bytes: int) -> bytes | None:
+    """The raw message SES stored at `key`, or None if it is larger than `max_bytes` (not
+    read). A missing object is an AttachmentStorageError (the trigger retries)."""
+    bucket = inbound_settings().inbound_bucket
+    if not key.startswith(INBOUND_PREFIX):
+        raise AttachmentStorageError(f"{key} is not a received message")
+    try:
+        head = client().head_object(Bucket=bucket, Key=key)
+        if int(head.get("ContentLength", 0)) > max_bytes:
+            return None
+        body = client().get_object(Bucket=bucket, Key=key, IfMatch=head["ETag"])["Body"]
+        return bytes(body.read())
+    except ClientError as ex:
+        raise AttachmentStorageError() from ex
+
+
+def inbound_url(key: str) -> str:
+    """A short-lived link to a received message's raw `.eml` (staff only: the caller checks)."""
+    try:
+        return str(
+            client().generate_presigned_url(
+                "get_object",
+                Params={
+                    "Bucket": inbound_settings().inbound_bucket,
+                    "Key": key,
+                    "ResponseContentType": "message/rfc822",
+                    "ResponseContentDisposition": content_disposition(
+                        key.rsplit("/", 1)[-1] + ".eml"
+                    ),
+                },
+                ExpiresIn=PRESIGN_SECONDS,
+            )
+        )
+    except ClientError as ex:
+        raise AttachmentStorageError() from ex
 
 
 # ---------------------------------------------------------------- read and delete

@@ -170,6 +170,7 @@ class Message(BaseModel):
     created_at: str
     attachments: list[AttachmentRef] = Field(default_factory=list)
     merged_from: int | None = None  # the number of the ticket this message was merged from
+    mail_id: str | None = None  # the received mail it came from (staff open the original)
 
 
 class TicketEvent(BaseModel):

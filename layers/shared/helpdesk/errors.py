@@ -107,6 +107,10 @@ class ConflictError(HelpdeskError):
     code, status, title = "CONFLICT", 409, "Conflict"
 
 
+class InboundNotFoundError(NotFoundError):
+    code, title = "INBOUND_NOT_FOUND", "Received message not found"
+
+
 class TicketClosedError(ConflictError):
     code, title = "TICKET_CLOSED", "The ticket is closed"
 

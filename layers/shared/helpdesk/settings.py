@@ -197,3 +197,18 @@ class MailSettings(_Base):
 @lru_cache(maxsize=1)
 def mail_settings() -> MailSettings:
     return MailSettings()
+
+
+class InboundSettings(_Base):
+    """Mail in (the receiving function and the inbound log; docs/design.md, "Mail in")."""
+
+    inbound_bucket: str = ""  # where SES stores received mail (inbound/<object>)
+    inbound_max_message_bytes: int = 10 * 1024 * 1024  # larger mail is dropped, unread
+    inbound_new_tickets_per_sender_per_hour: int = 5
+    sender_address: str = "support@example.com"  # our own From: mail from it is a loop
+    support_domain: str = "example.com"  # support+<token>@<support_domain> routes replies
+
+
+@lru_cache(maxsize=1)
+def inbound_settings() -> InboundSettings:
+    return InboundSettings()

@@ -8,7 +8,7 @@ ticket the caller may not see does not exist (404), whoever owns it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from helpdesk import attachments, lifecycle, listplan, ratelimit, telemetry
 from helpdesk.clock import now_iso
@@ -86,13 +86,20 @@ def check_catalog(req: CatalogRefs) -> None:
 
 
 def create_ticket(
-    p: Principal, req: CreateTicketRequest, *, guest_link: store_guest_links.GuestLink | None = None
+    p: Principal,
+    req: CreateTicketRequest,
+    *,
+    guest_link: store_guest_links.GuestLink | None = None,
+    also_for: Callable[[Ticket], Sequence[dict[str, Any]]] | None = None,
+    mail_id: str | None = None,
 ) -> TicketResponse:
     """Open a ticket with its first message (one transaction) and return it.
 
     `guest_link`: the requester has no account (the public contact form); the ticket's
     private link is written in the same transaction. Guests are limited by the form's
-    per-IP and per-e-mail limits instead of the per-caller write limit."""
+    per-IP and per-e-mail limits instead of the per-caller write limit. `also_for`: more
+    items for the transaction, made from the new ticket, and `mail_id`: the received mail
+    the first message came from (helpdesk.inbound)."""
     if guest_link is None:
         ratelimit.check_write(p)
     if req.priority not in CUSTOMER_PRIORITIES and not p.is_staff:
@@ -130,6 +137,7 @@ def create_ticket(
         body=req.message,
         created_at=now,
         attachments=plan.refs,
+        mail_id=mail_id,
     )
     out = lifecycle.open_ticket(ticket, p.user_id, now)
     with attachments.linking(plan):
@@ -137,7 +145,12 @@ def create_ticket(
         # it again (its id and number are ours alone)
         store_retry.on_conflict(
             lambda: store_tickets.create_ticket(
-                out.ticket, first, out.events, plan.links, guest_link
+                out.ticket,
+                first,
+                out.events,
+                plan.links,
+                guest_link,
+                also=also_for(out.ticket) if also_for else (),
             ),
             operation="create_ticket",
         )
@@ -307,6 +320,7 @@ def mutate(
     may_change: Callable[[Ticket], bool],
     expect_version: int | None = None,
     staff: store_people.StaffMember | None = None,
+    also: Sequence[dict[str, Any]] = (),
 ) -> Outcome:
     """Read, apply `change`, write with a version check; on a race, read again and retry.
 
@@ -314,7 +328,8 @@ def mutate(
     events and the messages `change` added (`Outcome.messages`, in the same transaction).
     With `expect_version` (an If-Match), a ticket at another version is not retried:
     PreconditionFailedError (412). `staff` is written in the same transaction (the
-    acting staff member's directory entry).
+    acting staff member's directory entry); so is `also` (another store module's items:
+    a received mail's record).
     """
 
     def attempt() -> Outcome:
@@ -326,7 +341,9 @@ def mutate(
         out = change(ticket)
         if not out.changed:
             return Outcome(ticket, [])
-        store_tickets.save_ticket(ticket, out.ticket, out.events, out.messages, links, staff=staff)
+        store_tickets.save_ticket(
+            ticket, out.ticket, out.events, out.messages, links, staff=staff, also=also
+        )
         return out
 
     return store_retry.on_conflict(attempt, operation="ticket change")

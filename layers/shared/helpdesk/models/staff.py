@@ -145,6 +145,19 @@ class StaffTicketSummary(TicketSummary):
         return cls.model_validate(t.model_dump() | {"etag": etag(t)} | named)
 
 
+class StaffMessageResponse(MessageResponse):
+    """A message as staff see it: with the received mail it came from, if any."""
+
+    mail_id: str | None = Field(
+        default=None,
+        description="The received mail it came from: GET /admin/inbound/{mail_id} links the original",
+    )
+
+    @classmethod
+    def of_staff(cls, m: Message) -> "StaffMessageResponse":
+        return cls(**MessageResponse.of(m).model_dump(), mail_id=m.mail_id)
+
+
 class StaffTicketResponse(StaffTicketSummary):
     """One ticket for staff: the whole thread (internal notes included) and the metrics."""
 
@@ -155,7 +168,7 @@ class StaffTicketResponse(StaffTicketSummary):
     resolved_at: str | None
     requester: Requester
     metrics: Metrics
-    messages: list[MessageResponse]
+    messages: list[StaffMessageResponse]
     attachments: list[AttachmentRef]
 
     @classmethod
@@ -181,7 +194,7 @@ class StaffTicketResponse(StaffTicketSummary):
                 longest_wait_seconds=t.longest_wait_seconds,
                 resolution_seconds=t.resolution_seconds,
             ),
-            messages=[MessageResponse.of(m) for m in messages],
+            messages=[StaffMessageResponse.of_staff(m) for m in messages],
             attachments=[a for m in messages for a in m.attachments],
             etag=etag(t),
         )

@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 
 from helpdesk.domain import Ticket
 from helpdesk.errors import StoreError
-from helpdesk.store import codec, keys, people, tokens
+from helpdesk.store import codec, inbound, keys, people, tokens
 
 # who DynamoDB TTL deletions are by, in a stream record's `userIdentity`
 TTL_PRINCIPAL = "dynamodb.amazonaws.com"
@@ -37,12 +37,17 @@ def purge_ticket(t: Ticket) -> int:
     items = codec.query_all(
         KeyConditionExpression="PK = :pk",
         ExpressionAttributeValues={":pk": {"S": keys.ticket_pk(t.id)}},
-        ProjectionExpression="PK, SK, attachments",
+        ProjectionExpression="PK, SK, attachments, header_id, purges",
     )
     doomed = [codec.item_key(i) for i in items]
     for stored in items:
         for ref in codec.py(stored.get("attachments", {"L": []})) or []:
             doomed.append(keys.attachment(str(ref["id"])).av())
+        if "header_id" in stored:  # a notification: the lookup of its Message-ID
+            header = str(stored["header_id"]["S"])
+            doomed.append(keys.sent_message_id(inbound.mail_digest(header)).av())
+        for pk, sk in codec.py(stored.get("purges", {"L": []})) or []:
+            doomed.append(keys.av(str(pk), str(sk)))  # a received mail's record and log
     doomed.append(keys.number(t.number).av())
     if t.guest:
         doomed.append(keys.guest_link(t.id).av())

@@ -359,3 +359,44 @@ SUPPRESSED = "SUPPRESSED"
 
 def suppression(address: str) -> Key:
     return Key(SUPPRESSED, address.lower())
+
+
+# ---------------------------------------------------------------- inbound mail
+# MAILIN#<digest of the Message-ID> / R: one received message (its outcome; written once:
+# in the ticket's transaction when it became a message, alone when it was dropped).
+# INBOUND / <received_at>#<id> and INBOUND#<status> / ...: the admins' log of received mail.
+# TICKET#<id> / MI#<digest>: which of those belong to the ticket (for its purge).
+# MSGID#<digest of a Message-ID header> / M: the ticket a mail we sent belongs to (the
+# replies' In-Reply-To and References name it).
+# RL#MAILIN#<sender digest>: new tickets per sender address (a rate window).
+
+
+def inbound(mail_digest: str) -> Key:
+    return Key(f"MAILIN#{mail_digest}", "R")
+
+
+INBOUND_LOG = "INBOUND"
+
+
+def inbound_log(status: str | None) -> str:
+    """The partition of the inbound log: every message, or those with one status."""
+    return f"{INBOUND_LOG}#{status}" if status else INBOUND_LOG
+
+
+def inbound_log_entry(status: str | None, received_at: str, inbound_id: str) -> Key:
+    return Key(inbound_log(status), f"{received_at}#{inbound_id}")
+
+
+def inbound_of_ticket(ticket_id: str, mail_digest: str) -> Key:
+    """The ticket's pointer to a received message's record and log entries (the purge
+    removes them with the ticket; outside the `T...` range, as `ML#`)."""
+    return Key(ticket_pk(ticket_id), f"MI#{mail_digest}")
+
+
+def sent_message_id(header_digest: str) -> Key:
+    return Key(f"MSGID#{header_digest}", "M")
+
+
+def inbound_sender_bucket(sender_digest: str) -> str:
+    """New tickets by mail, per sender address (its digest)."""
+    return f"MAILIN#{sender_digest}"

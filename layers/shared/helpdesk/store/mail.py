@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 
 from helpdesk.aws import error_code
 from helpdesk.errors import StoreError
-from helpdesk.store import codec, keys
+from helpdesk.store import codec, inbound, keys
 
 SENDING, SENT = "sending", "sent"
 
@@ -50,7 +50,9 @@ def claim(ticket_id: str, recipient: str, seq: int, kind: str, at: str) -> Claim
 
 
 def mark_sent(ticket_id: str, recipient: str, seq: int, message_id: str, header: str) -> None:
-    """The claim is sent: the Message-ID SES returned and the header it became."""
+    """The claim is sent: the Message-ID SES returned and the header it became (and the
+    header's lookup to the ticket: a reply's In-Reply-To and References name it)."""
+    inbound.remember_sent(header, ticket_id)
     try:
         codec.client().update_item(
             TableName=codec.table(),

@@ -31,7 +31,8 @@ def ticket_writes(old: Ticket | None, new: Ticket) -> list[dict[str, Any]]:
 
 def _message_data(msg: Message) -> dict[str, Any]:
     key = keys.message(msg.ticket_id, msg.created_at, msg.id, internal=msg.internal)
-    return {**key.fields(), "kind": "message", **msg.model_dump(mode="json")}
+    unset = {"mail_id"} if msg.mail_id is None else None  # most messages: no extra attribute
+    return {**key.fields(), "kind": "message", **msg.model_dump(mode="json", exclude=unset)}
 
 
 def _event_put(ev: TicketEvent) -> dict[str, Any]:
@@ -61,11 +62,13 @@ def create_ticket(
     links: Sequence[attachments.AttachmentLink] = (),
     guest_link: guest_links.GuestLink | None = None,
     staff: people.StaffMember | None = None,
+    also: Sequence[dict[str, Any]] = (),
 ) -> None:
     """Ticket, first message, events, number lookup, the requester's own list entry and
     counter (he sees the ticket he just opened: `lists.creation_writes`), the guest link
-    (public form), the acting staff member's directory entry (a staff intake) and
-    attachment links: one transaction."""
+    (public form), the acting staff member's directory entry (a staff intake), `also`
+    (another store module's transaction items: a received mail's record) and attachment
+    links: one transaction."""
     number = codec.put_new({**keys.number(ticket.number).fields(), "ticket_id": ticket.id})
     writes = (
         ticket_writes(None, ticket)
@@ -76,6 +79,7 @@ def create_ticket(
         + people.profile_puts(ticket)
         + ([guest_links.guest_link_put(ticket.id, guest_link)] if guest_link else [])
         + ([people.staff_put(staff)] if staff else [])
+        + list(also)
     )
     codec.transact(writes + [attachments.link_update(k) for k in links], links_at=len(writes))
 
@@ -87,13 +91,15 @@ def save_ticket(
     messages: Iterable[Message] = (),
     links: Sequence[attachments.AttachmentLink] = (),
     staff: people.StaffMember | None = None,
+    also: Sequence[dict[str, Any]] = (),
 ) -> None:
     """Write a ticket change; ConcurrentUpdateError if the ticket moved on since `old` was read.
 
     `links` (from `attachments.prepare_links`) mark attachments as belonging to a
     message in the same transaction; a link whose attachment is no longer
     pending and the caller's cancels it all (AttachmentAlreadyAttachedError).
-    `staff` refreshes the acting staff member's directory entry in the same transaction.
+    `staff` refreshes the acting staff member's directory entry in the same transaction,
+    and `also` adds another store module's items (a received mail's record).
     """
     writes = (
         ticket_writes(old, new)
@@ -101,6 +107,7 @@ def save_ticket(
         + [_event_put(e) for e in events]
         + feed.record_put(new, events)
         + ([people.staff_put(staff)] if staff else [])
+        + list(also)
     )
     codec.transact(writes + [attachments.link_update(k) for k in links], links_at=len(writes))
 
