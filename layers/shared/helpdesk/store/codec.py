@@ -183,6 +183,28 @@ def batch_get(keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return found
 
 
+def newest_first(pk: str, before: str | None, limit: int) -> tuple[list[dict[str, Any]], bool]:
+    """A page of a log partition (sort keys that start with the time): up to `limit`
+    items, newest first, with sort keys below `before` (one Query), as plain values; and
+    whether there are more."""
+    values = {":pk": {"S": pk}}
+    cond = "PK = :pk"
+    if before:
+        cond += " AND SK < :before"
+        values[":before"] = {"S": before}
+    try:
+        out = client().query(
+            TableName=table(),
+            KeyConditionExpression=cond,
+            ExpressionAttributeValues=values,
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+    except ClientError as ex:
+        raise StoreError() from ex
+    return [plain(i) for i in out.get("Items", [])], "LastEvaluatedKey" in out
+
+
 def query_all(**kwargs: Any) -> list[dict[str, Any]]:
     """Every item a Query matches (following LastEvaluatedKey)."""
     items: list[dict[str, Any]] = []

@@ -73,22 +73,7 @@ def log(record: Mapping[str, Any]) -> None:
 
 def page(status: str | None, before: str | None, limit: int) -> tuple[list[dict[str, Any]], bool]:
     """Up to `limit` log entries, newest first, older than `before` (one Query); more?"""
-    values = {":pk": {"S": keys.inbound_log(status)}}
-    cond = "PK = :pk"
-    if before:
-        cond += " AND SK < :before"
-        values[":before"] = {"S": before}
-    try:
-        out = codec.client().query(
-            TableName=codec.table(),
-            KeyConditionExpression=cond,
-            ExpressionAttributeValues=values,
-            ScanIndexForward=False,
-            Limit=limit,
-        )
-    except ClientError as ex:
-        raise StoreError() from ex
-    return [codec.plain(i) for i in out.get("Items", [])], "LastEvaluatedKey" in out
+    return codec.newest_first(keys.inbound_log(status), before, limit)
 
 
 def remember_sent(header_id: str, ticket_id: str) -> None:

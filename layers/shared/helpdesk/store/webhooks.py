@@ -185,19 +185,4 @@ def list_deliveries(
 ) -> tuple[list[dict[str, Any]], bool]:
     """Up to `limit` deliveries, newest first, older than `before` (one Query); whether
     there are more."""
-    values = {":pk": {"S": keys.webhook_deliveries(webhook_id)}}
-    cond = "PK = :pk"
-    if before:
-        cond += " AND SK < :before"
-        values[":before"] = {"S": before}
-    try:
-        out = codec.client().query(
-            TableName=codec.table(),
-            KeyConditionExpression=cond,
-            ExpressionAttributeValues=values,
-            ScanIndexForward=False,
-            Limit=limit,
-        )
-    except ClientError as ex:
-        raise StoreError() from ex
-    return [codec.plain(i) for i in out.get("Items", [])], "LastEvaluatedKey" in out
+    return codec.newest_first(keys.webhook_deliveries(webhook_id), before, limit)
