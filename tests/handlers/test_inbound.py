@@ -424,3 +424,19 @@ def test_staff_see_which_mail_a_message_came_from_and_customers_do_not() -> None
     assert status == 200 and got["message_id"] == staff_view[1]["id"]
     _, mine, _ = call("get_ticket", user="carl", path={"ticket_id": t["id"]})
     assert all("mail_id" not in m for m in mine["messages"])
+
+
+def test_a_guest_who_writes_in_gets_a_follow_up_link_in_the_acknowledgement() -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    before = queue_ids()
+    deliver(mail("dana@example.org", SUPPORT, "Broken chair", "It wobbles.", cc="pat@example.org"))
+    (new,) = queue_ids() - before
+    (ack,) = to(outbox(), "dana@example.org")
+    (line,) = [w for w in text(ack).split() if "/public/tickets/" in w]
+    token = parse_qs(urlsplit(line).query)["token"][0]
+    status, got, _ = call("public_get_ticket", path={"ticket_id": new}, query={"token": token})
+    assert status == 200 and got["messages"][0]["body"] == "It wobbles."
+    # the cc address is acknowledged too, without the requester's private link
+    (cc_ack,) = to(outbox(), "pat@example.org")
+    assert "/public/tickets/" not in text(cc_ack)

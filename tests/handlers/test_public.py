@@ -301,3 +301,42 @@ def test_a_link_without_the_guests_name_still_works() -> None:
         body={"message": "Still there?"},
     )
     assert status == 201 and reply["message"]["author_name"] == "Gail Guest", reply
+
+
+def test_the_acknowledgement_carries_a_signed_follow_up_link_that_opens_the_ticket() -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    from tests.conftest import settle
+    from tests.handlers.test_notifications import outbox, text, to
+
+    # Given a guest who opened a ticket with the form, and the acknowledgement mailed to her
+    t = created()
+    settle()
+    (ack,) = to(outbox(), "gail@example.com")
+    (line,) = [w for w in text(ack).split() if "/public/tickets/" in w]
+    url = urlsplit(line)
+    assert url.path == f"/public/tickets/{t['id']}"
+    token = parse_qs(url.query)["token"][0]
+    assert token != t["token"]  # the form's secret is never kept, nor mailed
+    # When she follows the mailed link; Then it opens her ticket, and answers in it
+    assert follow(t["id"], token, query=True)[0] == 200
+    event = make_event(
+        "public_reply_ticket",
+        path={"ticket_id": t["id"]},
+        body={"message": "From the link"},
+        headers={"X-Ticket-Token": token},
+    )
+    assert invoke("public_reply_ticket", event)["statusCode"] == 201
+    # but not another ticket, nor when altered or signed with another salt
+    other = created(email="other@example.com")
+    assert follow(other["id"], token, query=True)[0] == 404
+    assert follow(t["id"], token[:-2] + "xx", query=True)[0] == 404
+    from helpdesk import signing
+    from helpdesk.store import guest_links
+
+    link = guest_links.get_guest_link(t["id"])
+    assert link is not None
+    forged = signing.sign_short(
+        signing.REPLY_TO, signing.guest_link_value(t["id"], link.secret_hash)
+    )
+    assert follow(t["id"], forged, query=True)[0] == 404

@@ -50,6 +50,8 @@ SIGNERS = {
     "ProcessChangesFunction",
     "PublicUnsubscribeFunction",
     "ReceiveMailFunction",
+    "PublicGetTicketFunction",  # a guest's mailed follow-up link (helpdesk.guests)
+    "PublicReplyTicketFunction",
 }
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hmac
 import secrets
 
-from helpdesk import ratelimit, tickets
+from helpdesk import ratelimit, signing, tickets
 from helpdesk.errors import SpamSuspectedError, TicketNotFoundError
 from helpdesk.ids import digest
 from helpdesk.models.public import PublicTicketCreated, PublicTicketRequest
@@ -65,10 +65,23 @@ def create(req: PublicTicketRequest, source_ip: str) -> PublicTicketCreated:
     return PublicTicketCreated(id=ticket.id, number=ticket.number, token=secret)
 
 
+def _valid(ticket_id: str, link: store_guest_links.GuestLink, secret: str) -> bool:
+    """The secret the form answered, or a mailed follow-up link's token."""
+    if hmac.compare_digest(link.secret_hash, digest(secret)):
+        return True
+    if "." not in secret:  # not a signed token: no key read for a wrong secret
+        return False
+    signed = signing.unsign_short(signing.GUEST_LINK, secret)
+    return signed is not None and hmac.compare_digest(
+        signed, signing.guest_link_value(ticket_id, link.secret_hash)
+    )
+
+
 def _guest(ticket_id: str, secret: str | None) -> Principal:
-    """The guest a valid link secret stands for (one GetItem: the link names the guest)."""
+    """The guest a valid link secret (or mailed link token) stands for (one GetItem: the
+    link names the guest)."""
     link = store_guest_links.get_guest_link(ticket_id) if secret else None
-    if link is None or secret is None or not hmac.compare_digest(link.secret_hash, digest(secret)):
+    if link is None or secret is None or not _valid(ticket_id, link, secret):
         raise TicketNotFoundError()
     if link.email:
         return Principal(user_id=link.user_id, name=link.name, email=link.email)

@@ -32,6 +32,7 @@ from helpdesk.domain import Message, Side, Status, Ticket, TicketEvent
 from helpdesk.ids import digest
 from helpdesk.settings import mail_settings
 from helpdesk.store import feed as store_feed
+from helpdesk.store import guest_links as store_guest_links
 from helpdesk.store import mail as store_mail
 from helpdesk.store import people as store_people
 from helpdesk.store import tickets as store_tickets
@@ -245,17 +246,30 @@ class Notifier:
         telemetry.count("MailSent", 1)
         return True
 
+    def follow_link(self, ticket: Ticket, p: Planned) -> str | None:
+        """A guest requester's private follow-up link (the API's public ticket), signed;
+        None for anyone else (a cc address does not get the requester's access)."""
+        if p.to.lower() != (ticket.requester_email or "").lower():
+            return None
+        link = store_guest_links.get_guest_link(ticket.id)
+        if link is None:
+            return None
+        token = signing.guest_link_token(ticket.id, link.secret_hash)
+        return f"{mail_settings().public_base_url}/public/tickets/{ticket.id}?token={token}"
+
     def compose(self, ticket: Ticket, p: Planned, references: list[str]) -> mail.Mail:
         settings = mail_settings()
         base = settings.public_base_url
         staff = p.role == "staff"
         link = f"{base}/app/queue/{ticket.id}" if staff else f"{base}/app/tickets/{ticket.id}"
         unsubscribe = unsubscribe_url(p.to, p.kind)
+        follow = self.follow_link(ticket, p) if ticket.guest and not staff else None
         context = {
             "ticket": ticket,
             "kind": p.kind,
             "link": None if (ticket.guest and not staff) else link,
             "guest": ticket.guest and not staff,
+            "follow_link": follow,
             "rating_link": f"{link}#rating" if not ticket.guest else None,
             "message": p.message,
             "data": p.data,

@@ -34,6 +34,7 @@ SESSION = "helpdesk.websession"  # salts: one per purpose
 PKCE = "helpdesk.hosted_ui"
 UNSUBSCRIBE = "helpdesk.unsubscribe"  # a mail's one-click unsubscribe link
 REPLY_TO = "helpdesk.reply_to"  # a mail's Reply-To token (the inbound issue routes with it)
+GUEST_LINK = "helpdesk.guest_link"  # a guest's follow-up link, as mailed (helpdesk.guests)
 KEY_MAX_AGE_SECONDS = 300  # a rotated secret reaches every warm container within this time
 REFRESH_AFTER_SECONDS = 30  # at most one early re-read per container per this, on a bad value
 MIN_KEY_BYTES = 32
@@ -205,3 +206,15 @@ def unsign_short(salt: str, token: str) -> str | None:
         return str(_signer(keys(), salt).unsign(token).decode())
     except BadSignature:
         return None
+
+
+def guest_link_value(ticket_id: str, secret_hash: str) -> str:
+    """What a guest's mailed follow-up link signs: the ticket and a part of the hash of its
+    link secret (the secret itself is never kept; a new secret voids the old links)."""
+    return f"{ticket_id}.{secret_hash[:16]}"
+
+
+def guest_link_token(ticket_id: str, secret_hash: str) -> str:
+    """The token of a guest's mailed follow-up link (`?token=`): it opens what the secret
+    the public form answered opens (helpdesk.guests)."""
+    return sign_short(GUEST_LINK, guest_link_value(ticket_id, secret_hash))
