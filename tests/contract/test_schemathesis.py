@@ -91,7 +91,10 @@ def test_operation_conforms_to_the_document(
     check()
 
 
-STATEFUL_EXAMPLES = 40  # scenarios (more operations, fewer links per draw); each a create followed by up to 3 linked calls
+# Scenarios of up to 4 steps. With ~70 operations a random draw rarely follows a link from
+# a create that succeeded (about one call in 250 did): whether one did was luck, so that
+# the links lead where they say is checked on its own, below, without chance.
+STATEFUL_EXAMPLES = 30
 
 
 def test_linked_operations_conform_statefully(runner: Runner, tokens: dict[str, str]) -> None:
@@ -99,6 +102,7 @@ def test_linked_operations_conform_statefully(runner: Runner, tokens: dict[str, 
     schema = schemathesis.openapi.from_dict(document())
     base = schema.as_state_machine()
     linked_ok: list[str] = []
+    every: list[str] = []
     # A failing step is recorded, not raised: the runner's state moves on between steps, so
     # Hypothesis cannot replay a scenario to shrink it (it would report only that generation
     # was "flaky" and hide the failure). The steps that failed are reported below instead.
@@ -114,6 +118,16 @@ def test_linked_operations_conform_statefully(runner: Runner, tokens: dict[str, 
             )
             return {"base_url": runner.url, "headers": headers}
 
+        def call(self, case: Any, **kwargs: Any) -> Any:
+            # A fuzzed Content-Length (negative generation, e.g. "pd&") makes the runner's
+            # HTTP server drop the connection, an exception Hypothesis then cannot replay
+            # (FlakyStrategyDefinition); API Gateway would answer it itself, before any route.
+            if case.headers:
+                case.headers = {
+                    k: v for k, v in case.headers.items() if k.lower() != "content-length"
+                }
+            return super().call(case, **kwargs)
+
         def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
             try:
                 case.validate_response(response, checks=CHECKS)
@@ -123,6 +137,7 @@ def test_linked_operations_conform_statefully(runner: Runner, tokens: dict[str, 
                     f"{response.text[:300]!r}: {ex}"
                 )
                 return
+            every.append(f"{case.method} {case.path} -> {response.status_code}")
             if "{" in case.path and response.status_code < 300:
                 linked_ok.append(f"{case.method} {case.path}")
 
@@ -138,6 +153,50 @@ def test_linked_operations_conform_statefully(runner: Runner, tokens: dict[str, 
             database=None,
         )
     )
+    print(f"stateful: {len(every)} calls, {len(linked_ok)} linked calls on created objects")
     assert not failures, "\n\n".join(failures[:5])
-    # And the links were followed: some call on a created object succeeded
-    assert linked_ok, "no linked call reached an object created earlier in the scenario"
+    # (how many draws followed a link to an object they created: luck, see above)
+
+
+@pytest.mark.parametrize(
+    ("create", "body", "role"),
+    [
+        ("/tickets", {"subject": "Linked", "message": "m"}, "customer"),
+        ("/admin/categories", {"name": "Linked category"}, "admin"),
+        (
+            "/admin/webhooks",
+            {"url": "https://hooks.invalid/x", "events": ["ticket.purged"]},
+            "admin",
+        ),
+    ],
+)
+def test_every_documented_link_leads_to_what_was_created(
+    create: str, body: dict[str, Any], role: str, runner: Runner, tokens: dict[str, str]
+) -> None:
+    import httpx
+
+    # Given an object made by an operation whose response documents links
+    auth = {"Authorization": f"Bearer {tokens[role]}"}
+    made = httpx.post(f"{runner.url}{create}", json=body, headers=auth, timeout=30)
+    assert made.status_code == 201, made.text
+    doc = openapi.build()  # not document(): schemathesis rewrites the one it was given
+    by_id = {
+        op["operationId"]: (method.upper(), path)
+        for path, item in doc["paths"].items()
+        for method, op in item.items()
+        if isinstance(op, dict) and "operationId" in op
+    }
+    links = doc["paths"][create]["post"]["responses"]["201"]["links"]
+    # When each link's parameters are read from the response as the document says
+    for link in links.values():
+        method, path = by_id[link["operationId"]]
+        for name, expression in link["parameters"].items():
+            assert expression.startswith("$response.body#/"), expression
+            value = made.json()[expression.removeprefix("$response.body#/")]
+            path = path.replace("{" + name + "}", str(value))
+        # Then the linked operation finds the object (never 404: a wrong link would)
+        if method == "GET":
+            got = httpx.get(f"{runner.url}{path}", headers=auth, timeout=30)
+            assert got.status_code == 200, (link["operationId"], got.text)
+    if create == "/admin/webhooks":
+        runner.forget_webhooks()
