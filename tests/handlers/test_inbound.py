@@ -440,3 +440,35 @@ def test_a_guest_who_writes_in_gets_a_follow_up_link_in_the_acknowledgement() ->
     # the cc address is acknowledged too, without the requester's private link
     (cc_ack,) = to(outbox(), "pat@example.org")
     assert "/public/tickets/" not in text(cc_ack)
+
+
+@pytest.mark.parametrize("reply", [True, False], ids=["reply", "new ticket"])
+def test_a_copy_that_loses_the_race_adds_nothing(
+    reply: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from helpdesk import inbound
+    from helpdesk.store import inbound as store_inbound
+
+    # Given a mail already received (as a reply, or as a new ticket)
+    if reply:
+        t = open_ticket("carl")
+        m = _reply_to_ack(t)
+    else:
+        m = mail("dana@example.org", SUPPORT, "Chair", "Broken")
+    key = deliver(m)
+    before = queue_ids()
+    # When a second copy passes the first check before the first copy's record is written
+    # (the check sees nothing once), it reaches the ticket's transaction
+    real, seen = store_inbound.get, []
+
+    def late(d: str) -> dict[str, Any] | None:
+        seen.append(d)
+        return None if len(seen) == 1 else real(d)
+
+    monkeypatch.setattr(store_inbound, "get", late)
+    got = inbound.receive(key)
+    # Then the transaction's condition on the record refuses it: nothing is added
+    assert got.status == "duplicate"
+    assert queue_ids() == before
+    if reply:
+        assert [m["body"] for m in thread(t["id"])] == ["Help", "It is the left one."]

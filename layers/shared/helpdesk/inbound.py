@@ -31,6 +31,8 @@ import hmac
 import json
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, NamedTuple
 from urllib.parse import unquote_plus
 
@@ -197,10 +199,10 @@ def _find(msg: mailparse.Inbound) -> tuple[Ticket | None, str, _Author | None]:
                 # the token is the recipient's own: someone it was forwarded to is not him
                 mine = hmac.compare_digest(recipient, digest(msg.sender)[:10])
                 return ticket, "token", _author(ticket, msg) if mine else None
-    ids = [*reversed(msg.references), *msg.in_reply_to]
+    ids = [*msg.in_reply_to, *reversed(msg.references)]  # the nearest first
     if ids:
         found = store_inbound.tickets_of(ids)
-        for mid in [*msg.in_reply_to, *reversed(msg.references)]:
+        for mid in ids:
             if mid in found and (ticket := store_tickets.get_ticket(found[mid])) is not None:
                 return ticket, "headers", _author(ticket, msg)
     tag = mailparse.ticket_number_in(msg.subject)
@@ -252,8 +254,9 @@ def _author(ticket: Ticket, msg: mailparse.Inbound) -> _Author | None:
 # ---------------------------------------------------------------- writing
 
 
-def _body(msg: mailparse.Inbound, refused: list[dict[str, str]], *, note: bool = False) -> str:
-    text = mailparse.new_text(msg)
+def _body(text: str, refused: list[dict[str, str]], *, note: bool = False) -> str:
+    """A message's body from the mail's new words (`mailparse.new_text`, run once: it is
+    the quote stripper) and the files that were refused."""
     if note:
         text = mailparse.strip_note(text)
     text = text.strip() or "(no text)"
@@ -286,9 +289,10 @@ def _add(
     msg: mailparse.Inbound, record: dict[str, Any], ticket: Ticket, author: _Author, route: str
 ) -> Received:
     """The message on an existing ticket, by `author` (one transaction with its record)."""
-    note = author.role == "staff" and mailparse.is_note(mailparse.new_text(msg))
+    text = mailparse.new_text(msg)
+    note = author.role == "staff" and mailparse.is_note(text)
     uploaded, refused = _upload(author.principal, msg)
-    body = _body(msg, refused, note=note)
+    body = _body(text, refused, note=note)
     message_id = new_id("msg")
     plan = attachments.prepare_links(
         author.principal, uploaded, ticket_id=ticket.id, message_id=message_id, internal=note
@@ -306,8 +310,6 @@ def _add(
     }
 
     def change(t: Ticket) -> lifecycle.Outcome:
-        if store_inbound.get(record["digest"]) is not None:
-            raise _Duplicate()  # a copy of this mail won the race
         at = now_iso()
         p = author.principal
         message = Message(
@@ -328,7 +330,7 @@ def _add(
             out = lifecycle.reply(t, p.user_id, author.side, at, message_id)
         return out._replace(messages=(message,))
 
-    with attachments.linking(plan):
+    with attachments.linking(plan), _unless_received(record):
         tickets.mutate(
             ticket.id,
             change,
@@ -339,6 +341,18 @@ def _add(
     store_inbound.log(done)
     telemetry.count("MailReceived", route=route)
     return Received("accepted", None, ticket.id, message_id)
+
+
+@contextmanager
+def _unless_received(record: dict[str, Any]) -> Iterator[None]:
+    """The ticket's write, whose transaction puts the message's record only if it is not
+    there: when it conflicts, a copy of this mail may have won the race (`_Duplicate`)."""
+    try:
+        yield
+    except ConcurrentUpdateError:
+        if store_inbound.get(record["digest"]) is not None:
+            raise _Duplicate() from None
+        raise
 
 
 def _requester(msg: mailparse.Inbound) -> tuple[Principal, store_guest_links.GuestLink | None]:
@@ -355,8 +369,8 @@ def _requester(msg: mailparse.Inbound) -> tuple[Principal, store_guest_links.Gue
         return p, None
     name = (msg.sender_name or msg.sender.split("@")[0])[:200]
     p = Principal(user_id=guest_user_id(msg.sender), name=name, email=msg.sender)
-    # the private link's secret is not kept: only its hash is (it reaches the guest in
-    # the acknowledgement when the notifications send guest links)
+    # the private link's secret is not kept, only its hash: the guest's mail carries a
+    # signed follow-up link instead (signing.guest_link_token)
     secret = secrets.token_urlsafe(32)
     return p, store_guest_links.GuestLink(p.user_id, digest(secret), name, msg.sender)
 
@@ -382,7 +396,10 @@ def _open(msg: mailparse.Inbound, record: dict[str, Any], related: int | None) -
     ][:MAX_CC]
     subject = _SUBJECT_PREFIX.sub("", msg.subject).strip()[:255] or "(no subject)"
     req = CreateTicketRequest(
-        subject=subject, message=_body(msg, refused), cc=cc, attachment_ids=uploaded
+        subject=subject,
+        message=_body(mailparse.new_text(msg), refused),
+        cc=cc,
+        attachment_ids=uploaded,
     )
     done = {
         **record,
@@ -397,16 +414,10 @@ def _open(msg: mailparse.Inbound, record: dict[str, Any], related: int | None) -
         done.update(ticket_id=t.id, ticket_number=t.number)
         return store_inbound.record_puts(done)
 
-    if store_inbound.get(record["digest"]) is not None:
-        raise _Duplicate()
-    try:
+    with _unless_received(record):
         created = tickets.create_ticket(
             p, req, guest_link=link, also_for=also, mail_id=record["id"]
         )
-    except ConcurrentUpdateError:
-        if store_inbound.get(record["digest"]) is not None:
-            raise _Duplicate() from None  # a copy of this mail won the race
-        raise
     done["message_id"] = created.messages[0].id if created.messages else None
     store_inbound.log(done)
     telemetry.count("MailReceived", route="new")

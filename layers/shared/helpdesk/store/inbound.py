@@ -14,7 +14,6 @@ from helpdesk.ids import digest
 from helpdesk.store import codec, keys
 
 ACCEPTED, DROPPED = "accepted", "dropped"
-STATUSES = (ACCEPTED, DROPPED)
 
 
 def mail_digest(message_id: str) -> str:
