@@ -120,11 +120,11 @@ def main() -> None:
     args = parser.parse_args()
     from moto import mock_aws
 
-    from local.backend import cheap_moto_transactions
+    from local.backend import patch_moto
 
     # the local backend's moto (the runner's and the tests'): a base-table Query reads its
     # partition, not the whole table (the milliseconds below still grow: docs/benchmarks.md)
-    cheap_moto_transactions()
+    patch_moto()
     rows = []
     with mock_aws():
         from helpdesk import changes

@@ -17,6 +17,7 @@ import secrets
 import socket
 import string
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,7 +85,7 @@ def check_moto_version() -> None:
         raise MotoVersionError(
             f"local.backend patches moto internals written for moto {MOTO_VERSION}, "
             f"but moto {found} is installed: check _serialize_moto_dynamodb, "
-            "cheap_moto_transactions and expire_item against it, then update MOTO_VERSION "
+            "patch_moto and expire_item against it, then update MOTO_VERSION "
             "(and the pin in requirements/dev.txt)"
         )
 
@@ -184,8 +185,10 @@ def _transaction_restore(
         del shard.items[length:]
 
 
-def cheap_moto_transactions() -> None:
-    """Make moto's TransactWriteItems cost what the transaction touches, not the table.
+def patch_moto() -> None:
+    """Patch moto where the local backend needs it (each patch checked against MOTO_VERSION).
+
+    Make moto's TransactWriteItems cost what the transaction touches, not the table.
 
     moto backs up every table a transaction names with `copy.deepcopy` before it
     starts (to restore it if a condition fails): O(table) per write, so a local
@@ -193,7 +196,8 @@ def cheap_moto_transactions() -> None:
     backup is of the items the transaction names, restored the same way on
     failure. Used by the embedded server and by the in-process test backend; it also
     applies `_cheap_stream_reads` and `_cheap_item_order` (GetRecords and Query at the
-    cost AWS's would have), under the same moto version check.
+    cost AWS's would have) and `_sesv2_suppression_list` (SES's account-level suppression
+    list, which moto does not implement).
     """
     import copy
 
@@ -236,6 +240,68 @@ def cheap_moto_transactions() -> None:
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     _cheap_stream_reads()
     _cheap_item_order()
+    _sesv2_suppression_list()
+
+
+def _sesv2_suppression_list() -> None:
+    """SESv2's account-level suppression list (Put/Get/Delete/ListSuppressedDestination(s)),
+    which moto 5 answers with NotImplementedError: a dict per account and region, with
+    SES's NotFoundException for an address it does not hold."""
+    from urllib.parse import unquote
+
+    from moto.sesv2.responses import SESV2Response
+
+    if getattr(SESV2Response, "suppression_list", False):
+        return
+    lists: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+
+    def _list(self: SESV2Response) -> dict[str, dict[str, Any]]:
+        return lists.setdefault((self.current_account, self.region), {})
+
+    def _address(self: SESV2Response) -> str:
+        return unquote(self.path.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]).lower()
+
+    def _not_found(address: str) -> Any:
+        body = {"message": f"Email address {address} does not exist on your suppression list."}
+        return json.dumps(body), {"status": 404, "x-amzn-ErrorType": "NotFoundException"}
+
+    def put_suppressed_destination(self: SESV2Response) -> str:
+        params = json.loads(self.body)
+        address = str(params["EmailAddress"]).lower()
+        _list(self)[address] = {
+            "EmailAddress": address,
+            "Reason": params["Reason"],
+            "LastUpdateTime": time.time(),
+        }
+        return "{}"
+
+    def get_suppressed_destination(self: SESV2Response) -> Any:
+        address = _address(self)
+        found = _list(self).get(address)
+        if found is None:
+            return _not_found(address)
+        return json.dumps({"SuppressedDestination": found})
+
+    def delete_suppressed_destination(self: SESV2Response) -> Any:
+        address = _address(self)
+        if _list(self).pop(address, None) is None:
+            return _not_found(address)
+        return "{}"
+
+    def list_suppressed_destinations(self: SESV2Response) -> str:
+        return json.dumps({"SuppressedDestinationSummaries": list(_list(self).values())})
+
+    SESV2Response.put_suppressed_destination = put_suppressed_destination  # type: ignore[attr-defined]
+    SESV2Response.get_suppressed_destination = get_suppressed_destination  # type: ignore[attr-defined]
+    SESV2Response.delete_suppressed_destination = delete_suppressed_destination  # type: ignore[attr-defined]
+    SESV2Response.list_suppressed_destinations = list_suppressed_destinations  # type: ignore[attr-defined]
+    SESV2Response.suppression_list = True  # type: ignore[attr-defined]
+    # the embedded server routes by these paths (its catch-all /v2/.* stops at a slash)
+    from moto.sesv2 import urls
+
+    dispatch = urls.url_paths["{0}/v2/email/outbound-emails$"]
+    urls.url_paths["{0}/v2/email/suppression/addresses$"] = dispatch
+    urls.url_paths["{0}/v2/email/suppression/addresses/(?P<EmailAddress>[^/]+)$"] = dispatch
 
 
 def _cheap_item_order() -> None:
@@ -357,7 +423,7 @@ def start_moto(port: int = 0) -> tuple[Any, str]:
     from moto.server import ThreadedMotoServer
 
     _serialize_moto_dynamodb()
-    cheap_moto_transactions()
+    patch_moto()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     port = port or free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)

@@ -108,6 +108,7 @@ ADMIN_ONLY = (
     "POST /admin/webhooks/{webhook_id}/ping",
     "GET /admin/webhooks/{webhook_id}/deliveries",
     "POST /admin/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver",
+    "DELETE /admin/suppressions/{email}",
 )
 CUSTOMER = {
     "user_id": "alice",
@@ -125,7 +126,7 @@ def event_name(fn: Function) -> str:
 def sample_event(fn: Function) -> dict[str, Any]:
     route = fn.routes[0]
     path = "/nope" if route.path == "$default" else route.path
-    samples = {"user_id": "alice", "inbound_id": SAMPLE_INBOUND_ID}
+    samples = {"user_id": "alice", "inbound_id": SAMPLE_INBOUND_ID, "email": "gone@example.com"}
     params = {name: samples.get(name, SAMPLE_ID) for name in re.findall(r"\{([^}+]+)\+?\}", path)}
     target = re.sub(r"\{([^}]+)\}", lambda m: params[m.group(1).rstrip("+")], path)
     body = SAMPLE_BODIES.get(route.key)

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote_plus
 
-from local.template import App
+from local.template import App, referenced
 
 # SES accepts a message of up to 40 MiB (headers, body and attachments) for an S3 action
 SES_MAX_MESSAGE_BYTES = 40 * 1024 * 1024
@@ -63,27 +63,19 @@ def _rule_matches(name: str, value: str, key: str) -> bool:
     return False
 
 
-def _logical_id(value: Any) -> str | None:
-    if isinstance(value, dict) and "Ref" in value:
-        return str(value["Ref"])
-    if isinstance(value, dict) and "Fn::GetAtt" in value:
-        return str(value["Fn::GetAtt"][0])
-    return None
-
-
 def drop(app: App) -> Drop:
     """The template's (first) receipt rule that stores mail in one of its buckets."""
     buckets = app.resources("AWS::S3::Bucket")
     for rule in app.resources("AWS::SES::ReceiptRule").values():
         for action in (rule.get("Properties") or {}).get("Rule", {}).get("Actions") or []:
             s3 = action.get("S3Action") or {}
-            bucket = _logical_id(s3.get("BucketName"))
+            bucket = referenced(s3.get("BucketName"))
             if bucket not in buckets:
                 continue
             config = (buckets[bucket].get("Properties") or {}).get("NotificationConfiguration")
             queues = []
             for q in (config or {}).get("QueueConfigurations") or []:
-                queue = _logical_id(q.get("Queue"))
+                queue = referenced(q.get("Queue"))
                 if queue is None:
                     continue
                 rules = (q.get("Filter") or {}).get("S3Key", {}).get("Rules") or []

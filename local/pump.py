@@ -40,7 +40,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from local.template import App, resolve
+from local.template import App, referenced, resolve
 
 POLL_SECONDS = 0.05
 # After a second with nothing to do, the background thread polls every IDLE_POLL_SECONDS
@@ -205,14 +205,6 @@ class QueueMapping:
         return [json.loads(f) for f in self.filters]
 
 
-def _logical_id(ref: Any, attribute: str) -> str | None:
-    """`!GetAtt X.<attribute>` -> X (what a mapping's Stream/Queue/Destination names)."""
-    if isinstance(ref, dict) and "Fn::GetAtt" in ref:
-        name, attr = ref["Fn::GetAtt"][0], ref["Fn::GetAtt"][1]
-        return str(name) if attr == attribute else None
-    return None
-
-
 def mappings(app: App, refs: dict[str, str]) -> tuple[list[StreamMapping], list[QueueMapping]]:
     """Every enabled DynamoDB and SQS event of the template's functions, properties resolved
     against `refs` (template parameters: `HELPDESK_PARAM_<Name>` shortens them locally)."""
@@ -231,7 +223,7 @@ def mappings(app: App, refs: dict[str, str]) -> tuple[list[StreamMapping], list[
             filters = tuple(json.dumps(p, sort_keys=True) for p in filters_of(props))
             report = "ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or [])
             if kind == "DynamoDB":
-                table = _logical_id(rprops.get("Stream"), "StreamArn")
+                table = referenced(rprops.get("Stream"), "StreamArn")
                 if table is None:
                     continue  # a stream outside the template: nothing local to read
                 dest = (rprops.get("DestinationConfig") or {}).get("OnFailure") or {}
@@ -247,12 +239,12 @@ def mappings(app: App, refs: dict[str, str]) -> tuple[list[StreamMapping], list[
                         == "true",
                         max_retries=int(props.get("MaximumRetryAttempts", -1)),
                         max_age=int(props.get("MaximumRecordAgeInSeconds", -1)),
-                        on_failure=_logical_id(dest.get("Destination"), "Arn"),
+                        on_failure=referenced(dest.get("Destination"), "Arn"),
                         filters=filters,
                     )
                 )
             else:
-                queue = _logical_id(rprops.get("Queue"), "Arn")
+                queue = referenced(rprops.get("Queue"), "Arn")
                 if queue is None:
                     continue
                 queues.append(

@@ -12,7 +12,8 @@ server holding the template's table and bucket.
 Functions the template triggers from a DynamoDB stream or an SQS queue get their records
 from `local.pump` (on a background thread, or before each answer with `--pump sync`);
 `/_local/streams`, `/_local/streams/drain`, `/_local/ttl/expire`, `/_local/clock`,
-`/_local/outbox` (the mail SES accepted) and `/_local/inbound` (a raw message received as
+`/_local/outbox` (the mail SES accepted), `/_local/mail-events` (a bounce or complaint, as
+SES publishes it: `local.mail_events`) and `/_local/inbound` (a raw message received as
 SES would store it: `local.inbound`) are the runner's own development routes
 (docs/design.md section 6), never part of the API.
 
@@ -43,7 +44,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import boto3
 
-from local import devauth
+from local import devauth, mail_events
 from local import inbound as inbound_mail
 from local.backend import (
     FAKE_CREDENTIALS,
@@ -435,6 +436,7 @@ class Gateway:
             ("PUT", "/_local/clock"): self.local_set_clock,
             ("DELETE", "/_local/clock"): self.local_reset_clock,
             ("GET", "/_local/outbox"): self.local_outbox,
+            ("POST", "/_local/mail-events"): self.local_mail_event,
         }
         handler = routes.get((method, path.rstrip("/")))
         if handler is None:
@@ -488,6 +490,50 @@ class Gateway:
                 501, "NOT_EMBEDDED_MOTO", "the outbox is the embedded moto's SES only", path
             )
         return self.plain(200, {"messages": sent_mail(ACCOUNT, REGION)})
+
+    def local_mail_event(
+        self, doc: dict[str, Any], path: str
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        """`{"type": "bounce" | "complaint", "email": ..., "bounce_type": "Permanent"}`: SES's
+        event of that bounce or complaint, sent where the configuration set publishes it
+        (local.mail_events); in `sync` mode the function has handled it when this answers
+        202 `{"queues", "event"}`."""
+        kind, email = doc.get("type"), doc.get("email")
+        bounce_type = str(doc.get("bounce_type") or "Permanent")
+        if kind not in mail_events.KINDS or not isinstance(email, str) or "@" not in email:
+            return self.local_problem(
+                400,
+                "VALIDATION_FAILED",
+                'give "type": "bounce" or "complaint", and "email": the address',
+                path,
+            )
+        if bounce_type not in mail_events.BOUNCE_TYPES:
+            return self.local_problem(
+                400,
+                "VALIDATION_FAILED",
+                f'"bounce_type" is one of {", ".join(mail_events.BOUNCE_TYPES)}',
+                path,
+            )
+        event = mail_events.ses_event(
+            str(kind),
+            email,
+            bounce_type=bounce_type,
+            configuration_set=self.refs.get("MailConfigurationSet", ""),
+        )
+        session = (
+            boto3.session.Session(region_name=REGION)
+            if self.backend.kind == "aws"
+            else local_session(REGION)
+        )
+        try:
+            queues = mail_events.deliver(self.app, self.refs, event, session, self.backend.endpoint)
+        except LookupError as ex:
+            return self.local_problem(501, "NO_MAIL_EVENT_ROUTE", str(ex), path)
+        return (
+            202,
+            [("Content-Type", "application/json")],
+            json.dumps({"queues": queues, "event": event}).encode(),
+        )
 
     def local_inbound(self, raw: bytes, path: str) -> tuple[int, list[tuple[str, str]], bytes]:
         """A raw RFC 5322 message (any content type) received: stored where SES's receipt

@@ -140,6 +140,17 @@ def _merge(globals_: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def referenced(value: Any, attribute: str | None = None) -> str | None:
+    """The logical id a property names: `!Ref X` or `!GetAtt X.<attribute>` (any attribute
+    when `attribute` is None); None for anything else."""
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        name, attr = value["Fn::GetAtt"][0], value["Fn::GetAtt"][1]
+        return str(name) if attribute is None or attr == attribute else None
+    if isinstance(value, dict) and isinstance(value.get("Ref"), str) and attribute is None:
+        return str(value["Ref"])
+    return None
+
+
 def _function_of(arn: Any) -> str:
     """The function logical id behind an ARN reference: `!GetAtt Fn.Arn` or SAM's alias
     reference `!Ref Fn.Alias` (AutoPublishAlias); "" for anything else."""

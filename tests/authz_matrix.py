@@ -183,6 +183,11 @@ MATRIX: dict[str, Row] = {
     "GET /admin/inbound/{inbound_id}": row(
         403, 403, 403, 404, 404, path="/admin/inbound/inb_" + "0" * 40
     ),
+    "GET /admin/suppressions": row(403, 403, 403, 200, 200),
+    # nobody is suppressed in the matrix's data: the admin gets past the check to the 404
+    "DELETE /admin/suppressions/{email}": row(
+        403, 403, 403, 403, 404, path="/admin/suppressions/nobody@example.com"
+    ),
     "GET /admin/webhooks/{webhook_id}": row(403, 403, 403, 403, 200),
     "PATCH /admin/webhooks/{webhook_id}": row(403, 403, 403, 403, 200, body={"description": "m"}),
     "DELETE /admin/webhooks/{webhook_id}": row(403, 403, 403, 403, 204),

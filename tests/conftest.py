@@ -70,12 +70,12 @@ _refs: dict[str, str] = {}  # what `!Ref`/`!GetAtt` give for the mocked backend'
 def _mocked_aws() -> Iterator[None]:
     from moto import mock_aws
 
-    from local.backend import cheap_moto_transactions, create_resources
+    from local.backend import create_resources, patch_moto
     from local.runner import parameter_refs
     from local.template import app
 
     global _pump, _refs
-    cheap_moto_transactions()
+    patch_moto()
     with mock_aws():
         _clear_caches()
         _pump = None

@@ -89,6 +89,42 @@ def test_mail_through_the_runner(tmp_path: Path) -> None:
             assert len(_outbox(anon)) == sent
 
 
+def test_a_bounce_suppresses_the_address_until_an_admin_lifts_it(tmp_path: Path) -> None:
+    with start_runner(tmp_path) as runner:
+        user = f"u{uuid.uuid4().hex[:10]}"
+        me_addr = f"{user}@example.com"
+        with (
+            runner.client(user) as me,
+            runner.client("agnes", "agent") as agent,
+            runner.client("adam", "admin") as admin,
+            runner.client() as anon,
+        ):
+            made = me.post("/tickets", json={"subject": "Printer", "message": "Help"})
+            assert made.status_code == 201, made.text
+            path = f"/admin/tickets/{made.json()['id']}"
+            # SES reports a hard bounce of the customer's address (as its configuration
+            # set publishes it: the topic's raw delivery to the mail events queue)
+            sent = anon.post("/_local/mail-events", json={"type": "bounce", "email": me_addr})
+            assert sent.status_code == 202, sent.text
+            assert sent.json()["queues"] == ["MailEventsQueue"]
+            # Then staff see it in the list and on the ticket
+            listed = agent.get("/admin/suppressions").json()["items"]
+            assert [(s["email"], s["reason"]) for s in listed] == [(me_addr, "bounce")]
+            assert [u["email"] for u in agent.get(path).json()["undeliverable"]] == [me_addr]
+            # and an agent's reply mails nobody
+            before = len(_outbox(anon))
+            assert agent.post(f"{path}/messages", json={"message": "Hi"}).status_code == 201
+            assert len(_outbox(anon)) == before
+            # An admin lifts it: the next reply reaches the customer
+            assert admin.delete(f"/admin/suppressions/{me_addr}").status_code == 204
+            assert agent.get(path).json()["undeliverable"] == []
+            assert agent.post(f"{path}/messages", json={"message": "Again"}).status_code == 201
+            assert [m["to"] for m in _outbox(anon)[before:]] == [[me_addr]]
+            # A malformed request to the development route is a problem, not a crash
+            bad = anon.post("/_local/mail-events", json={"type": "delivery", "email": "x"})
+            assert bad.status_code == 400 and bad.json()["code"] == "VALIDATION_FAILED"
+
+
 REPLAY = """
 import json, sys
 sys.path.insert(0, "functions/process_changes")

@@ -34,6 +34,8 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "admin_list_changes": (200, 200),
     "admin_list_inbound": (200, 200),
     "admin_get_inbound": (404, 404),
+    "admin_list_suppressions": (200, 200),
+    "admin_delete_suppression": (404, 204),
     "admin_get_business_hours": (200, 200),
     "admin_put_business_hours": (200, 200),
     "admin_create_webhook": (201, 201),
@@ -144,6 +146,11 @@ def _existing_id(name: str, event: dict[str, Any]) -> tuple[str, str] | None:
     if "token_id" in params:
         _, token, _ = call("create_api_token", user=user, body={"name": "laptop"})
         return "token_id", token["id"]
+    if "email" in params:  # a suppressed address
+        from helpdesk.store import mail as store_mail
+
+        store_mail.suppress(params["email"], "bounce", "2026-01-01T00:00:00Z")
+        return None
     if "category_id" in params:
         _, cat, _ = call("admin_create_category", user="adam", roles="admin", body={"name": "X"})
         return "category_id", cat["id"]

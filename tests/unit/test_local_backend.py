@@ -10,7 +10,7 @@ from local import backend
 from tests.conftest import BUCKET
 
 
-@pytest.mark.parametrize("patch", [backend.cheap_moto_transactions, backend.start_moto])
+@pytest.mark.parametrize("patch", [backend.patch_moto, backend.start_moto])
 def test_moto_patches_refuse_a_moto_release_they_were_not_written_for(
     monkeypatch: pytest.MonkeyPatch, patch: object
 ) -> None:

@@ -25,6 +25,7 @@ from helpdesk.errors import (
 from helpdesk.guests import guest_user_id
 from helpdesk.ids import decode_cursor, encode_cursor, new_id
 from helpdesk.lifecycle import Outcome
+from helpdesk.models.notifications import Suppression
 from helpdesk.models.staff import (
     BulkItemResult,
     BulkUpdateRequest,
@@ -44,6 +45,7 @@ from helpdesk.principal import Principal
 from helpdesk.store import catalog as store_catalog
 from helpdesk.store import keys as store_keys
 from helpdesk.store import lists as store_lists
+from helpdesk.store import mail as store_mail
 from helpdesk.store import people as store_people
 from helpdesk.store import retry as store_retry
 from helpdesk.store import tickets as store_tickets
@@ -236,12 +238,20 @@ def _since_key(since: str | None) -> str | None:
 
 
 def get_ticket(p: Principal, ticket_id: str) -> StaffTicketResponse:
-    """The whole ticket for staff, internal notes included: one Query."""
+    """The whole ticket for staff, internal notes included: one Query; and which of its
+    requester's and cc addresses get no mail (one BatchGetItem)."""
     p.require_staff()
     thread = store_tickets.get_thread(ticket_id, include_notes=True)
     if thread is None:
         raise TicketNotFoundError()
-    return StaffTicketResponse.build(thread.ticket, thread.messages)
+    t = thread.ticket
+    return StaffTicketResponse.build(t, thread.messages, _undeliverable(t))
+
+
+def _undeliverable(t: Ticket) -> list[Suppression]:
+    """The suppressions among the ticket's requester and cc addresses."""
+    found = store_mail.suppressed([t.requester_email or "", *t.cc])
+    return [Suppression.of(i) for i in found]
 
 
 def events(p: Principal, ticket_id: str, *, limit: int, cursor: str | None) -> EventList:
@@ -432,7 +442,7 @@ def create_for(p: Principal, req: StaffCreateTicketRequest) -> StaffTicketRespon
             operation="admin_create_ticket",
         )
     telemetry.count("TicketsCreated")
-    return StaffTicketResponse.build(out.ticket, [first])
+    return StaffTicketResponse.build(out.ticket, [first], _undeliverable(out.ticket))
 
 
 def reply(p: Principal, ticket_id: str, req: StaffReplyRequest) -> StaffReplyResponse:

@@ -86,6 +86,10 @@ class UnsubscribeLinkInvalidError(NotFoundError):
     code, title = "UNSUBSCRIBE_LINK_INVALID", "This unsubscribe link is not valid (or has expired)"
 
 
+class SuppressionNotFoundError(NotFoundError):
+    code, title = "SUPPRESSION_NOT_FOUND", "This address is not suppressed"
+
+
 class RequesterNotFoundError(NotFoundError):
     code, title = "REQUESTER_NOT_FOUND", "No requester with this id"
 

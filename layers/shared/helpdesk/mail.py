@@ -153,3 +153,17 @@ def send(mail: Mail, *, remaining_ms: Callable[[], int] | None = None) -> str:
                 break
             time.sleep(pause)
     raise SendThrottled("SES kept throttling")
+
+
+def unsuppress(address: str) -> bool:
+    """Take `address` off SES's account-level suppression list (which the configuration
+    set uses for bounces and complaints); False when SES did not have it."""
+    from botocore.exceptions import ClientError
+
+    try:
+        client().delete_suppressed_destination(EmailAddress=address)
+    except ClientError as ex:
+        if error_code(ex) == "NotFoundException":
+            return False
+        raise
+    return True

@@ -15,6 +15,7 @@ from helpdesk.domain import (
     Ticket,
 )
 from helpdesk.models.common import Body, Id, Name, RequestBody, Subject
+from helpdesk.models.notifications import Suppression
 from helpdesk.models.tickets import MessageResponse, TicketSummary, catalog_names, etag
 
 Tag = Annotated[
@@ -170,9 +171,15 @@ class StaffTicketResponse(StaffTicketSummary):
     metrics: Metrics
     messages: list[StaffMessageResponse]
     attachments: list[AttachmentRef]
+    undeliverable: list[Suppression] = Field(
+        description="The requester's and cc addresses that get no mail: they bounced for good "
+        "or complained (GET /admin/suppressions; an admin may lift one)"
+    )
 
     @classmethod
-    def build(cls, t: Ticket, messages: list[Message]) -> "StaffTicketResponse":
+    def build(
+        cls, t: Ticket, messages: list[Message], undeliverable: list[Suppression]
+    ) -> "StaffTicketResponse":
         data: dict[str, Any] = t.model_dump()
         return cls(
             **{
@@ -196,6 +203,7 @@ class StaffTicketResponse(StaffTicketSummary):
             ),
             messages=[StaffMessageResponse.of_staff(m) for m in messages],
             attachments=[a for m in messages for a in m.attachments],
+            undeliverable=undeliverable,
             etag=etag(t),
         )
 

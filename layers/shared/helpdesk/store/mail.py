@@ -142,9 +142,66 @@ def put_preferences(address: str, off: Iterable[str], at: str) -> None:
         raise StoreError() from ex
 
 
-def suppress(address: str, reason: str, at: str) -> None:
-    data = {**keys.suppression(address).fields(), "kind": "suppression", "reason": reason, "at": at}
+def suppress(address: str, reason: str, at: str, detail: str = "", source: str = "") -> bool:
+    """Suppress `address` (one conditional PutItem); False when it already was: a
+    redelivered event, or a second bounce, changes nothing (the first one's reason stays)."""
+    data = {
+        **keys.suppression(address).fields(),
+        "kind": "suppression",
+        "email": address.lower(),
+        "reason": reason,
+        "at": at,
+        "detail": detail[:500],
+        "source": source[:200],
+    }
     try:
-        codec.client().put_item(TableName=codec.table(), Item=codec.item(data))
+        codec.client().put_item(
+            TableName=codec.table(),
+            Item=codec.item(data),
+            ConditionExpression="attribute_not_exists(PK)",
+        )
+    except ClientError as ex:
+        if error_code(ex) == "ConditionalCheckFailedException":
+            return False
+        raise StoreError() from ex
+    return True
+
+
+def unsuppress(address: str) -> bool:
+    """Lift the suppression of `address` (one DeleteItem); False when there was none."""
+    try:
+        out = codec.client().delete_item(
+            TableName=codec.table(), Key=keys.suppression(address).av(), ReturnValues="ALL_OLD"
+        )
     except ClientError as ex:
         raise StoreError() from ex
+    return bool(out.get("Attributes"))
+
+
+def suppressions(after: str | None, limit: int) -> tuple[list[dict[str, Any]], bool]:
+    """A page of suppressed addresses in address order, after `after` (one Query), as plain
+    values; and whether there are more."""
+    values = {":pk": {"S": keys.SUPPRESSED}}
+    cond = "PK = :pk"
+    if after:
+        cond += " AND SK > :after"
+        values[":after"] = {"S": after}
+    try:
+        out = codec.client().query(
+            TableName=codec.table(),
+            KeyConditionExpression=cond,
+            ExpressionAttributeValues=values,
+            Limit=limit,
+        )
+    except ClientError as ex:
+        raise StoreError() from ex
+    return [codec.plain(i) for i in out.get("Items", [])], "LastEvaluatedKey" in out
+
+
+def suppressed(addresses: Iterable[str]) -> list[dict[str, Any]]:
+    """The suppressions of those of `addresses` that are suppressed (one BatchGetItem)."""
+    wanted = sorted({a.lower() for a in addresses if a})
+    if not wanted:
+        return []
+    found = [codec.plain(i) for i in codec.batch_get([keys.suppression(a).av() for a in wanted])]
+    return sorted(found, key=lambda d: wanted.index(str(d["SK"])))
