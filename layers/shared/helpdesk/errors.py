@@ -86,6 +86,10 @@ class UnsubscribeLinkInvalidError(NotFoundError):
     code, title = "UNSUBSCRIBE_LINK_INVALID", "This unsubscribe link is not valid (or has expired)"
 
 
+class RatingLinkInvalidError(NotFoundError):
+    code, title = "RATING_LINK_INVALID", "This rating link is not valid (or has expired)"
+
+
 class RequesterNotFoundError(NotFoundError):
     code, title = "REQUESTER_NOT_FOUND", "No requester with this id"
 
