@@ -4,13 +4,14 @@ stream batch, threading headers, preferences and the one-click unsubscribe."""
 from __future__ import annotations
 
 import email
+import re
 from email.message import EmailMessage
 from email.policy import default
 from typing import Any
 
 import pytest
 
-from tests.conftest import REGION, call, invoke, load_event, make_event
+from tests.conftest import REGION, call, invoke, load_event, make_event, settle
 from tests.handlers.test_housekeeping import ADMIN, AGENT, _merge, delete
 
 pytestmark = pytest.mark.usefixtures("aws")
@@ -186,12 +187,113 @@ def test_resolution_carries_a_rating_link_and_a_merge_tells_the_requester() -> N
         headers={"if-match": etag},
     )
     (resolved,) = outbox()[before:]
-    assert "is now resolved" in text(resolved) and "#rating" in text(resolved)
+    assert "is now resolved" in text(resolved) and "/app/rate/" in text(resolved)
     v = open_ticket()
     before = len(outbox())
     assert _merge(v["id"], u["id"])[0] == 200
     merged = to(outbox()[before:], "carl@example.com")
     assert len(merged) == 1 and f"merged into ticket #{u['number']}" in text(merged[0])
+
+
+def resolve(ticket_id: str) -> None:
+    path = {"ticket_id": ticket_id}
+    etag = call("admin_get_ticket", **AGENT, path=path)[2]["etag"]
+    status, got, _ = call(
+        "admin_update_ticket",
+        **AGENT,
+        path=path,
+        body={"status": "resolved"},
+        headers={"if-match": etag},
+    )
+    assert status == 200, got
+
+
+RATE_LINE = re.compile(r"^ +(\d+): (\S+/app/rate/([\w.-]+)\?score=(\d+))\s*$", re.M)
+
+
+def rating_links(msg: EmailMessage) -> list[tuple[int, str, str]]:
+    """(score, URL, token) of each rating link in the text part."""
+    return [(int(m[4]), m[2], m[3]) for m in RATE_LINE.finditer(text(msg)) if m[1] == m[4]]
+
+
+def test_the_resolved_mail_gives_only_the_requester_signed_one_click_rating_links() -> None:
+    from helpdesk import ratinglinks, signing
+    from helpdesk.errors import RatingLinkInvalidError
+    from helpdesk.models.tickets import RatingRequest
+    from helpdesk.settings import mail_settings
+
+    # Given carl's ticket with a cc address, assigned to otto (a staff member)
+    t = open_ticket(cc=["boss@example.com"])
+    path = {"ticket_id": t["id"]}
+    call("admin_reply_ticket", user="otto", roles="agent", path=path, body={"message": "Mine"})
+    etag = call("admin_get_ticket", **AGENT, path=path)[2]["etag"]
+    assigned = call(
+        "admin_update_ticket",
+        **AGENT,
+        path=path,
+        body={"assignee_id": "otto"},
+        headers={"if-match": etag},
+    )
+    assert assigned[0] == 200, assigned[1]
+    before = len(outbox())
+
+    # When an agent resolves it
+    resolve(t["id"])
+
+    # Then the requester's mail has one link per score of the scale, to the console's rating
+    # page, all with one token; the HTML part links the same URLs
+    new = outbox()[before:]
+    (carl,) = to(new, "carl@example.com")
+    links = rating_links(carl)
+    assert [score for score, _, _ in links] == [1, 2, 3, 4, 5]
+    base = mail_settings().public_base_url
+    (token,) = {tok for _, _, tok in links}
+    for score, url, _ in links:
+        assert url == f"{base}/app/rate/{token}?score={score}"
+        assert f'href="{url}"' in html(carl)
+    # And the cc address's mail has none, nor has any mail to staff
+    (boss,) = to(new, "boss@example.com")
+    assert "is now resolved" in text(boss)
+    assert "/app/rate/" not in text(boss) and "/app/rate/" not in html(boss)
+    assert all("/app/rate/" not in text(m) for m in new if str(m["To"]) != "carl@example.com")
+    assert to(new, "otto@example.com") == []  # staff get no resolved mail at all
+
+    # When the token is used, it rates that ticket as carl, and no other ticket
+    other = open_ticket()
+    resolve(other["id"])
+    ticket, requester = ratinglinks.open_link(token)
+    assert ticket.id == t["id"] and requester.user_id == "carl"
+    ratinglinks.rate(token, RatingRequest(rating=4, comment="fine"))
+    rated = call("get_ticket", user="carl", path=path)[1]
+    assert rated["rating"] == 4 and rated["rating_comment"] == "fine"
+    assert call("get_ticket", user="carl", path={"ticket_id": other["id"]})[1]["rating"] is None
+    # A token with its payload altered to name another ticket, or signed with another salt,
+    # opens nothing
+    payload, rest = token.split(".", 1)
+    altered = signing.dumps(signing.RATING, {"t": other["id"], "u": "carl"}).split(".", 1)[0]
+    for bad in (
+        f"{altered}.{rest}",
+        payload[:-1] + ("A" if payload[-1] != "A" else "B") + "." + rest,
+        signing.dumps(signing.UNSUBSCRIBE, {"t": other["id"], "u": "carl"}),
+    ):
+        with pytest.raises(RatingLinkInvalidError):
+            ratinglinks.open_link(bad)
+
+
+def test_a_guest_requester_gets_rating_links_too() -> None:
+    from tests.handlers.test_public import created
+
+    # Given a guest's ticket, resolved by an agent
+    t = created()
+    settle()
+    before = len(outbox())
+    resolve(t["id"])
+
+    # Then her resolved mail carries the rating links (the console's ticket page would not
+    # open for her: she has no account)
+    (mail_,) = to(outbox()[before:], "gail@example.com")
+    assert [score for score, _, _ in rating_links(mail_)] == [1, 2, 3, 4, 5]
+    assert f"/app/tickets/{t['id']}" not in text(mail_)
 
 
 def test_an_unassigned_tickets_customer_mail_goes_to_the_queue_address(
@@ -296,7 +398,9 @@ def test_ses_throttling_is_retried_and_a_failure_is_reported_per_record(
     monkeypatch.setattr(mail, "BASE_DELAY_SECONDS", 0.001)
     monkeypatch.setattr(mail.client(), "send_email", throttled_twice)
     before = len(outbox())
-    assert invoke_mapped("ProcessChangesFunction", {"Records": records}) == {"batchItemFailures": []}
+    assert invoke_mapped("ProcessChangesFunction", {"Records": records}) == {
+        "batchItemFailures": []
+    }
     assert calls["n"] == 3 and len(outbox()) == before + 1
     # When SES keeps throttling, the record is reported failed and its claim released
     for i in codec.query_all(

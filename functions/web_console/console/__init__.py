@@ -5,5 +5,8 @@
 - `customer`: my tickets, new ticket, the thread, uploads and downloads
 - `agent`: the queue and the staff thread
 - `admin`: categories and departments
+- `webhooks`: the admin's webhook subscriptions
+- `account`: the Settings page (my e-mail notifications)
+- `rating`: the one-click rating page of the "resolved" mail (signed out, by its token)
 - `routes`: the Starlette application that puts them together
 """

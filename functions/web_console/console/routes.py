@@ -8,7 +8,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 
-from console import admin, agent, customer, signin, webhooks
+from console import account, admin, agent, customer, rating, signin, webhooks
 from console.base import HERE, LongCacheStatic, SecurityHeaders, SignInRequired, not_found, on_error
 from helpdesk.errors import HelpdeskError
 
@@ -26,6 +26,8 @@ def create_app() -> Starlette:
             Route("/app/tickets/{ticket_id}", customer.ticket, methods=both),
             Route("/app/attachments", customer.upload, methods=["POST"]),
             Route("/app/attachments/{attachment_id}", customer.download),
+            Route("/app/settings", account.settings, methods=both),
+            Route("/app/rate/{token}", rating.rate, methods=both),
             Route("/app/queue", agent.queue),
             Route("/app/queue/{ticket_id}", agent.staff_ticket, methods=both),
             Route("/app/admin", admin.admin, methods=both),

@@ -28,6 +28,9 @@ class Status(StrEnum):
 
 
 OPEN_STATUSES = frozenset({Status.OPEN, Status.IN_PROGRESS, Status.WAITING})
+# the rating scale (RatingRequest, the mailed one-click links: one per score)
+RATING_MIN, RATING_MAX = 1, 5
+RATING_SCALE = tuple(range(RATING_MIN, RATING_MAX + 1))
 
 
 class Channel(StrEnum):

@@ -90,6 +90,10 @@ class SuppressionNotFoundError(NotFoundError):
     code, title = "SUPPRESSION_NOT_FOUND", "This address is not suppressed"
 
 
+class RatingLinkInvalidError(NotFoundError):
+    code, title = "RATING_LINK_INVALID", "This rating link is not valid (or has expired)"
+
+
 class RequesterNotFoundError(NotFoundError):
     code, title = "REQUESTER_NOT_FOUND", "No requester with this id"
 

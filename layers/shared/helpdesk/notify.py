@@ -6,8 +6,9 @@ mails from the record, its events, the ticket and its thread; `Notifier.deliver`
 each exactly once:
 
 - requester and the ticket's cc addresses: the acknowledgement of a new ticket, every public
-  staff reply (its text and attachment names), a move to resolved or closed (with the
-  rating link), the merge of the ticket into another;
+  staff reply (its text and attachment names), a move to resolved or closed (the
+  requester's with one signed one-click rating link per score), the merge of the ticket
+  into another;
 - staff: the assignee on a customer message and on being assigned; an unassigned ticket's
   customer message goes to the queue address (`NotificationQueueAddress`), if any;
 - never: internal notes (to anyone), mail to the change's own author, to a suppressed
@@ -28,7 +29,7 @@ from aws_lambda_powertools import Logger
 
 from helpdesk import mail, signing, telemetry
 from helpdesk.clock import iso, now
-from helpdesk.domain import Message, Side, Status, Ticket, TicketEvent
+from helpdesk.domain import RATING_SCALE, Message, Side, Status, Ticket, TicketEvent
 from helpdesk.ids import digest
 from helpdesk.settings import mail_settings
 from helpdesk.store import feed as store_feed
@@ -257,6 +258,18 @@ class Notifier:
         token = signing.guest_link_token(ticket.id, link.secret_hash)
         return f"{mail_settings().public_base_url}/public/tickets/{ticket.id}?token={token}"
 
+    @staticmethod
+    def rating_links(ticket: Ticket, p: Planned) -> tuple[str, list[tuple[int, str]]] | None:
+        """The requester's one-click rating links (helpdesk.ratinglinks): the rating page,
+        and one link per score to it with that score chosen; None for anyone else (a cc
+        address or staff does not rate the requester's ticket)."""
+        requester = (ticket.requester_email or "").lower()
+        if p.role != "customer" or not requester or p.to.lower() != requester:
+            return None
+        token = signing.rating_token(ticket.id, ticket.requester_id)
+        page = f"{mail_settings().public_base_url}/app/rate/{token}"
+        return page, [(n, f"{page}?score={n}") for n in RATING_SCALE]
+
     def compose(self, ticket: Ticket, p: Planned, references: list[str]) -> mail.Mail:
         settings = mail_settings()
         base = settings.public_base_url
@@ -264,13 +277,15 @@ class Notifier:
         link = f"{base}/app/queue/{ticket.id}" if staff else f"{base}/app/tickets/{ticket.id}"
         unsubscribe = unsubscribe_url(p.to, p.kind)
         follow = self.follow_link(ticket, p) if ticket.guest and not staff else None
+        rating = self.rating_links(ticket, p) if p.kind == "ticket_resolved" else None
         context = {
             "ticket": ticket,
             "kind": p.kind,
             "link": None if (ticket.guest and not staff) else link,
             "guest": ticket.guest and not staff,
             "follow_link": follow,
-            "rating_link": f"{link}#rating" if not ticket.guest else None,
+            "rating_link": rating[0] if rating else None,
+            "rating_links": rating[1] if rating else [],
             "message": p.message,
             "data": p.data,
             "unsubscribe_url": unsubscribe,

@@ -9,8 +9,8 @@ for `KEY_MAX_AGE_SECONDS` per container.
 
 A missing, short or known-public `current` key refuses (`KeyRefused`): nothing is signed
 or verified with it. A bad `previous` key is left out (and logged), never accepted.
-Each purpose signs with its own salt (`SESSION`, `PKCE`): a value signed for one does
-not verify as the other.
+Each purpose signs with its own salt (`SESSION`, `PKCE`, `UNSUBSCRIBE`, `RATING`, ...): a
+value signed for one does not verify as another.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ PKCE = "helpdesk.hosted_ui"
 UNSUBSCRIBE = "helpdesk.unsubscribe"  # a mail's one-click unsubscribe link
 REPLY_TO = "helpdesk.reply_to"  # a mail's Reply-To token (the inbound issue routes with it)
 GUEST_LINK = "helpdesk.guest_link"  # a guest's follow-up link, as mailed (helpdesk.guests)
+RATING = "helpdesk.rating"  # the resolved mail's one-click rating links (helpdesk.ratinglinks)
 KEY_MAX_AGE_SECONDS = 300  # a rotated secret reaches every warm container within this time
 REFRESH_AFTER_SECONDS = 30  # at most one early re-read per container per this, on a bad value
 MIN_KEY_BYTES = 32
@@ -218,3 +219,9 @@ def guest_link_token(ticket_id: str, secret_hash: str) -> str:
     """The token of a guest's mailed follow-up link (`?token=`): it opens what the secret
     the public form answered opens (helpdesk.guests)."""
     return sign_short(GUEST_LINK, guest_link_value(ticket_id, secret_hash))
+
+
+def rating_token(ticket_id: str, requester_id: str) -> str:
+    """The token of the "resolved" mail's rating links (`/app/rate/<token>?score=N`): the
+    ticket and its requester, signed and timestamped (helpdesk.ratinglinks checks its age)."""
+    return dumps(RATING, {"t": ticket_id, "u": requester_id})

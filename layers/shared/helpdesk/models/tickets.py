@@ -4,7 +4,17 @@ from typing import Annotated, Any
 
 from pydantic import EmailStr, Field, StringConstraints
 
-from helpdesk.domain import AttachmentRef, BaseModel, Category, Message, Priority, Status, Ticket
+from helpdesk.domain import (
+    RATING_MAX,
+    RATING_MIN,
+    AttachmentRef,
+    BaseModel,
+    Category,
+    Message,
+    Priority,
+    Status,
+    Ticket,
+)
 from helpdesk.models.common import Body, CategoryRef, Id, RequestBody, Subject
 
 
@@ -25,7 +35,7 @@ class ReplyRequest(RequestBody):
 
 
 class RatingRequest(RequestBody):
-    rating: int = Field(ge=1, le=5)
+    rating: int = Field(ge=RATING_MIN, le=RATING_MAX)
     comment: Annotated[str, StringConstraints(max_length=1000)] | None = None
 
 
