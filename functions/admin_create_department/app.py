@@ -7,7 +7,7 @@ import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while imp
 from aws_lambda_powertools.event_handler import Response
 
 from helpdesk import catalog
-from helpdesk.errors import ForbiddenError
+from helpdesk.errors import AgentUnknownError, ForbiddenError
 from helpdesk.http import (
     current_principal,
     entrypoint,
@@ -15,7 +15,7 @@ from helpdesk.http import (
     make_resolver,
     problem_responses,
 )
-from helpdesk.models.catalog import CatalogEntry, DepartmentCreateRequest
+from helpdesk.models.catalog import DepartmentCreateRequest, DepartmentEntry
 
 app = make_resolver()
 
@@ -25,9 +25,9 @@ app = make_resolver()
     summary="Create a department",
     tags=["admin"],
     status_code=201,
-    responses=problem_responses(ForbiddenError, success=201),
+    responses=problem_responses(ForbiddenError, AgentUnknownError, success=201),
 )
-def admin_create_department(body: DepartmentCreateRequest) -> Response[CatalogEntry]:
+def admin_create_department(body: DepartmentCreateRequest) -> Response[DepartmentEntry]:
     return json_response(catalog.create_department(current_principal(app), body), status=201)
 
 

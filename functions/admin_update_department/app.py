@@ -1,11 +1,12 @@
-"""PATCH /admin/departments/{department_id}: rename, reorder, (de)activate (admin)."""
+"""PATCH /admin/departments/{department_id}: rename, reorder, (de)activate, set the agents
+(admin)."""
 
 import helpdesk.coldstart  # noqa: F401 - first: no garbage collection while importing
 
 # isort: split
 
 from helpdesk import catalog
-from helpdesk.errors import DepartmentNotFoundError, ForbiddenError
+from helpdesk.errors import AgentUnknownError, DepartmentNotFoundError, ForbiddenError
 from helpdesk.http import (
     CatalogEntryId,
     current_principal,
@@ -13,7 +14,7 @@ from helpdesk.http import (
     make_resolver,
     problem_responses,
 )
-from helpdesk.models.catalog import CatalogEntry, CatalogUpdateRequest
+from helpdesk.models.catalog import DepartmentEntry, DepartmentUpdateRequest
 
 app = make_resolver()
 
@@ -22,11 +23,11 @@ app = make_resolver()
     "/admin/departments/<department_id>",
     summary="Update a department",
     tags=["admin"],
-    responses=problem_responses(ForbiddenError, DepartmentNotFoundError),
+    responses=problem_responses(ForbiddenError, DepartmentNotFoundError, AgentUnknownError),
 )
 def admin_update_department(
-    department_id: CatalogEntryId, body: CatalogUpdateRequest
-) -> CatalogEntry:
+    department_id: CatalogEntryId, body: DepartmentUpdateRequest
+) -> DepartmentEntry:
     return catalog.update_department(current_principal(app), department_id, body)
 
 

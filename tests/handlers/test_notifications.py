@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REGION, call, invoke, load_event, make_event, settle
+from tests.conftest import REGION, CallLog, call, invoke, load_event, make_event, settle
 from tests.handlers.test_housekeeping import ADMIN, AGENT, _merge, delete
 
 pytestmark = pytest.mark.usefixtures("aws")
@@ -308,6 +308,159 @@ def test_an_unassigned_tickets_customer_mail_goes_to_the_queue_address(
     team = to(outbox(), "team@example.com")
     assert len(team) == 2 and "hello?" in text(team[1])
     mail_settings.cache_clear()
+
+
+def agents(*user_ids: str) -> str:
+    """A department whose agents are `user_ids`, each an active agent in the staff
+    directory (as a staff write leaves him): its id."""
+    from helpdesk.store import people as store_people
+
+    for u in user_ids:
+        store_people.put_staff(
+            store_people.StaffMember(
+                u, u.capitalize(), f"{u}@example.com", ("agent",), last_seen_at="2026-01-01"
+            )
+        )
+    body = {"name": "Printers", "agent_ids": list(user_ids)}
+    status, dep, _ = call("admin_create_department", **ADMIN, body=body)
+    assert status == 201, dep
+    return str(dep["id"])
+
+
+def test_an_unassigned_tickets_customer_mail_goes_to_its_departments_active_agents(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from helpdesk.settings import mail_settings
+
+    monkeypatch.setenv("NOTIFICATION_QUEUE_ADDRESS", "team@example.com")
+    mail_settings.cache_clear()
+    dep = agents("ann", "ben", "cas")
+    # Given one of the department's agents deactivated
+    assert call("admin_deactivate_staff", **ADMIN, path={"user_id": "cas"})[0] == 200
+    # When carl opens an unassigned ticket in the department, then writes again
+    before = len(outbox())
+    t = open_ticket(department_id=dep)
+    call("reply_ticket", user="carl", path={"ticket_id": t["id"]}, body={"message": "hello?"})
+    new = outbox()[before:]
+    # Then each active agent gets both customer messages, each his own mail (his own
+    # Reply-To and unsubscribe link); the deactivated agent and the queue address nothing
+    for who in ("ann", "ben"):
+        mine = to(new, f"{who}@example.com")
+        assert ["Help" in text(m) for m in mine] == [True, False]
+        assert "hello?" in text(mine[1]) and f"/app/queue/{t['id']}" in text(mine[1])
+    assert to(new, "cas@example.com") == [] and to(new, "team@example.com") == []
+    ann, ben = to(new, "ann@example.com")[1], to(new, "ben@example.com")[1]
+    assert str(ann["To"]) == "ann@example.com"  # not one mail with a Cc line
+    assert ann["Reply-To"] != ben["Reply-To"]
+    assert ann["List-Unsubscribe"] != ben["List-Unsubscribe"]
+    # A ticket without a department goes to the queue address, as before
+    before = len(outbox())
+    u = open_ticket()
+    assert [str(m["To"]) for m in outbox()[before:] if "carl" not in str(m["To"])] == [
+        "team@example.com"
+    ]
+    # A department whose agents are all gone falls back to the queue address too
+    assert call("admin_deactivate_staff", **ADMIN, path={"user_id": "ann"})[0] == 200
+    assert call("admin_deactivate_staff", **ADMIN, path={"user_id": "ben"})[0] == 200
+    before = len(outbox())
+    call("reply_ticket", user="carl", path={"ticket_id": t["id"]}, body={"message": "anyone?"})
+    assert [str(m["To"]) for m in outbox()[before:]] == ["team@example.com"]
+    del u
+    mail_settings.cache_clear()
+
+
+def test_an_assigned_tickets_customer_mail_goes_to_the_assignee_only() -> None:
+    dep = agents("ann", "ben")
+    t = open_ticket(department_id=dep)
+    path = {"ticket_id": t["id"]}
+    etag = call("admin_get_ticket", **AGENT, path=path)[2]["etag"]
+    status, _, _ = call(
+        "admin_update_ticket",
+        **AGENT,
+        path=path,
+        body={"assignee_id": "ann"},
+        headers={"if-match": etag},
+    )
+    assert status == 200
+    before = len(outbox())
+    call("reply_ticket", user="carl", path=path, body={"message": "still jammed"})
+    assert [str(m["To"]) for m in outbox()[before:]] == ["ann@example.com"]
+
+
+def test_a_departments_agent_is_not_mailed_his_own_message_and_staff_replies_skip_them() -> None:
+    dep = agents("ann", "ben")
+    # When ann opens a ticket in her own department as a customer (her own address)
+    before = len(outbox())
+    t = open_ticket("ann", department_id=dep)
+    new = outbox()[before:]
+    # Then she has her acknowledgement only; ben hears of her message
+    assert [("received your request" in text(m)) for m in to(new, "ann@example.com")] == [True]
+    assert len(to(new, "ben@example.com")) == 1
+    # A public staff reply on the unassigned ticket goes to the requester, not the agents
+    before = len(outbox())
+    staff_reply(t["id"], "on it")
+    assert [str(m["To"]) for m in outbox()[before:]] == ["ann@example.com"]
+
+
+def test_reads_for_a_customer_message_on_an_unassigned_ticket_with_a_department(
+    aws_calls: CallLog,
+) -> None:
+    """The department rides in the events' BatchGetItem; its agents are one BatchGetItem:
+    one call more than for an assigned ticket (its assignee's GetItem) and only then."""
+    from helpdesk import notify
+
+    dep = agents("ann", "ben", "cas")
+    assert call("admin_deactivate_staff", **ADMIN, path={"user_id": "cas"})[0] == 200
+    t = open_ticket(department_id=dep)
+    call("reply_ticket", user="carl", path={"ticket_id": t["id"]}, body={"message": "hello?"})
+    staff_reply(t["id"], "on it")
+    records = [r for r in feed_records() if t["id"] in r["dynamodb"]["Keys"]["SK"]["S"]]
+    created, replied, answered = (r["dynamodb"]["NewImage"] for r in records)
+
+    def reads(image: dict[str, Any]) -> list[str]:
+        forget_claims(t["id"])
+        aws_calls.clear()
+        notify.Notifier().handle(image)
+        return aws_calls.operations()
+
+    # per mail: the thread, the claim, the Message-ID's lookup (mail in), the mark
+    mailed = ["Query", "PutItem", "PutItem", "UpdateItem"]
+    # the customer's reply: ticket, events + department, message, agents, audience, 2 mails
+    read = ["GetItem", "BatchGetItem", "GetItem", "BatchGetItem", "BatchGetItem"]
+    assert reads(replied) == read + mailed * 2
+    (events,) = [p for _, op, p in aws_calls.calls if op == "BatchGetItem" and "TICKET#" in str(p)]
+    keys = next(iter(events["RequestItems"].values()))["Keys"]
+    assert {"PK": {"S": "CATALOG"}, "SK": {"S": f"DEP#{dep}"}} in keys
+    # a new ticket: its first message is one Query of the thread; the acknowledgement too
+    read = ["GetItem", "BatchGetItem", "Query", "BatchGetItem", "BatchGetItem"]
+    assert reads(created) == read + mailed * 3
+    # a staff reply: no department, no agents (the author's directory entry: one GetItem)
+    ops = reads(answered)
+    assert ops.count("BatchGetItem") == 2 and "CATALOG" not in str(aws_calls.calls)
+    # once the ticket is assigned, the customer's reply reads the assignee's entry instead
+    path = {"ticket_id": t["id"]}
+    etag = call("admin_get_ticket", **AGENT, path=path)[2]["etag"]
+    status, _, _ = call(
+        "admin_update_ticket",
+        **AGENT,
+        path=path,
+        body={"assignee_id": "ann"},
+        headers={"if-match": etag},
+    )
+    assert status == 200
+    read = ["GetItem", "BatchGetItem", "GetItem", "GetItem", "BatchGetItem"]
+    assert reads(replied) == read + mailed and "CATALOG" not in str(aws_calls.calls)
+
+
+def forget_claims(ticket_id: str) -> None:
+    """Delete the ticket's notification records (as if never sent)."""
+    from helpdesk.store import codec
+
+    for i in codec.query_all(
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :m)",
+        ExpressionAttributeValues={":pk": {"S": f"TICKET#{ticket_id}"}, ":m": {"S": "ML#"}},
+    ):
+        codec.client().delete_item(TableName=codec.table(), Key={"PK": i["PK"], "SK": i["SK"]})
 
 
 def test_never_about_a_deleted_ticket_nor_to_a_suppressed_address() -> None:

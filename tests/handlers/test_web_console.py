@@ -343,6 +343,64 @@ def test_admin_reactivates_a_deactivated_catalog_entry(aws: None, deployed: None
     assert row and 'value="deactivate">Deactivate' in row.group(1)
 
 
+def test_admin_sees_and_sets_a_departments_agents(aws: None, deployed: None) -> None:
+    from helpdesk import catalog
+    from helpdesk.models.catalog import DepartmentCreateRequest
+    from helpdesk.store import catalog as store_catalog
+    from helpdesk.store import people as store_people
+
+    # Given two agents in the staff directory, one deactivated, and a department with both
+    for u in ("ann", "ben"):
+        store_people.put_staff(
+            store_people.StaffMember(u, u.capitalize(), f"{u}@x", ("agent",), last_seen_at="t")
+        )
+    dep = catalog.create_department(
+        ADMIN, DepartmentCreateRequest(name="Printers", agent_ids=["ann", "ben"])
+    )
+    store_people.set_staff_active("ben", False, "2026-01-01T00:00:00Z")
+
+    # When the admin opens the admin page, the department lists its agents by name
+    body = console(ADMIN, "/app/admin")["body"]
+    row = re.search(rf'<li class="" data-id="{dep.id}">(.*?)</li>', body, re.S)
+    assert row, body
+    assert '<span class="agent" data-agent="ann">Ann</span>' in row.group(1)
+    assert '<span class="agent inactive" data-agent="ben">Ben (inactive)</span>' in row.group(1)
+
+    # When he sets the agents to ann alone
+    done = console(
+        ADMIN,
+        "/app/admin",
+        method="POST",
+        form={
+            "csrf": csrf_for(ADMIN),
+            "kind": "department",
+            "action": "agents",
+            "id": dep.id,
+            "agent_ids": "ann, ",
+        },
+    )
+    assert done["statusCode"] == 303, done["body"]
+    stored = store_catalog.get_department(dep.id)
+    assert stored is not None and stored.agent_ids == ["ann"]
+
+    # A deactivated agent is refused with the API's code, and nothing changes
+    refused = console(
+        ADMIN,
+        "/app/admin",
+        method="POST",
+        form={
+            "csrf": csrf_for(ADMIN),
+            "kind": "department",
+            "action": "agents",
+            "id": dep.id,
+            "agent_ids": "ann ben",
+        },
+    )
+    assert refused["statusCode"] == 422 and "AGENT_UNKNOWN" in refused["body"]
+    stored = store_catalog.get_department(dep.id)
+    assert stored is not None and stored.agent_ids == ["ann"]
+
+
 # ------------------------------------------------------------------ keys and errors
 
 

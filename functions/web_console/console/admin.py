@@ -1,7 +1,10 @@
 """The admin page: every category and department; create, rename, deactivate, reactivate,
-delete (the layer's `catalog` calls of the /admin/categories and /admin/departments routes)."""
+delete, and a department's agents (the layer's `catalog` calls of the /admin/categories and
+/admin/departments routes)."""
 
 from __future__ import annotations
+
+import re
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -10,11 +13,12 @@ from console.base import checked, go, page
 
 
 async def admin(request: Request) -> Response:
-    from helpdesk import catalog
+    from helpdesk import catalog, staff
     from helpdesk.models.catalog import (
         CatalogUpdateRequest,
         CategoryCreateRequest,
         DepartmentCreateRequest,
+        DepartmentUpdateRequest,
     )
 
     p, form = await checked(request)
@@ -34,8 +38,14 @@ async def admin(request: Request) -> Response:
             )
             update = catalog.update_category if kind == "category" else catalog.update_department
             update(p, item, change)
+        elif action == "agents" and kind == "department":
+            ids = [a for a in re.split(r"[\s,]+", form.get("agent_ids", "")) if a]
+            catalog.update_department(p, item, DepartmentUpdateRequest(agent_ids=ids))
         elif action == "delete":
             (catalog.delete_category if kind == "category" else catalog.delete_department)(p, item)
         return go("/app/admin")
     categories, departments = catalog.all_entries(p)
-    return page(request, "admin.html", categories=categories, departments=departments)
+    members = {m.user_id: m for m in staff.list_staff(p).items}
+    return page(
+        request, "admin.html", categories=categories, departments=departments, staff=members
+    )

@@ -8,6 +8,7 @@ from typing import TypeVar
 
 from helpdesk.domain import Category, Department
 from helpdesk.errors import (
+    AgentUnknownError,
     CategoryInUseError,
     CategoryNotFoundError,
     DepartmentInUseError,
@@ -22,6 +23,7 @@ from helpdesk.models.catalog import (
     CategoryList,
     CategoryResponse,
     DepartmentCreateRequest,
+    DepartmentEntry,
     DepartmentList,
     DepartmentResponse,
 )
@@ -30,6 +32,7 @@ from helpdesk.principal import Principal
 from helpdesk.store import catalog as store_catalog
 from helpdesk.store import keys as store_keys
 from helpdesk.store import lists as store_lists
+from helpdesk.store import people as store_people
 
 E = TypeVar("E", Category, Department)
 
@@ -102,7 +105,11 @@ def _entry(c: Category | Department) -> CatalogEntry:
     )
 
 
-def all_entries(p: Principal) -> tuple[list[CatalogEntry], list[CatalogEntry]]:
+def _department_entry(d: Department) -> DepartmentEntry:
+    return DepartmentEntry(**_entry(d).model_dump(), agent_ids=list(d.agent_ids))
+
+
+def all_entries(p: Principal) -> tuple[list[CatalogEntry], list[DepartmentEntry]]:
     """Every category (each top-level one followed by its sub-categories) and department,
     inactive ones included, in display order: the admin's view, one Query."""
     p.require_admin()
@@ -114,7 +121,7 @@ def all_entries(p: Principal) -> tuple[list[CatalogEntry], list[CatalogEntry]]:
         if top.parent_id is None
         for e in [top, *(s for s in order if s.parent_id == top.id)]
     ]
-    deps = [_entry(d) for d in _in_order(departments)]
+    deps = [_department_entry(d) for d in _in_order(departments)]
     return cats, deps
 
 
@@ -163,23 +170,43 @@ def delete_category(p: Principal, category_id: str) -> None:
     store_catalog.delete_category(category_id)
 
 
-def create_department(p: Principal, req: DepartmentCreateRequest) -> CatalogEntry:
+def _check_agents(agent_ids: list[str]) -> None:
+    """A department's agents are active staff in the directory (one BatchGetItem)."""
+    if not agent_ids:
+        return
+    found = store_people.get_staff_many(agent_ids)
+    unknown = [a for a in agent_ids if a not in found or not found[a].on_duty]
+    if unknown:
+        raise AgentUnknownError(
+            f"Not active staff members: {', '.join(unknown)}", extra={"agent_ids": unknown}
+        )
+
+
+def create_department(p: Principal, req: DepartmentCreateRequest) -> DepartmentEntry:
     p.require_admin()
-    dep = Department(id=new_id("dep"), name=req.name, position=req.position)
+    _check_agents(req.agent_ids)
+    dep = Department(
+        id=new_id("dep"), name=req.name, position=req.position, agent_ids=req.agent_ids
+    )
     store_catalog.put_department(dep)
-    return _entry(dep)
+    return _department_entry(dep)
 
 
-def update_department(p: Principal, department_id: str, req: CatalogUpdateRequest) -> CatalogEntry:
+def update_department(
+    p: Principal, department_id: str, req: CatalogUpdateRequest
+) -> DepartmentEntry:
+    """Rename, reorder, (de)activate; a `DepartmentUpdateRequest` may replace the agents
+    (each must be active staff now; agents deactivated since stay listed until replaced)."""
     p.require_admin()
     dep = store_catalog.get_department(department_id)
     if dep is None:
         raise DepartmentNotFoundError()
-    dep = dep.model_copy(
-        update={k: getattr(req, k) for k in req.model_fields_set if getattr(req, k) is not None}
-    )
+    change = {k: getattr(req, k) for k in req.model_fields_set if getattr(req, k) is not None}
+    if "agent_ids" in change:
+        _check_agents(change["agent_ids"])
+    dep = dep.model_copy(update=change)
     store_catalog.put_department(dep)
-    return _entry(dep)
+    return _department_entry(dep)
 
 
 def delete_department(p: Principal, department_id: str) -> None:

@@ -200,6 +200,8 @@ class Department(BaseModel):
     name: str
     position: int = 0
     active: bool = True
+    # its agents (staff user ids): an unassigned ticket's customer mail goes to them
+    agent_ids: list[str] = Field(default_factory=list)
 
 
 class ApiToken(BaseModel):

@@ -254,6 +254,10 @@ class AssigneeUnknownError(ValidationFailedError):
     code, title = "ASSIGNEE_UNKNOWN", "The assignee is not a known agent"
 
 
+class AgentUnknownError(ValidationFailedError):
+    code, title = "AGENT_UNKNOWN", "A department's agent is not an active staff member"
+
+
 class CategoryInUseError(ConflictError):
     code, title = "CATEGORY_IN_USE", "The category has tickets or sub-categories: deactivate it"
 

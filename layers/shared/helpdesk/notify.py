@@ -10,7 +10,8 @@ each exactly once:
   requester's with one signed one-click rating link per score), the merge of the ticket
   into another;
 - staff: the assignee on a customer message and on being assigned; an unassigned ticket's
-  customer message goes to the queue address (`NotificationQueueAddress`), if any;
+  customer message goes to its department's active agents, else to the queue address
+  (`NotificationQueueAddress`), if any;
 - never: internal notes (to anyone), mail to the change's own author, to a suppressed
   address, of a kind its recipient turned off, about a deleted (or purged) ticket.
 
@@ -23,13 +24,14 @@ conditional put before SES is called; a claim that exists is never sent again.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any, NamedTuple
 
 from aws_lambda_powertools import Logger
 
 from helpdesk import mail, signing, telemetry
 from helpdesk.clock import iso, now
-from helpdesk.domain import RATING_SCALE, Message, Side, Status, Ticket, TicketEvent
+from helpdesk.domain import RATING_SCALE, Department, Message, Side, Status, Ticket, TicketEvent
 from helpdesk.ids import digest
 from helpdesk.settings import mail_settings
 from helpdesk.store import feed as store_feed
@@ -68,11 +70,30 @@ def _customers(ticket: Ticket) -> list[str]:
     return out + [c for c in ticket.cc if c.lower() not in {o.lower() for o in out}]
 
 
-def _staff(ticket: Ticket, assignee: str | None) -> list[str]:
+Agents = Callable[[], list[str]]  # the addresses of the ticket's department's active agents
+
+
+def _staff(ticket: Ticket, assignee: str | None, agents: Agents) -> list[str]:
+    """Who hears of a customer's message: the assignee; on an unassigned ticket its
+    department's active agents, else the queue address."""
     if ticket.assignee_id:
         return [assignee] if assignee else []
+    found = agents() if ticket.department_id else []
+    if found:
+        return found
     queue = mail_settings().notification_queue_address
     return [queue] if queue else []
+
+
+def _no_agents() -> list[str]:
+    return []
+
+
+def _may_carry_customer_message(record: store_feed.FeedRecord) -> bool:
+    """A new ticket (its first message), or a reply not by staff."""
+    return "created" in record.types or (
+        "replied" in record.types and record.actor_side != Side.STAFF
+    )
 
 
 class _Wanted(NamedTuple):
@@ -88,17 +109,18 @@ Messages = Callable[[TicketEvent], Message | None]  # the public message an even
 def _wanted(
     ev: TicketEvent,
     ticket: Ticket,
-    assignee: str | None,
+    staff: Callable[[], list[str]],
     message: Messages,
     staff_email: Callable[[str], str | None],
 ) -> list[_Wanted]:
-    """The mails one event calls for (recipients not yet deduplicated)."""
-    customers, staff = _customers(ticket), _staff(ticket, assignee)
+    """The mails one event calls for (recipients not yet deduplicated); `staff` gives who
+    hears of a customer's message (asked only when there is one)."""
+    customers = _customers(ticket)
     if ev.type == "created":
         first = message(ev)
         return [
             _Wanted("ticket_created", customers, "customer", {}),
-            _Wanted("customer_message", staff, "staff", {"message": first}),
+            _Wanted("customer_message", staff(), "staff", {"message": first}),
         ]
     if ev.type == "replied":
         msg = message(ev)
@@ -106,7 +128,7 @@ def _wanted(
             return []
         if ev.actor_side is Side.STAFF:
             return [_Wanted("staff_reply", customers, "customer", {"message": msg})]
-        return [_Wanted("customer_message", staff, "staff", {"message": msg})]
+        return [_Wanted("customer_message", staff(), "staff", {"message": msg})]
     if ev.type in ("status_changed", "closed") and _status_to(ev) in DONE:
         return [_Wanted("ticket_resolved", customers, "customer", {})]
     if ev.type == "merged_into":
@@ -124,15 +146,18 @@ def plan(
     events: dict[int, TicketEvent],
     message: Messages,
     staff_email: Callable[[str], str | None],
+    agents: Agents = _no_agents,
 ) -> list[Planned]:
     """The mails one record calls for, one per recipient (the first event's that names
     him), before the never-rules of the audience (author, suppressed, turned off), which
-    `Notifier` applies."""
+    `Notifier` applies. `agents` is asked (once) only for a customer's message on an
+    unassigned ticket with a department."""
     out: dict[str, Planned] = {}  # recipient (lower case) -> the record's one mail to him
     assignee = staff_email(ticket.assignee_id) if ticket.assignee_id else None
+    staff = cache(lambda: _staff(ticket, assignee, agents))
     for seq in record.seqs:
         ev = events.get(seq)
-        for w in _wanted(ev, ticket, assignee, message, staff_email) if ev else []:
+        for w in _wanted(ev, ticket, staff, message, staff_email) if ev else []:
             for address in w.to:
                 if address and address.lower() not in out:
                     out[address.lower()] = Planned(w.kind, seq, address, w.role, **w.extra)
@@ -173,13 +198,25 @@ class Notifier:
 
     def __init__(self, remaining_ms: Callable[[], int] | None = None) -> None:
         self.remaining_ms = remaining_ms
-        self._staff: dict[str, str | None] = {}
+        self._members: dict[str, store_people.StaffMember | None] = {}
 
     def staff_email(self, user_id: str) -> str | None:
-        if user_id not in self._staff:
-            member = store_people.get_staff(user_id)
-            self._staff[user_id] = member.email if member and member.active else None
-        return self._staff[user_id]
+        """An assignee's (or author's) address; None if he is not active staff."""
+        if user_id not in self._members:
+            self._members[user_id] = store_people.get_staff(user_id)
+        member = self._members[user_id]
+        return member.email if member and member.active else None
+
+    def agent_emails(self, department: Department | None) -> list[str]:
+        """The addresses of the department's agents who are active staff (deactivated or
+        demoted ones are left out): one BatchGetItem of those not read yet in this batch."""
+        ids = department.agent_ids if department else []
+        unread = [a for a in ids if a not in self._members]
+        if unread:
+            found = store_people.get_staff_many(unread)
+            self._members.update({a: found.get(a) for a in unread})
+        members = (self._members[a] for a in ids)
+        return [m.email for m in members if m is not None and m.on_duty and m.email]
 
     def handle(self, image: dict[str, Any]) -> Outcome:
         """Send what one FEED record (a stream NewImage) calls for."""
@@ -189,9 +226,25 @@ class Notifier:
         ticket = store_tickets.get_ticket(record.ticket_id)
         if ticket is None or ticket.deleted_at is not None:
             return Outcome()  # never about a deleted (or purged) ticket
-        events = store_feed.get_events([(record.ticket_id, s) for s in record.seqs])
+        # an unassigned ticket's department (its agents hear of a customer's message) comes
+        # in the events' BatchGetItem: no call of its own
+        department_id = (
+            ticket.department_id
+            if not ticket.assignee_id and _may_carry_customer_message(record)
+            else None
+        )
+        events, department = store_feed.get_events_and_department(
+            [(record.ticket_id, s) for s in record.seqs], department_id
+        )
         by_seq = {seq: ev for (_, seq), ev in events.items()}
-        planned = plan(record, ticket, by_seq, self._messages(ticket), self.staff_email)
+        planned = plan(
+            record,
+            ticket,
+            by_seq,
+            self._messages(ticket),
+            self.staff_email,
+            lambda: self.agent_emails(department),
+        )
         authors = _author_emails(record, ticket, self.staff_email)
         # never to the change's author, save the acknowledgement of the ticket he opened
         planned = [p for p in planned if p.kind == "ticket_created" or p.to.lower() not in authors]

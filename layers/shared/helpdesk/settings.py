@@ -188,7 +188,7 @@ class MailSettings(_Base):
     support_domain: str = "example.com"  # Reply-To: support+<token>@<support_domain>
     mail_configuration_set: str = ""  # SES configuration set every mail is sent through
     public_base_url: str = "http://127.0.0.1:3000"  # links in mail (API and console)
-    notification_queue_address: str = ""  # an unassigned ticket's customer mail goes here
+    notification_queue_address: str = ""  # unassigned tickets' customer mail (no agents)
     mail_template_dir: str = ""  # an operator's templates, tried before the layer's own
     aws_region: str = "us-east-1"
     unsubscribe_max_age_days: int = 365

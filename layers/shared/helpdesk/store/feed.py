@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 
 from botocore.exceptions import ClientError
 
-from helpdesk.domain import Ticket, TicketEvent
+from helpdesk.domain import Department, Ticket, TicketEvent
 from helpdesk.errors import StoreError
 from helpdesk.store import codec, keys
 
@@ -117,6 +117,25 @@ def read_page(
 def get_events(refs: Sequence[tuple[str, int]]) -> dict[tuple[str, int], TicketEvent]:
     """The events named by (ticket id, seq): one BatchGetItem (per 100); missing ones (a
     purged ticket's) are left out."""
-    found = codec.batch_get([keys.event(t, s).av() for t, s in sorted(set(refs))])
-    events = [TicketEvent.model_validate(codec.plain(i)) for i in found]
-    return {(ev.ticket_id, ev.seq): ev for ev in events}
+    return get_events_and_department(refs, None)[0]
+
+
+def get_events_and_department(
+    refs: Sequence[tuple[str, int]], department_id: str | None
+) -> tuple[dict[tuple[str, int], TicketEvent], Department | None]:
+    """`get_events`, and the department `department_id` (None: none asked for, or none
+    found) in the same BatchGetItem: the notifier reads an unassigned ticket's department
+    without a call of its own."""
+    wanted = [keys.event(t, s).av() for t, s in sorted(set(refs))]
+    if department_id is not None:
+        wanted.append(keys.department(department_id).av())
+    events: dict[tuple[str, int], TicketEvent] = {}
+    department = None
+    for stored in codec.batch_get(wanted):
+        data = codec.plain(stored)
+        if data["PK"] == keys.CATALOG and keys.is_department(data["SK"]):
+            department = Department.model_validate(data)
+        else:
+            ev = TicketEvent.model_validate(data)
+            events[(ev.ticket_id, ev.seq)] = ev
+    return events, department

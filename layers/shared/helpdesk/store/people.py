@@ -3,7 +3,7 @@ and the staff directory (STAFF / U#<id>)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
 from botocore.exceptions import ClientError
@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 from helpdesk.aws import error_code
 from helpdesk.domain import Ticket
 from helpdesk.errors import StoreError
+from helpdesk.principal import STAFF_ROLES
 from helpdesk.store import codec, keys
 
 
@@ -79,6 +80,11 @@ class StaffMember(NamedTuple):
     last_seen_at: str | None = None
     deactivated_at: str | None = None
 
+    @property
+    def on_duty(self) -> bool:
+        """Active and still holding a staff role: may serve as a department's agent."""
+        return self.active and any(r in STAFF_ROLES for r in self.roles)
+
 
 def staff_put(member: StaffMember) -> dict[str, Any]:
     """The transaction item that writes `member`'s name, email, roles and last seen time;
@@ -132,6 +138,16 @@ def get_staff(user_id: str) -> StaffMember | None:
     """The member's directory entry (one GetItem, eventually consistent), None if absent."""
     found = codec.get(keys.staff(user_id).av())
     return _staff(found) if found else None
+
+
+def get_staff_many(user_ids: Iterable[str]) -> dict[str, StaffMember]:
+    """The directory entries of `user_ids` by id (one BatchGetItem per 100; eventually
+    consistent); absent ones are left out."""
+    wanted = sorted(set(user_ids))
+    if not wanted:
+        return {}
+    found = codec.batch_get([keys.staff(u).av() for u in wanted])
+    return {m.user_id: m for m in map(_staff, found)}
 
 
 def list_staff() -> list[StaffMember]:
