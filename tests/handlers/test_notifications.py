@@ -280,6 +280,25 @@ def test_the_resolved_mail_gives_only_the_requester_signed_one_click_rating_link
             ratinglinks.open_link(bad)
 
 
+def test_a_reply_that_resolves_is_one_mail_with_the_rating_links() -> None:
+    # Given carl's ticket with a cc address
+    t = open_ticket(cc=["boss@example.com"])
+    before = len(outbox())
+    # When an agent answers and resolves it in one step
+    staff_reply(t["id"], "Fixed, closing", next_status="resolved")
+    # Then carl gets one mail, the reply, which asks him to rate; the cc's reply does not
+    new = outbox()[before:]
+    (carl,) = to(new, "carl@example.com")
+    assert "Fixed, closing" in text(carl)
+    assert [score for score, _, _ in rating_links(carl)] == [1, 2, 3, 4, 5]
+    (boss,) = to(new, "boss@example.com")
+    assert "Fixed, closing" in text(boss) and "/app/rate/" not in text(boss)
+    # and a reply that does not resolve asks nothing
+    staff_reply(t["id"], "One more thing")
+    (later,) = to(outbox()[before + 2 :], "carl@example.com")
+    assert rating_links(later) == []
+
+
 def test_a_guest_requester_gets_rating_links_too() -> None:
     from tests.handlers.test_public import created
 

@@ -129,7 +129,7 @@ def _wanted(
         if ev.actor_side is Side.STAFF:
             return [_Wanted("staff_reply", customers, "customer", {"message": msg})]
         return [_Wanted("customer_message", staff(), "staff", {"message": msg})]
-    if ev.type in ("status_changed", "closed") and _status_to(ev) in DONE:
+    if _resolves(ev):
         return [_Wanted("ticket_resolved", customers, "customer", {})]
     if ev.type == "merged_into":
         return [_Wanted("ticket_merged", customers, "customer", {"data": dict(ev.data)})]
@@ -161,7 +161,17 @@ def plan(
             for address in w.to:
                 if address and address.lower() not in out:
                     out[address.lower()] = Planned(w.kind, seq, address, w.role, **w.extra)
+    # a reply that also resolves is one mail, the reply: it carries what the resolved mail
+    # would (the rating links), so the customer is asked either way
+    if any(_resolves(events.get(seq)) for seq in record.seqs):
+        for key, p in out.items():
+            if p.kind == "staff_reply":
+                out[key] = p._replace(data={**p.data, "resolved": True})
     return list(out.values())
+
+
+def _resolves(ev: TicketEvent | None) -> bool:
+    return ev is not None and ev.type in ("status_changed", "closed") and _status_to(ev) in DONE
 
 
 class Outcome(NamedTuple):
@@ -330,7 +340,8 @@ class Notifier:
         link = f"{base}/app/queue/{ticket.id}" if staff else f"{base}/app/tickets/{ticket.id}"
         unsubscribe = unsubscribe_url(p.to, p.kind)
         follow = self.follow_link(ticket, p) if ticket.guest and not staff else None
-        rating = self.rating_links(ticket, p) if p.kind == "ticket_resolved" else None
+        resolved = p.kind == "ticket_resolved" or bool(p.data.get("resolved"))
+        rating = self.rating_links(ticket, p) if resolved else None
         context = {
             "ticket": ticket,
             "kind": p.kind,
