@@ -154,6 +154,19 @@ def put_new(data: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def put_if_new(data: Mapping[str, Any]) -> bool:
+    """Put an item unless its key exists (one conditional PutItem): whether it was written."""
+    try:
+        client().put_item(
+            TableName=table(), Item=item(data), ConditionExpression="attribute_not_exists(PK)"
+        )
+    except ClientError as ex:
+        if error_code(ex) == "ConditionalCheckFailedException":
+            return False
+        raise StoreError() from ex
+    return True
+
+
 def get(key: dict[str, Any], *, consistent: bool = False) -> dict[str, Any] | None:
     """One GetItem: the item, or None."""
     try:

@@ -154,17 +154,7 @@ def suppress(address: str, reason: str, at: str, detail: str = "", source: str =
         "detail": detail[:500],
         "source": source[:200],
     }
-    try:
-        codec.client().put_item(
-            TableName=codec.table(),
-            Item=codec.item(data),
-            ConditionExpression="attribute_not_exists(PK)",
-        )
-    except ClientError as ex:
-        if error_code(ex) == "ConditionalCheckFailedException":
-            return False
-        raise StoreError() from ex
-    return True
+    return codec.put_if_new(data)
 
 
 def unsuppress(address: str) -> bool:

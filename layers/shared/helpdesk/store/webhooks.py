@@ -79,26 +79,11 @@ def _update(
     return codec.plain(out.get("Attributes", {}))
 
 
-def _put_new(data: Mapping[str, Any]) -> bool:
-    """Put an item unless its key exists: whether it was written."""
-    try:
-        codec.client().put_item(
-            TableName=codec.table(),
-            Item=codec.item(data),
-            ConditionExpression="attribute_not_exists(PK)",
-        )
-    except ClientError as ex:
-        if error_code(ex) == "ConditionalCheckFailedException":
-            return False
-        raise StoreError() from ex
-    return True
-
-
 # ---------------------------------------------------------------- subscriptions
 
 
 def create_webhook(data: Mapping[str, Any]) -> None:
-    _put_new({**keys.webhook(str(data["id"])).fields(), "kind": "webhook", **data})
+    codec.put_if_new({**keys.webhook(str(data["id"])).fields(), "kind": "webhook", **data})
 
 
 def get_webhook(webhook_id: str) -> dict[str, Any] | None:
@@ -155,7 +140,7 @@ def delete_webhook(webhook_id: str) -> bool:
 def create_delivery(webhook_id: str, delivery_id: str, data: Mapping[str, Any]) -> bool:
     """The delivery of one item to one subscription, unless it exists (a replayed stream
     batch): whether this call created it."""
-    return _put_new(
+    return codec.put_if_new(
         {**keys.webhook_delivery(webhook_id, delivery_id).fields(), "kind": "delivery", **data}
     )
 
