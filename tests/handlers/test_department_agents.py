@@ -1,5 +1,5 @@
 """A department's agents (issue 20): set on POST and PATCH /admin/departments, checked
-against the staff directory, shown to admins and never to customers; through the handlers,
+against the staff directory, shown to staff and never to customers; through the handlers,
 on moto. (Who is mailed: tests/handlers/test_notifications.py.)"""
 
 from __future__ import annotations
@@ -119,13 +119,24 @@ def test_repeated_ids_and_more_than_fifty_agents_are_validation_failures() -> No
     assert (status, problem["code"]) == (422, "VALIDATION_FAILED")
 
 
-def test_customers_listing_departments_never_see_agent_ids() -> None:
+def test_staff_listing_departments_see_agent_ids_and_customers_never() -> None:
     staff("ann")
     status, dep = create(agent_ids=["ann"])
     assert status == 201
-    for who in ({"user": "carl"}, {"user": "agnes", "roles": "agent"}):
+    # a customer sees the departments, never a staff id
+    status, listed, _ = call("list_departments", user="carl")
+    assert status == 200
+    mine = next(d for d in listed["items"] if d["id"] == dep["id"])
+    assert mine == {
+        "id": dep["id"],
+        "name": mine["name"],
+        "position": mine["position"],
+        "agent_ids": None,
+    }
+    assert all(d["agent_ids"] is None for d in listed["items"])
+    # staff (an agent, an admin) see who gets an unassigned ticket's mail
+    for who in ({"user": "agnes", "roles": "agent"}, ADMIN):
         status, listed, _ = call("list_departments", **who)
         assert status == 200
         mine = next(d for d in listed["items"] if d["id"] == dep["id"])
-        assert set(mine) == {"id", "name", "position"}
-        assert all("agent_ids" not in d for d in listed["items"])
+        assert mine["agent_ids"] == ["ann"]

@@ -86,10 +86,12 @@ def active_categories() -> CategoryList:
     )
 
 
-def active_departments() -> DepartmentList:
+def active_departments(p: Principal | None = None) -> DepartmentList:
+    """Active departments in order; staff callers see each one's agents too."""
     _, departments = store_catalog.list_catalog()
     active = _in_order(d for d in departments if d.active)
-    return DepartmentList(items=[DepartmentResponse.of(d) for d in active])
+    staff = p is not None and p.is_staff
+    return DepartmentList(items=[DepartmentResponse.of(d, staff=staff) for d in active])
 
 
 # ---------------------------------------------------------------- admin

@@ -42,15 +42,21 @@ class CategoryList(BaseModel):
 
 
 class DepartmentResponse(BaseModel):
-    """A department as everyone sees it (never its agents: staff ids stay with staff)."""
+    """A department as everyone sees it; its agents only for staff (staff ids stay with staff)."""
 
     id: str
     name: str
     position: int
+    agent_ids: list[str] | None = Field(
+        default=None,
+        description="Staff callers only (null for customers): the department's agents, who "
+        "get an unassigned ticket's customer mail",
+    )
 
     @classmethod
-    def of(cls, d: Department) -> "DepartmentResponse":
-        return cls(id=d.id, name=d.name, position=d.position)
+    def of(cls, d: Department, *, staff: bool = False) -> "DepartmentResponse":
+        agents = list(d.agent_ids) if staff else None
+        return cls(id=d.id, name=d.name, position=d.position, agent_ids=agents)
 
 
 class DepartmentList(BaseModel):
