@@ -82,7 +82,7 @@ def test_session_cookie_and_security_headers(runner: Runner, user: str) -> None:
     csp = page.headers["content-security-policy"]
     assert "script-src 'self'" in csp and "default-src 'none'" in csp
     assert "unsafe-inline" not in csp
-    css = client.get("/app/static/app.css?v=1")
+    css = client.get("/app/static/app.css?v=2")
     assert css.status_code == 200
     assert "max-age=31536000" in css.headers["cache-control"]
 

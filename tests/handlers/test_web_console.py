@@ -51,7 +51,7 @@ def test_stage_prefix_is_stripped_and_links_keep_it(deployed: None) -> None:
     # Then it is the sign-in route (a readable 501 page, not a 404), and links keep the stage
     assert result["statusCode"] == 501
     assert "SIGNIN_UNAVAILABLE" in result["body"]
-    assert 'href="/dev/app/static/app.css?v=1"' in result["body"]
+    assert 'href="/dev/app/static/app.css?v=2"' in result["body"]
     assert "default-src 'none'" in result["headers"]["content-security-policy"]
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import jinja2
+import jinja2.runtime
+import markupsafe
 from aws_lambda_powertools import Logger
 from pydantic import ValidationError
 from starlette.middleware.base import BaseHTTPMiddleware
@@ -17,7 +19,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from helpdesk import signing
+from console.times import time_tag
+from helpdesk import clock, signing
 from helpdesk import websession as session
 from helpdesk.errors import HelpdeskError, ValidationFailedError
 from helpdesk.principal import Principal
@@ -40,6 +43,15 @@ templates = Jinja2Templates(
         loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True, auto_reload=False
     )
 )
+
+
+@jinja2.pass_context
+def ago(ctx: jinja2.runtime.Context, stamp: str | None) -> markupsafe.Markup:
+    """`{{ t.created_at|ago }}`: "5 min ago" from the request's now, the exact time on hover."""
+    return time_tag(stamp, ctx.get("now") or clock.now())
+
+
+templates.env.filters["ago"] = ago
 Handler = Callable[[Request], Awaitable[Response]]
 E = TypeVar("E")
 
@@ -115,6 +127,7 @@ def page(request: Request, name: str, http_status: int = 200, **ctx: Any) -> Res
         "csrf": data["csrf"] if data else "",
         "dev_signin": console_settings().dev_signin,
         "base": console_settings().base_path,
+        "now": clock.now(),  # every relative time on the page counts from this one instant
     }
     return templates.TemplateResponse(request, name, ctx, status_code=http_status)
 
@@ -140,16 +153,23 @@ def ids(form_value: str) -> list[str]:
     return [i for i in form_value.split(",") if i.strip()]
 
 
-def pick(request: Request, *names: str) -> dict[str, str]:
-    return {n: v for n, v in ((n, request.query_params.get(n, "").strip()) for n in names) if v}
-
-
 def choice(kind: type[E], field: str, value: str) -> E:
     """`value` as the enum `kind` (a query parameter); anything else is a 422 page."""
     try:
         return kind(value)  # type: ignore[call-arg]
     except ValueError:
         raise ValidationFailedError(f"{field}: not a known value") from None
+
+
+def refusal(exc: HelpdeskError | ValidationError) -> tuple[str, int, str, str]:
+    """A refused input's code, status, title and detail, as the error page shows them (a form
+    page shows them above the form it keeps)."""
+    if isinstance(exc, ValidationError):
+        detail = "; ".join(
+            f"{'.'.join(str(x) for x in e['loc']) or 'input'}: {e['msg']}" for e in exc.errors()
+        )
+        return "VALIDATION_FAILED", 422, "Validation failed", detail
+    return exc.code, exc.status, exc.title, exc.detail
 
 
 async def on_error(request: Request, exc: Exception) -> Response:
@@ -168,10 +188,7 @@ async def on_error(request: Request, exc: Exception) -> Response:
             logger.info("page refused", extra={"code": exc.code, "status": exc.status})
         return problem_page(request, exc.code, exc.status, exc.title, exc.detail)
     if isinstance(exc, ValidationError):
-        detail = "; ".join(
-            f"{'.'.join(str(x) for x in e['loc']) or 'input'}: {e['msg']}" for e in exc.errors()
-        )
-        return problem_page(request, "VALIDATION_FAILED", 422, "Validation failed", detail)
+        return problem_page(request, *refusal(exc))
     # our bug (a ValueError included): logged with its trace, a 500 page without it
     logger.exception("unexpected error", extra={"method": request.method, "path": request.url.path})
     return problem_page(request, "INTERNAL_ERROR", 500, "Internal error", "Please try again.")

@@ -29,6 +29,7 @@ def create_app() -> Starlette:
             Route("/app/settings", account.settings, methods=both),
             Route("/app/rate/{token}", rating.rate, methods=both),
             Route("/app/queue", agent.queue),
+            Route("/app/queue/new", agent.new_for_customer, methods=both),  # before {ticket_id}
             Route("/app/queue/{ticket_id}", agent.staff_ticket, methods=both),
             Route("/app/admin", admin.admin, methods=both),
             Route("/app/webhooks", webhooks.webhooks_page, methods=both),
