@@ -182,7 +182,8 @@ def kept(doc: str) -> str:
 ROUND_TRIP_NOTES = """Against the target (reads: 1 call, 2 where a total is returned; writes: 1 transaction plus
 what idempotency needs):
 - Reads are one Query or GetItem; a list with a total is the page's Query and its counter's
-  GetItem. Following a guest link is the link's GetItem and the thread's Query.
+  GetItem (one person's list) or one BatchGetItem of its counter's shards (a shared list:
+  the whole queue, its status lists, ...). Following a guest link is the link's GetItem and the thread's Query.
 - A ticket write is the ticket's GetItem and one TransactWriteItems: the transaction is
   conditioned on the version that read returned (optimistic concurrency: DynamoDB cannot
   compute a ticket's next state for us). Staff writes carry the caller's staff directory
@@ -234,7 +235,7 @@ def write_cost(warm: dict[str, dict[str, float]]) -> str:
         "",
         f"Before: {before['revision']}, `{before['command']}`; now: this run. WRU billed by "
         "DynamoDB's sizing rules (bench.warm's `write_units`: one per started KB of an item, "
-        "two inside a transaction, plus its index copies); \"tx items\": items in the "
+        'two inside a transaction, plus its index copies); "tx items": items in the '
         "request's transaction; \"index\": the list indexer's writes for the request's stream "
         "record (counters included). Targets: issue 18's, for the total.",
         "",
@@ -333,6 +334,23 @@ def cost_table(warm: dict[str, dict[str, float]], auth_gb: float, index_gb: floa
     return "\n".join(lines)
 
 
+CONTENTION_NOTES = """### Contention on the list counters: before and after sharding
+
+`python -m bench.contention` (issue 22): the share of the list indexer's commit transactions
+that DynamoDB rejects (TransactionConflict) because another commit holds the same counter
+item, before (one item per list) and after the shared lists' counters were split into
+`keys.COUNTER_SHARDS` shards (a ticket's moves on the shard of a hash of its id, the same on
+every shared list; docs/design.md 2., "Counter shards"). Model: writes arrive as a Poisson
+stream of rate λ, each one moving the hot counter (the worst case: a burst of creations all
+moves `C#Q`); a shard sees λ/N; a commit of duration d is rejected if another took the item
+within the d before it: P = 1 - exp(-λ d / N). d is a documented assumption for DynamoDB
+(20 ms in-region) and, beside it, the commit as measured on moto. The model is an upper
+bound: the indexer runs at most one batch per stream shard at a time, so part of the stream
+is serialised. A rejected commit fails its record, which Lambda retries (with the rest of
+the batch after it); counting retries as arrivals, a counter keeps up only while
+λ d / N <= 1/e."""
+
+
 MAIL_COST_NOTES = """### Mail: cost per 1,000 notifications
 
 `python -m bench.mail_cost --runs 5`: three changes that mail the customer side, each on a
@@ -377,6 +395,8 @@ def main() -> None:
     warm = json.loads(warm_out.strip().splitlines()[-1])
     print("bench: list index cost by lists ...", flush=True)
     list_cost = run("bench.list_cost")
+    print("bench: counter contention ...", flush=True)
+    contention = run("bench.contention")
     print("bench: mail cost ...", flush=True)
     mail_cost = run("bench.mail_cost", "--runs", "5")
     print("bench: scale ...", flush=True)
@@ -472,6 +492,10 @@ record and the counters of the lists gained or left (at most ~50 today, under Dy
 indexer's failure queue: the views issue must split such a commit).
 
 {list_cost.rsplit(chr(10) + "[", 1)[0].strip()}
+
+{CONTENTION_NOTES}
+
+{contention.strip()}
 
 {MAIL_COST_NOTES}
 

@@ -2,8 +2,10 @@
 handlers keep every counter equal to what recounting the items in the table gives.
 
 Recounted independently of the lifecycle: messages per ticket from the thread, unread
-counts from message times against read marks, list entries and `C#<listkey>` counters
-from a Scan of the table (the test may scan; the product never does).
+counts from message times against read marks, list entries and the counters' shards
+(`C#<listkey>`, `C1#<listkey>`, ...) from a Scan of the table (the test may scan; the
+product never does). Each shard holds exactly the list's tickets that hash to it (no
+counter here predates the sharding), and the sum of a list's shards is its size.
 """
 
 from __future__ import annotations
@@ -96,6 +98,7 @@ def _unread(messages: list[Any], side: str, read_at: str | None) -> int:
 
 def _check(user: str) -> None:
     from helpdesk.domain import Side, Ticket
+    from helpdesk.store import keys as store_keys
     from helpdesk.store import lists as store_lists
     from helpdesk.store import tickets as store_tickets
 
@@ -117,18 +120,27 @@ def _check(user: str) -> None:
         for lk in store_lists.listkeys(t):
             expected[lk].add(t.id)
     entries: dict[str, Counter[str]] = defaultdict(Counter)
-    counters: dict[str, int] = {}
+    shards: dict[str, Counter[int]] = defaultdict(Counter)
     for i in items:
+        counter = store_keys.counter_of(i["PK"])
         if i["PK"].startswith("L#"):
             lk = i["PK"][2:]
             entries[lk][i["id"]] += 1
             assert i["SK"] == f"{by_id[i['id']].last_activity_at}#{i['id']}", lk
-        elif i["PK"].startswith("C#"):
-            counters[i["PK"][2:]] = int(i["n"])
-    for lk in set(expected) | set(entries) | set(counters):
+        elif counter is not None:
+            lk, shard = counter
+            assert 0 <= shard < store_keys.counter_shards(lk), (lk, shard)
+            shards[lk][shard] += int(i["n"])
+    for lk in set(expected) | set(entries) | set(shards):
         assert set(entries[lk]) == expected[lk], lk
         assert all(n == 1 for n in entries[lk].values()), lk
-        assert counters.get(lk, 0) == len(expected[lk]), lk
+        assert sum(shards[lk].values()) == len(expected[lk]), lk
+        # every move of a ticket went to its own shard: each shard counts its tickets
+        on_shard = Counter(store_keys.counter_shard(lk, t) for t in expected[lk])
+        assert +shards[lk] == on_shard, (lk, shards[lk], on_shard)
+    # the whole queue and its status lists are sharded; the requester's own list is not
+    assert store_keys.counter_shards(store_keys.QUEUE) == store_keys.COUNTER_SHARDS > 1
+    assert store_keys.counter_shards(store_keys.requester(user)) == 1
     # each ticket's index record names exactly its lists, at its version
     index = {i["PK"][3:]: i for i in items if i["PK"].startswith("IX#")}
     assert set(index) == set(by_id)
@@ -137,9 +149,13 @@ def _check(user: str) -> None:
         assert held["v"] == t.version, t.id
         wanted = dict.fromkeys(store_lists.listkeys(t), f"{t.last_activity_at}#{t.id}")
         assert dict.fromkeys(held["lists"], held["a"]) == wanted, t.id
-    # and the API's totals are those recounts
+    # and the API's totals are those recounts (the queue's: its shards summed)
     mine = [t for t in tickets if t.requester_id == user]
     assert call("list_tickets", user=user)[1]["total"] == len(mine)
+    assert call("admin_list_tickets", **AGENT)[1]["total"] == len(tickets)
+    for status in {t.status for t in tickets}:
+        _, queue, _ = call("admin_list_tickets", **AGENT, query={"status": status})
+        assert queue["total"] == sum(1 for t in tickets if t.status == status), status
     _, unread, _ = call("list_tickets", user=user, query={"unread": "true"})
     assert unread["total"] == sum(1 for t in mine if t.customer_unread_count > 0)
     assert {x["id"] for x in unread["items"]} == {t.id for t in mine if t.customer_unread_count > 0}

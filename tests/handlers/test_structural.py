@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from helpdesk.store.keys import COUNTER_SHARDS
 from tests.conftest import CallLog, bulk_tickets, call
 
 # One backend for the module (and one xdist worker): the tickets are written once.
@@ -18,6 +19,15 @@ READS = {"GetItem", "Query", "BatchGetItem"}
 
 def _scanned(log: CallLog) -> list[int]:
     return [parsed["ScannedCount"] for op, parsed in log.responses if op == "Query"]
+
+
+def _keys_read(log: CallLog) -> list[int]:
+    """The keys each BatchGetItem asked for."""
+    return [
+        sum(len(r["Keys"]) for r in params["RequestItems"].values())
+        for _, op, params in log.calls
+        if op == "BatchGetItem"
+    ]
 
 
 def _read_route(log: CallLog, name: str, **kwargs: Any) -> list[str]:
@@ -134,7 +144,12 @@ def test_staff_queue_filters_read_only_their_page(
     elif "updated_since" in query:  # a sync: the page's size is its total
         assert ops == ["Query", "BatchGetItem"], ops
     else:  # the thin entries, the page's tickets, the counter
-        assert ops == ["Query", "BatchGetItem", "GetItem"], ops
+        # one agent's or requester's list has one counter item (GetItem); a shared list's
+        # total sums its counter's shards in one BatchGetItem (docs/design.md 2.)
+        mine = "requester" in query or query.get("assignee", "none") != "none"
+        assert ops == ["Query", "BatchGetItem", "GetItem" if mine else "BatchGetItem"], ops
+        if not mine:
+            assert _keys_read(queue_of_5000)[-1] == COUNTER_SHARDS
         assert _scanned(queue_of_5000) and all(s <= 26 for s in _scanned(queue_of_5000))
 
 
@@ -145,8 +160,9 @@ def test_staff_queue_several_statuses_is_one_query_each(queue_of_5000: CallLog) 
         **STAFF,
         query={"status": "open,waiting", "limit": "25"},
     )
-    # one Query per status, the page's tickets, the statuses' counters
+    # one Query per status, the page's tickets, the statuses' counters (every shard of both)
     assert ops == ["Query", "Query", "BatchGetItem", "BatchGetItem"]
+    assert _keys_read(queue_of_5000)[-1] == 2 * COUNTER_SHARDS
     assert all(s <= 26 for s in _scanned(queue_of_5000))
 
 
@@ -165,11 +181,14 @@ def test_a_combined_filter_reads_a_bounded_number_of_items(queue_of_5000: CallLo
     query = {"priority": "high", "tag": "tag4", "unread": "true", "limit": "25"}
     ops = _read_route(queue_of_5000, "admin_list_tickets", **STAFF, query=query)
     assert ops[0] == "BatchGetItem" and ops[1:3] == ["Query", "BatchGetItem"], ops
+    # the three lists' counters, every shard of each, in that one BatchGetItem
+    assert _keys_read(queue_of_5000)[0] == 3 * COUNTER_SHARDS
     entries = sum(_scanned(queue_of_5000))
-    tickets = sum(
+    found = [
         len(parsed.get("Responses", {}).get(next(iter(parsed.get("Responses", {})), ""), []))
         for op, parsed in queue_of_5000.responses
         if op == "BatchGetItem"
-    )
-    counters = 3
-    assert entries + tickets - counters <= READ_BUDGET, (entries, tickets)
+    ]
+    counters, tickets = found[0], sum(found[1:])  # the shards written, then the tickets
+    assert counters <= 3 * COUNTER_SHARDS
+    assert entries + tickets <= READ_BUDGET, (entries, tickets)

@@ -6,11 +6,14 @@ these. tests/unit/test_store_keys.py walks the layer's source and fails if one d
 Lists ("list entries", docs/design.md 2.) are named by *listkeys* built from a
 base (`R#<user>`, `O#<org>`, the queue `Q`) and filter fragments (`#S#<status>`,
 `#A#<assignee>`, ...); a list's entries live under `L#<listkey>` and its counter
-under `C#<listkey>`.
+under `C#<listkey>`, or, for a list many people's tickets join and leave, in
+`COUNTER_SHARDS` items `C#<listkey>`, `C1#<listkey>`, ... `C9#<listkey>` (summed on read).
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 from typing import Any, NamedTuple
 
 
@@ -140,9 +143,12 @@ def open_or_unread(base: str) -> str:
     return f"{base}#OU"
 
 
+EXTERNAL_REFS = f"{QUEUE}#X#"
+
+
 def external_ref(name: str, value: str) -> str:
     """The staff list of tickets linked to `name:value` (e.g. jira:OPS-123)."""
-    return f"{QUEUE}#X#{name}:{value}"
+    return f"{EXTERNAL_REFS}{name}:{value}"
 
 
 def is_staff_list(listkey: str) -> bool:
@@ -164,8 +170,62 @@ def entry(listkey: str, at: str, ticket_id: str) -> Key:
     return Key(entries_pk(listkey), sort_value(at, ticket_id))
 
 
-def counter(listkey: str) -> Key:
-    return Key(f"C#{listkey}", "#")
+# ---------------------------------------------------------------- list counters
+# A list's size is the sum of its counter's shards. Shard 0 is `C#<listkey>` (the one
+# counter item of before the sharding: its total stays counted); shard i > 0 is
+# `C<i>#<listkey>`, its own partition. The text before the first '#' names the shard, the
+# rest is the listkey as it is, so no listkey's shard can be another's.
+
+COUNTER_SHARDS = 10  # the hot lists' shards (docs/design.md 2., "Counter shards")
+COUNTER = "C"
+COUNTER_SK = "#"
+# One agent's lists (`Q#A#<agent>`, `Q#S#<status>#A#<agent>`); `none` (unassigned) is shared.
+_AGENT_LIST = re.compile(rf"^{QUEUE}(?:#S#[a-z_]+)?#A#(?P<who>.+)$")
+
+
+def counter_shards(listkey: str) -> int:
+    """How many items hold the list's counter: 1 for one person's or one reference's list
+    (a requester's, his deleted list, an agent's, an external reference's: they move at one
+    person's pace), `COUNTER_SHARDS` for the lists that many people's tickets join and
+    leave (the whole queue, its status, priority, category, department, tag, unread and
+    unassigned lists, the deleted list, an organization's lists)."""
+    if listkey.startswith(requester("")) or listkey.startswith(by_requester(DELETED, "")):
+        return 1
+    if listkey.startswith(EXTERNAL_REFS):
+        return 1
+    agent = _AGENT_LIST.match(listkey)
+    if agent and agent["who"] != "none":
+        return 1
+    return COUNTER_SHARDS
+
+
+def counter_shard(listkey: str, ticket_id: str) -> int:
+    """The shard a ticket's moves on the list go to: a stable hash of the ticket id, the
+    same on every sharded list (two tickets meet on one shard of every list or of none)."""
+    shards = counter_shards(listkey)
+    if shards == 1:
+        return 0
+    digest = hashlib.blake2b(ticket_id.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % shards
+
+
+def counter(listkey: str, shard: int = 0) -> Key:
+    """One shard of a list's counter (shard 0: the unsharded key, `C#<listkey>`)."""
+    return Key(f"{COUNTER}{shard or ''}#{listkey}", COUNTER_SK)
+
+
+def counters(listkey: str) -> list[Key]:
+    """Every shard of a list's counter (what a total sums)."""
+    return [counter(listkey, i) for i in range(counter_shards(listkey))]
+
+
+def counter_of(pk: str) -> tuple[str, int] | None:
+    """(listkey, shard) of a counter item's partition key; None for any other item."""
+    head, sep, listkey = pk.partition("#")
+    shard = head[len(COUNTER) :]
+    if not sep or not head.startswith(COUNTER) or not (shard == "" or shard.isdigit()):
+        return None
+    return listkey, int(shard or 0)
 
 
 # Lists a page may also read by creation (GSI1) or update time (GSI2): the whole queue and the

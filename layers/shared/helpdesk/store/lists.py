@@ -2,9 +2,12 @@
 
 For every list a ticket belongs to (its *listkeys*: mine, mine-by-status,
 queue-by-assignee, ...) there is a **thin entry** in the partition `L#<listkey>`:
-its key (sorted by last activity) and the ticket id, nothing else. A counter item
-`C#<listkey>` holds the list's size. A page is one Query per listkey, then one
-BatchGetItem of the page's tickets; a total is one GetItem, whatever the table holds.
+its key (sorted by last activity) and the ticket id, nothing else. A counter holds the
+list's size: one item `C#<listkey>` for one person's list, `keys.COUNTER_SHARDS` items for
+a shared one (the whole queue, its status lists, ...), each ticket's moves on its own shard
+(`keys.counter_shard`), so that concurrent commits rarely meet on one item. A page is one
+Query per listkey, then one BatchGetItem of the page's tickets; a total is one GetItem, or
+one BatchGetItem of the shards, whatever the table holds.
 
 Entries and counters are written by the list indexer (`apply`), from the table's stream,
 not in the request's transaction (docs/design.md 2., "List index"): a change costs the
@@ -150,11 +153,13 @@ def diff(ticket_id: str, held: Placement, wanted: Placement) -> IndexChange:
     return IndexChange(puts, deletes, counters)
 
 
-def counter_update(lk: str, delta: int) -> dict[str, Any]:
+def counter_update(lk: str, delta: int, ticket_id: str) -> dict[str, Any]:
+    """Move the list's counter by `delta` on the ticket's shard (the same shard for every
+    move of that ticket: a redelivered record is stopped by the commit's version check)."""
     return {
         "Update": {
             "TableName": codec.table(),
-            "Key": keys.counter(lk).av(),
+            "Key": keys.counter(lk, keys.counter_shard(lk, ticket_id)).av(),
             "UpdateExpression": "ADD n :d",
             "ExpressionAttributeValues": {":d": {"N": str(delta)}},
         }
@@ -185,7 +190,7 @@ def creation_writes(t: Ticket) -> list[dict[str, Any]]:
     change = diff(t.id, NOWHERE, mine)
     return [
         *({"Put": {"TableName": codec.table(), "Item": i}} for i in change.puts),
-        *(counter_update(lk, d) for lk, d in change.counters.items()),
+        *(counter_update(lk, d, t.id) for lk, d in change.counters.items()),
         {
             "Put": {
                 "TableName": codec.table(),
@@ -245,7 +250,7 @@ def apply(ticket_id: str, ticket: Ticket | None) -> Applied:
     else:
         item = _state_item(ticket_id, ticket.version, wanted)
         commit = {"Put": {"TableName": codec.table(), "Item": item, **guard}}
-    moves = [counter_update(lk, d) for lk, d in sorted(change.counters.items())]
+    moves = [counter_update(lk, d, ticket_id) for lk, d in sorted(change.counters.items())]
     if moves:
         codec.transact([commit, *moves])
     elif exists or ticket is not None:
@@ -422,23 +427,23 @@ def _just_below(value: str) -> str:
 
 
 def counts(listkeys_: Iterable[str]) -> dict[str, int]:
-    """Each list's counter (one BatchGetItem per 100 lists; a list never written is 0)."""
+    """Each list's size, its counter's shards summed (one BatchGetItem per 100 shard keys: one
+    for up to ten shared lists; a list or shard never written is 0)."""
     names = sorted(set(listkeys_))
-    found = codec.batch_get([keys.counter(k).av() for k in names])
-    by_pk = {i["PK"]["S"]: int(i["n"]["N"]) for i in found}
-    return {k: by_pk.get(keys.counter(k).pk, 0) for k in names}
+    found = codec.batch_get([k.av() for name in names for k in keys.counters(name)])
+    sizes = dict.fromkeys(names, 0)
+    for i in found:
+        held = keys.counter_of(i["PK"]["S"])
+        if held is not None and held[0] in sizes:
+            sizes[held[0]] += int(i["n"]["N"])
+    return sizes
 
 
 def count(listkeys_: Iterable[str]) -> int:
-    """The sum of the counters of `listkeys_` (one GetItem, or one BatchGetItem for several)."""
-    names = sorted(set(listkeys_))
-    if len(names) == 1:
-        found = codec.get(keys.counter(names[0]).av())
+    """The size of `listkeys_` together: one GetItem for one unsharded counter, else one
+    BatchGetItem of every shard of every list (five statuses of shared lists: 50 keys)."""
+    shards = [k for name in sorted(set(listkeys_)) for k in keys.counters(name)]
+    if len(shards) == 1:
+        found = codec.get(shards[0].av())
         return int(found["n"]["N"]) if found else 0
-    try:
-        res = codec.client().batch_get_item(
-            RequestItems={codec.table(): {"Keys": [keys.counter(k).av() for k in names]}}
-        )
-    except ClientError as ex:
-        raise StoreError() from ex
-    return sum(int(i["n"]["N"]) for i in res.get("Responses", {}).get(codec.table(), []))
+    return sum(int(i["n"]["N"]) for i in codec.batch_get([k.av() for k in shards]))
