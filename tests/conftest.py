@@ -97,7 +97,8 @@ def invoke_mapped(function: str, event: dict[str, Any]) -> Any:
 
     fn = app().functions[function]
     module = load_function(Path(fn.code_uri).name)
-    return getattr(module, fn.handler.rsplit(".", 1)[1])(event, FakeContext())
+    with acting_as(function):
+        return getattr(module, fn.handler.rsplit(".", 1)[1])(event, FakeContext())
 
 
 def pump() -> Pump:
@@ -194,8 +195,91 @@ def load_event(name: str) -> dict[str, Any]:
 
 
 def invoke(name: str, event: dict[str, Any]) -> dict[str, Any]:
-    result: dict[str, Any] = load_function(name).lambda_handler(event, FakeContext())
+    with acting_as(_logical_ids()[name]):
+        result: dict[str, Any] = load_function(name).lambda_handler(event, FakeContext())
     return result
+
+
+# ---------------------------------------------------------------- IAM, as the tests run
+# Every DynamoDB call a function makes in-process (`invoke`, `invoke_mapped`) must be an
+# action its template role grants: tests/template/test_least_privilege.py checks the other
+# way (no grant the code cannot use), from the code; this catches a call the role would
+# refuse in AWS (AccessDenied), which moto does not check.
+
+_acting = threading.local()  # the pump invokes SQS batches on threads
+_TRANSACT = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem"}
+
+
+def _logical_ids() -> dict[str, str]:
+    """functions/<dir> -> the template's logical id (cached)."""
+    global _dirs
+    if _dirs is None:
+        from local.template import app
+
+        _dirs = {Path(fn.code_uri).name: lid for lid, fn in app().functions.items()}
+    return _dirs
+
+
+_dirs: dict[str, str] | None = None
+_grants: dict[str, frozenset[str]] = {}
+
+
+def _granted(logical_id: str) -> frozenset[str]:
+    if logical_id not in _grants:
+        from local.template import app
+
+        fn = app().functions[logical_id]
+        _grants[logical_id] = frozenset(str(a) for st in fn.statements for a in st["Action"])
+    return _grants[logical_id]
+
+
+def _dynamodb_actions(operation: str, params: dict[str, Any]) -> set[str]:
+    if operation == "TransactWriteItems":
+        out = set()
+        for item in params.get("TransactItems", []):
+            for kind in item:
+                out.add(f"dynamodb:{_TRANSACT.get(kind, 'ConditionCheckItem')}")
+        return out
+    if operation == "TransactGetItems":
+        return {"dynamodb:GetItem"}
+    return {f"dynamodb:{operation}"}
+
+
+@contextmanager
+def acting_as(logical_id: str) -> Iterator[None]:
+    stack = getattr(_acting, "stack", None)
+    if stack is None:
+        stack = _acting.stack = []
+    stack.append(logical_id)
+    try:
+        yield
+    finally:
+        stack.pop()
+
+
+def _checked_api_call() -> None:
+    from botocore.client import BaseClient
+
+    original = getattr(BaseClient, "_make_api_call")  # noqa: B009 - botocore's private hook
+    if getattr(original, "iam_checked", False):
+        return
+
+    def _make_api_call(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
+        stack = getattr(_acting, "stack", None)
+        if stack and self.meta.service_model.service_name == "dynamodb":
+            missing = _dynamodb_actions(operation_name, api_params) - _granted(stack[-1])
+            if missing:
+                raise AssertionError(
+                    f"{stack[-1]} calls {operation_name}: template.yaml does not grant "
+                    f"{sorted(missing)} (AWS would answer AccessDenied)"
+                )
+        return original(self, operation_name, api_params)
+
+    _make_api_call.iam_checked = True  # type: ignore[attr-defined]
+    setattr(BaseClient, "_make_api_call", _make_api_call)  # noqa: B010
+
+
+_checked_api_call()
 
 
 def body_of(result: dict[str, Any]) -> Any:
