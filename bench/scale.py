@@ -25,14 +25,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-os.environ.update(
-    AWS_ACCESS_KEY_ID="bench",
-    AWS_SECRET_ACCESS_KEY="bench",
-    AWS_DEFAULT_REGION="us-east-1",
-    POWERTOOLS_LOG_LEVEL="ERROR",
-)
-for _v in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
-    os.environ.pop(_v, None)
+from bench import offline_env
+
+offline_env()
 
 from tests.conftest import BUCKET, TABLE  # noqa: E402  (sets TABLE_NAME)
 

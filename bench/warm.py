@@ -24,23 +24,14 @@ import argparse
 import copy
 import functools
 import json
-import os
 import statistics
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-os.environ.update(
-    AWS_ACCESS_KEY_ID="bench",
-    AWS_SECRET_ACCESS_KEY="bench",
-    AWS_DEFAULT_REGION="us-east-1",
-    TABLE_NAME="bench",
-    BUCKET_NAME="bench-attachments",
-    POWERTOOLS_LOG_LEVEL="ERROR",
-    POWERTOOLS_TRACE_DISABLED="true",
-)
-for _v in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
-    os.environ.pop(_v, None)
+from bench import offline_env
+
+offline_env(TABLE_NAME="bench", BUCKET_NAME="bench-attachments", POWERTOOLS_TRACE_DISABLED="true")
 
 from tests.conftest import (  # noqa: E402
     EVENTS,
