@@ -42,6 +42,7 @@ def test_api_guide_examples(runner: Runner) -> None:
         "TICKET_CLOSED",
         "TICKET_NOT_FOUND",
         "PRECONDITION_FAILED",  # the staff desk: a stale If-Match
+        "AGENT_UNKNOWN",  # a department's agents: an id not in the staff directory
         "FORBIDDEN",  # housekeeping: an agent may not delete
         "TICKET_NOT_FOUND",  # a deleted ticket, for its requester
         "TICKET_NOT_FOUND",  # the public form: a wrong link secret
