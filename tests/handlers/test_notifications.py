@@ -110,13 +110,7 @@ def test_a_public_staff_reply_mails_requester_and_cc_in_one_thread_and_a_note_ma
     # and the author of the reply (the agent) is not mailed about his own reply
     assert to(msgs, "agnes@example.com") == []
     # When carl answers, the assignee hears of it (and carl does not)
-    call(
-        "admin_update_ticket",
-        **AGENT,
-        path=path,
-        body={"assignee_id": "agnes"},
-        headers={"if-match": call("admin_get_ticket", **AGENT, path=path)[2]["etag"]},
-    )
+    update(path["ticket_id"], {"assignee_id": "agnes"})
     before = len(outbox())
     call("reply_ticket", user="carl", path=path, body={"message": "still jammed"})
     new = outbox()[before:]
@@ -130,37 +124,15 @@ def test_assignment_mails_the_assignee_unless_he_assigned_himself() -> None:
     staff_reply(t["id"], "hello")  # agnes is in the staff directory now
     call("admin_reply_ticket", user="otto", roles="agent", path=path, body={"message": "x"})
     before = len(outbox())
-    etag = call("admin_get_ticket", **AGENT, path=path)[2]["etag"]
-    status, _, _ = call(
-        "admin_update_ticket",
-        user="otto",
-        roles="agent",
-        path=path,
-        body={"assignee_id": "agnes"},
-        headers={"if-match": etag},
-    )
+    status, _ = update(path["ticket_id"], {"assignee_id": "agnes"}, user="otto", roles="agent")
     assert status == 200
     new = outbox()[before:]
     assert [(str(m["To"]), "assigned to you" in text(m)) for m in new] == [
         ("agnes@example.com", True)
     ]
     before = len(outbox())
-    etag = call("admin_get_ticket", **AGENT, path=path)[2]["etag"]
-    call(
-        "admin_update_ticket",
-        **AGENT,
-        path=path,
-        body={"assignee_id": "otto"},
-        headers={"if-match": etag},
-    )
-    etag = call("admin_get_ticket", **AGENT, path=path)[2]["etag"]
-    call(
-        "admin_update_ticket",
-        **AGENT,
-        path=path,
-        body={"assignee_id": "agnes"},
-        headers={"if-match": etag},
-    )
+    update(path["ticket_id"], {"assignee_id": "otto"})
+    update(path["ticket_id"], {"assignee_id": "agnes"})
     # otto was told of his assignment; agnes did not mail herself
     assert [str(m["To"]) for m in outbox()[before:]] == ["otto@example.com"]
 
@@ -178,14 +150,7 @@ def test_resolution_carries_a_rating_link_and_a_merge_tells_the_requester() -> N
     assert outbox()[before:] == []  # he closed it himself: not mailed
     u = open_ticket()
     before = len(outbox())
-    etag = call("admin_get_ticket", **AGENT, path={"ticket_id": u["id"]})[2]["etag"]
-    call(
-        "admin_update_ticket",
-        **AGENT,
-        path={"ticket_id": u["id"]},
-        body={"status": "resolved"},
-        headers={"if-match": etag},
-    )
+    update(u["id"], {"status": "resolved"})
     (resolved,) = outbox()[before:]
     assert "is now resolved" in text(resolved) and "/app/rate/" in text(resolved)
     v = open_ticket()
@@ -195,16 +160,20 @@ def test_resolution_carries_a_rating_link_and_a_merge_tells_the_requester() -> N
     assert len(merged) == 1 and f"merged into ticket #{u['number']}" in text(merged[0])
 
 
-def resolve(ticket_id: str) -> None:
+def update(ticket_id: str, body: dict[str, Any], **who: str) -> tuple[int, Any]:
+    """PATCH /admin/tickets/{id} as an agent (agnes, or `who`), with the ticket's current
+    ETag as If-Match: (status, body)."""
     path = {"ticket_id": ticket_id}
     etag = call("admin_get_ticket", **AGENT, path=path)[2]["etag"]
+    caller = who or AGENT
     status, got, _ = call(
-        "admin_update_ticket",
-        **AGENT,
-        path=path,
-        body={"status": "resolved"},
-        headers={"if-match": etag},
+        "admin_update_ticket", **caller, path=path, body=body, headers={"if-match": etag}
     )
+    return status, got
+
+
+def resolve(ticket_id: str) -> None:
+    status, got = update(ticket_id, {"status": "resolved"})
     assert status == 200, got
 
 
@@ -226,14 +195,7 @@ def test_the_resolved_mail_gives_only_the_requester_signed_one_click_rating_link
     t = open_ticket(cc=["boss@example.com"])
     path = {"ticket_id": t["id"]}
     call("admin_reply_ticket", user="otto", roles="agent", path=path, body={"message": "Mine"})
-    etag = call("admin_get_ticket", **AGENT, path=path)[2]["etag"]
-    assigned = call(
-        "admin_update_ticket",
-        **AGENT,
-        path=path,
-        body={"assignee_id": "otto"},
-        headers={"if-match": etag},
-    )
+    assigned = update(path["ticket_id"], {"assignee_id": "otto"})
     assert assigned[0] == 200, assigned[1]
     before = len(outbox())
 
@@ -392,14 +354,7 @@ def test_an_assigned_tickets_customer_mail_goes_to_the_assignee_only() -> None:
     dep = agents("ann", "ben")
     t = open_ticket(department_id=dep)
     path = {"ticket_id": t["id"]}
-    etag = call("admin_get_ticket", **AGENT, path=path)[2]["etag"]
-    status, _, _ = call(
-        "admin_update_ticket",
-        **AGENT,
-        path=path,
-        body={"assignee_id": "ann"},
-        headers={"if-match": etag},
-    )
+    status, _ = update(path["ticket_id"], {"assignee_id": "ann"})
     assert status == 200
     before = len(outbox())
     call("reply_ticket", user="carl", path=path, body={"message": "still jammed"})
@@ -458,14 +413,7 @@ def test_reads_for_a_customer_message_on_an_unassigned_ticket_with_a_department(
     assert ops.count("BatchGetItem") == 2 and "CATALOG" not in str(aws_calls.calls)
     # once the ticket is assigned, the customer's reply reads the assignee's entry instead
     path = {"ticket_id": t["id"]}
-    etag = call("admin_get_ticket", **AGENT, path=path)[2]["etag"]
-    status, _, _ = call(
-        "admin_update_ticket",
-        **AGENT,
-        path=path,
-        body={"assignee_id": "ann"},
-        headers={"if-match": etag},
-    )
+    status, _ = update(path["ticket_id"], {"assignee_id": "ann"})
     assert status == 200
     read = ["GetItem", "BatchGetItem", "GetItem", "GetItem", "BatchGetItem"]
     assert reads(replied) == read + mailed and "CATALOG" not in str(aws_calls.calls)
