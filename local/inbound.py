@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote_plus
 
-from local.template import App, referenced
+from local.template import App, event_time, referenced
 
 # SES accepts a message of up to 40 MiB (headers, body and attachments) for an S3 action
 SES_MAX_MESSAGE_BYTES = 40 * 1024 * 1024
@@ -97,7 +97,7 @@ def s3_event(
                 "eventVersion": "2.1",
                 "eventSource": "aws:s3",
                 "awsRegion": region,
-                "eventTime": at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z",
+                "eventTime": event_time(at),
                 "eventName": "ObjectCreated:Put",
                 "s3": {
                     "s3SchemaVersion": "1.0",

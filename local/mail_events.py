@@ -19,16 +19,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from local.pump import matches
-from local.template import App, referenced, resolve
+from local.template import App, event_time, referenced, resolve
 
 KINDS = {"bounce": "Bounce", "complaint": "Complaint"}
 # EventBridge's detail-type of each SES event type
 DETAIL_TYPES = {"Bounce": "Email Bounced", "Complaint": "Email Complaint Received"}
 BOUNCE_TYPES = ("Permanent", "Transient", "Undetermined")
-
-
-def _stamp(at: datetime) -> str:
-    return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
 
 
 def ses_event(
@@ -45,7 +41,7 @@ def ses_event(
     at = at or datetime.now(UTC)
     message_id = message_id or f"0100{uuid.uuid4().hex}-000000"
     mail = {
-        "timestamp": _stamp(at),
+        "timestamp": event_time(at),
         "source": sender,
         "sendingAccountId": "123456789012",
         "messageId": message_id,
@@ -71,7 +67,7 @@ def ses_event(
                         else "smtp; 452 4.2.2 mailbox full",
                     }
                 ],
-                "timestamp": _stamp(at),
+                "timestamp": event_time(at),
                 "feedbackId": f"0100{uuid.uuid4().hex}-000000",
                 "reportingMTA": "dsn; local.runner",
             },
@@ -81,7 +77,7 @@ def ses_event(
         "mail": mail,
         "complaint": {
             "complainedRecipients": [{"emailAddress": email}],
-            "timestamp": _stamp(at),
+            "timestamp": event_time(at),
             "feedbackId": f"0100{uuid.uuid4().hex}-000000",
             "complaintFeedbackType": "abuse",
             "userAgent": "local.runner",

@@ -40,7 +40,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from local.template import App, referenced, resolve
+from local.template import App, event_time, referenced, resolve
 
 POLL_SECONDS = 0.05
 # After a second with nothing to do, the background thread polls every IDLE_POLL_SECONDS
@@ -588,7 +588,7 @@ class StreamConsumer:
             },
             "responseContext": response,
             "version": "1.0",
-            "timestamp": now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z",
+            "timestamp": event_time(now),
             "DDBStreamBatchInfo": {
                 "shardId": self.reader.shard_id,
                 "startSequenceNumber": window[0].sequence,

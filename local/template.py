@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -138,6 +139,12 @@ def _merge(globals_: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
+
+
+def event_time(at: datetime) -> str:
+    """A time as AWS's event payloads print it (S3, SES, Lambda's failure records): UTC,
+    milliseconds, `Z`."""
+    return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
 
 
 def referenced(value: Any, attribute: str | None = None) -> str | None:
