@@ -200,17 +200,29 @@ def newest_first(pk: str, before: str | None, limit: int) -> tuple[list[dict[str
     """A page of a log partition (sort keys that start with the time): up to `limit`
     items, newest first, with sort keys below `before` (one Query), as plain values; and
     whether there are more."""
+    return _partition_page(pk, before, limit, forward=False)
+
+
+def in_key_order(pk: str, after: str | None, limit: int) -> tuple[list[dict[str, Any]], bool]:
+    """A page of a partition in sort-key order: up to `limit` items with sort keys above
+    `after` (one Query), as plain values; and whether there are more."""
+    return _partition_page(pk, after, limit, forward=True)
+
+
+def _partition_page(
+    pk: str, bound: str | None, limit: int, *, forward: bool
+) -> tuple[list[dict[str, Any]], bool]:
     values = {":pk": {"S": pk}}
     cond = "PK = :pk"
-    if before:
-        cond += " AND SK < :before"
-        values[":before"] = {"S": before}
+    if bound:
+        cond += f" AND SK {'>' if forward else '<'} :bound"
+        values[":bound"] = {"S": bound}
     try:
         out = client().query(
             TableName=table(),
             KeyConditionExpression=cond,
             ExpressionAttributeValues=values,
-            ScanIndexForward=False,
+            ScanIndexForward=forward,
             Limit=limit,
         )
     except ClientError as ex:

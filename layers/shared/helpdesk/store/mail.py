@@ -171,21 +171,7 @@ def unsuppress(address: str) -> bool:
 def suppressions(after: str | None, limit: int) -> tuple[list[dict[str, Any]], bool]:
     """A page of suppressed addresses in address order, after `after` (one Query), as plain
     values; and whether there are more."""
-    values = {":pk": {"S": keys.SUPPRESSED}}
-    cond = "PK = :pk"
-    if after:
-        cond += " AND SK > :after"
-        values[":after"] = {"S": after}
-    try:
-        out = codec.client().query(
-            TableName=codec.table(),
-            KeyConditionExpression=cond,
-            ExpressionAttributeValues=values,
-            Limit=limit,
-        )
-    except ClientError as ex:
-        raise StoreError() from ex
-    return [codec.plain(i) for i in out.get("Items", [])], "LastEvaluatedKey" in out
+    return codec.in_key_order(keys.SUPPRESSED, after, limit)
 
 
 def suppressed(addresses: Iterable[str]) -> list[dict[str, Any]]:
