@@ -102,8 +102,9 @@ lint: install tools $(SAM)/.installed
 	$(PY) -m ruff check .
 	$(PY) -m mypy layers/shared/helpdesk functions local tests bench
 	$(TOOLS)/bin/python -m local.lint_template
-	$(CHECKOV)/bin/checkov -f template.yaml --config-file .checkov.yaml
-	@if [ -x $(SAM)/bin/sam ]; then $(SAM)/bin/sam validate --lint --template template.yaml; \
+	$(CHECKOV)/bin/checkov -f template.yaml -f stacks/roles.yaml --config-file .checkov.yaml
+	@if [ -x $(SAM)/bin/sam ]; then $(SAM)/bin/sam validate --lint --template template.yaml && \
+		$(SAM)/bin/sam validate --lint --template stacks/roles.yaml; \
 		else echo "sam validate skipped (SAM CLI missing)"; fi
 
 events: install

@@ -1,4 +1,5 @@
-"""Lint template.yaml: cfn-lint on the template and on its SAM-expanded form.
+"""Lint template.yaml: cfn-lint on the template and on its SAM-expanded form, and on each
+nested stack it deploys from this repository (stacks/*.yaml).
 
 cfn-lint alone accepts things the expansion exposes (a bad runtime, a !Ref to
 a missing resource inside a policy), so we expand with samtranslator first.
@@ -15,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from local.template import TEMPLATE, load
+from local.template import NESTED, ROOT, TEMPLATE, load
 
 # cfn-lint rules we skip, with the reason (each must be justified here).
 IGNORE_CHECKS = [
@@ -37,6 +38,9 @@ def expand(doc: dict[str, Any], parameters: dict[str, str] | None = None) -> dic
         for key in ("CodeUri", "ContentUri"):
             if isinstance(props.get(key), str):
                 props[key] = f"s3://bucket/{props[key].strip('/')}.zip"
+        if res["Type"] == NESTED and "://" not in str(props.get("Location")):
+            # `sam package` uploads a nested template and points at its S3 URL
+            props["Location"] = f"https://bucket.s3.amazonaws.com/{props['Location']}"
 
     class _NoIam:
         """We name no managed policies by short name, so no IAM lookup is needed (offline)."""
@@ -73,6 +77,15 @@ VARIANTS: dict[str, dict[str, str]] = {
 }
 
 
+def nested_stacks(doc: dict[str, Any]) -> list[Path]:
+    """The template files of the nested stacks `doc` deploys from this repository."""
+    return [
+        ROOT / str(r["Properties"]["Location"])
+        for r in doc["Resources"].values()
+        if r["Type"] == NESTED and "://" not in str(r["Properties"].get("Location"))
+    ]
+
+
 def main(argv: list[str]) -> int:
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     if argv[:1] == ["--expand"]:
@@ -81,6 +94,8 @@ def main(argv: list[str]) -> int:
         print(json.dumps(expand(load(), params)))
         return 0
     problems = [f"template: {p}" for p in lint(TEMPLATE)]
+    for stack in nested_stacks(load()):
+        problems += [f"{stack.relative_to(ROOT)}: {p}" for p in lint(stack)]
     with tempfile.TemporaryDirectory() as tmp:
         for name, params in VARIANTS.items():
             out = Path(tmp) / f"expanded-{name}.json"

@@ -40,9 +40,77 @@ _CfnLoader.add_multi_constructor("!", _tag)
 
 
 def load(path: Path = TEMPLATE) -> dict[str, Any]:
+    """One template file as written (what `sam build` and the linters read)."""
     with path.open() as fh:
         doc: dict[str, Any] = yaml.load(fh, Loader=_CfnLoader)  # a SafeLoader subclass
     return doc
+
+
+NESTED = "AWS::Serverless::Application"
+
+
+def _as_sub(value: Any) -> str:
+    """A parameter value as `Fn::Sub` text: `!GetAtt A.B` -> `${A.B}`, `!Ref X` -> `${X}`."""
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        return "${" + ".".join(value["Fn::GetAtt"]) + "}"
+    if isinstance(value, dict) and "Ref" in value:
+        return "${" + str(value["Ref"]) + "}"
+    return str(value)
+
+
+def _bind(value: Any, params: dict[str, Any]) -> Any:
+    """A nested template's value with its parameters replaced by what the parent passes."""
+    if isinstance(value, dict):
+        if set(value) == {"Ref"} and value["Ref"] in params:
+            return params[value["Ref"]]
+        if set(value) == {"Fn::Sub"}:
+            arg = value["Fn::Sub"]
+            text = arg if isinstance(arg, str) else arg[0]
+            text = re.sub(
+                r"\$\{([^}!.]+)\}",
+                lambda m: _as_sub(params[m.group(1)]) if m.group(1) in params else m.group(0),
+                text,
+            )
+            return {"Fn::Sub": text if isinstance(arg, str) else [text, _bind(arg[1], params)]}
+        return {k: _bind(v, params) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_bind(v, params) for v in value]
+    return value
+
+
+def merged(doc: dict[str, Any], base: Path = ROOT) -> dict[str, Any]:
+    """The template with its nested stacks (`AWS::Serverless::Application` with a local
+    `Location`, e.g. stacks/roles.yaml) folded in: their resources bound to the parameters
+    the parent passes, and `!GetAtt <App>.Outputs.<Name>` replaced by the output's value. The
+    runner, the OpenAPI assembly and the template tests read this one logical template; the
+    linters and `sam build` read the files (a stack's 500-resource limit is per file)."""
+    out = dict(doc)
+    resources = dict(doc["Resources"])
+    outputs: dict[str, Any] = {}
+    for app_id, res in doc["Resources"].items():
+        location = res.get("Properties", {}).get("Location")
+        if res["Type"] != NESTED or not isinstance(location, str) or "://" in location:
+            continue
+        child = load(base / location)
+        params = res["Properties"].get("Parameters", {})
+        for name, value in child.get("Resources", {}).items():
+            if name in resources:
+                raise ValueError(f"{location}: {name} is also a resource of the parent")
+            resources[name] = _bind(value, params)
+        for name, value in (child.get("Outputs") or {}).items():
+            outputs[f"{app_id}.Outputs.{name}"] = _bind(value["Value"], params)
+
+    def fold(value: Any) -> Any:
+        if isinstance(value, dict):
+            if set(value) == {"Fn::GetAtt"} and ".".join(value["Fn::GetAtt"]) in outputs:
+                return outputs[".".join(value["Fn::GetAtt"])]
+            return {k: fold(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [fold(v) for v in value]
+        return value
+
+    out["Resources"] = {name: fold(value) for name, value in resources.items()}
+    return out
 
 
 @dataclass(frozen=True)
@@ -92,8 +160,9 @@ class Function:
 
     @property
     def statements(self) -> list[dict[str, Any]]:
-        """The IAM statements of the function's inline policies (SAM policy templates,
-        which this template does not use, are not expanded)."""
+        """The IAM statements of what the function's code may call: its role's `code`
+        policy (stacks/roles.yaml), or inline SAM `Policies` (SAM policy templates, which
+        this template does not use, are not expanded)."""
         out: list[dict[str, Any]] = []
         for policy in self.properties.get("Policies") or []:
             if isinstance(policy, dict):
@@ -191,6 +260,13 @@ def parse(doc: dict[str, Any]) -> App:
         if res["Type"] != "AWS::Serverless::Function":
             continue
         props = _merge(fglobals, res.get("Properties", {}))
+        role = resources.get(referenced(props.get("Role"), "Arn") or "")
+        if role is not None and role["Type"] == "AWS::IAM::Role":
+            props["Policies"] = [
+                p["PolicyDocument"]
+                for p in role["Properties"].get("Policies", [])
+                if p["PolicyName"] == "code"
+            ]
         fn = Function(
             logical_id=logical_id,
             code_uri=str(props["CodeUri"]),
@@ -226,7 +302,7 @@ def parse(doc: dict[str, Any]) -> App:
 
 @lru_cache(maxsize=1)
 def app() -> App:
-    return parse(load())
+    return parse(merged(load()))
 
 
 def resolve(value: Any, refs: dict[str, str]) -> Any:

@@ -346,13 +346,13 @@ def test_sam_gives_the_mapping_its_alias_and_the_queue_permissions() -> None:
     ]
     assert mapping["FunctionName"] == {"Ref": "ReceiveMailFunctionAliaslive"}
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    # and the role polls with SAM's managed SQS execution policy (receive, delete, queue
-    # attributes; SAM adds it to every SQS-mapped function, as to the webhook delivery's),
-    # while its own statements hold no SQS action
-    role = resources["ReceiveMailFunctionRole"]["Properties"]
+    # and the role (stacks/roles.yaml) polls with the managed SQS execution policy
+    # (receive, delete, queue attributes; as the webhook delivery's), while its own
+    # statements hold no SQS action
+    role = load_app().doc["Resources"]["ReceiveMailFunctionRole"]["Properties"]
     assert any(
-        arn.endswith(":policy/service-role/AWSLambdaSQSQueueExecutionRole")
-        for arn in role["ManagedPolicyArns"]
+        ":policy/service-role/AWSLambdaSQSQueueExecutionRole" in arn
+        for arn in map(json.dumps, role["ManagedPolicyArns"])
     )
     inline = [s for p in role.get("Policies", []) for s in p["PolicyDocument"]["Statement"]]
     assert not [s for s in inline if any(str(a).startswith("sqs:") for a in s["Action"])]
