@@ -80,13 +80,15 @@ def _bind(value: Any, params: dict[str, Any]) -> Any:
 
 def merged(doc: dict[str, Any], base: Path = ROOT) -> dict[str, Any]:
     """The template with its nested stacks (`AWS::Serverless::Application` with a local
-    `Location`, e.g. stacks/roles.yaml) folded in: their resources bound to the parameters
+    `Location`: stacks/roles.yaml, stacks/monitoring.yaml) folded in: their resources and
+    conditions bound to the parameters
     the parent passes, and `!GetAtt <App>.Outputs.<Name>` replaced by the output's value. The
     runner, the OpenAPI assembly and the template tests read this one logical template; the
     linters and `sam build` read the files (a stack's 500-resource limit is per file)."""
     out = dict(doc)
     resources = dict(doc["Resources"])
     outputs: dict[str, Any] = {}
+    conditions_: dict[str, Any] = dict(doc.get("Conditions") or {})
     for app_id, res in doc["Resources"].items():
         location = res.get("Properties", {}).get("Location")
         if res["Type"] != NESTED or not isinstance(location, str) or "://" in location:
@@ -99,6 +101,8 @@ def merged(doc: dict[str, Any], base: Path = ROOT) -> dict[str, Any]:
             resources[name] = _bind(value, params)
         for name, value in (child.get("Outputs") or {}).items():
             outputs[f"{app_id}.Outputs.{name}"] = _bind(value["Value"], params)
+        for name, value in (child.get("Conditions") or {}).items():
+            conditions_[name] = _bind(value, params)
 
     def fold(value: Any) -> Any:
         if isinstance(value, dict):
@@ -110,6 +114,7 @@ def merged(doc: dict[str, Any], base: Path = ROOT) -> dict[str, Any]:
         return value
 
     out["Resources"] = {name: fold(value) for name, value in resources.items()}
+    out["Conditions"] = conditions_
     return out
 
 

@@ -1,7 +1,7 @@
-"""Every function's execution role lives in the nested stack stacks/roles.yaml (the parent
-would pass CloudFormation's 500-resource limit with one SAM-made role per function): one role
-per function, trusted by Lambda only, with what Lambda itself needs for the function's event
-sources, and the parent stack well inside the limit."""
+"""The nested stacks (docs/design.md, "The 500-resource limit"): stacks/roles.yaml holds every
+function's execution role (one per function, trusted by Lambda only, with what Lambda itself
+needs for the function's event sources), stacks/monitoring.yaml the alarms and dashboard;
+each gets exactly the parameters it declares, and every stack stays inside the limit."""
 
 from __future__ import annotations
 
@@ -37,8 +37,11 @@ def test_every_function_assumes_its_own_role_from_the_roles_stack() -> None:
     # Given the template as written and the roles stack
     parent = load()
     roles = load(ROLES)
-    (app,) = [k for k, v in parent["Resources"].items() if v["Type"] == NESTED]
-    assert parent["Resources"][app]["Properties"]["Location"] == "stacks/roles.yaml"
+    (app,) = [
+        k
+        for k, v in parent["Resources"].items()
+        if v["Type"] == NESTED and v["Properties"]["Location"] == "stacks/roles.yaml"
+    ]
     functions = {
         k: v for k, v in parent["Resources"].items() if v["Type"] == "AWS::Serverless::Function"
     }
@@ -116,7 +119,26 @@ def test_the_parent_stack_stays_inside_cloudformations_resource_limit() -> None:
         if v["Type"] == "AWS::IAM::Role" and k != "CodeDeployServiceRole"
     ]
     assert len(resources) < STACK_LIMIT, len(resources)
-    assert len(load(ROLES)["Resources"]) < STACK_LIMIT
+    for stack in (ROOT / "stacks").glob("*.yaml"):
+        assert len(load(stack)["Resources"]) < STACK_LIMIT, stack
+
+
+def test_each_nested_stack_is_passed_exactly_the_parameters_it_declares() -> None:
+    parent = load()
+    apps = {k: v for k, v in parent["Resources"].items() if v["Type"] == NESTED}
+    assert {v["Properties"]["Location"] for v in apps.values()} == {
+        f"stacks/{p.name}" for p in (ROOT / "stacks").glob("*.yaml")
+    }
+    for name, res in apps.items():
+        child = load(ROOT / res["Properties"]["Location"])
+        passed = res["Properties"].get("Parameters", {})
+        assert set(passed) == set(child.get("Parameters", {})), name
+        # a parent parameter passed on keeps its type (a threshold stays a Number)
+        for key, value in passed.items():
+            source = value.get("Ref") if isinstance(value, dict) else None
+            if source in parent["Parameters"]:
+                declared = parent["Parameters"][source].get("Type", "String")
+                assert child["Parameters"][key]["Type"] == declared, (name, key)
 
 
 def test_every_deploy_may_create_the_nested_stack() -> None:
