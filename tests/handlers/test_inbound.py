@@ -410,7 +410,64 @@ def test_a_purged_ticket_takes_its_mail_records_and_lookups_with_it() -> None:
     # no received mail's record, log entry or Message-ID lookup
     left = [i for i in scan_all() if tid in json.dumps(i) and i["PK"]["S"] != "FEED"]
     assert left == []
-    assert not [i for i in scan_all() if i["PK"]["S"].startswith(("MAILIN#", "INBOUND", "MSGID#"))]
+    assert not [
+        i
+        for i in scan_all()
+        if i["PK"]["S"].startswith(("MAILIN#", "MAILFROM#", "INBOUND", "MSGID#"))
+    ]
+    # and no version of the raw messages is left in the inbound bucket
+    assert raw_versions() == []
+
+
+def raw_versions() -> list[str]:
+    """Every version (and delete marker) in the inbound bucket, by key."""
+    import os
+
+    got = boto3.client("s3", region_name=REGION).list_object_versions(
+        Bucket=os.environ["INBOUND_BUCKET"], Prefix="inbound/"
+    )
+    return sorted(v["Key"] for v in [*got.get("Versions", []), *got.get("DeleteMarkers", [])])
+
+
+def test_erasing_a_requester_removes_the_mail_he_sent_and_its_raw_messages() -> None:
+    from tests.handlers.test_housekeeping import ADMIN, scan_all
+
+    # Given Dana wrote in (a new ticket), wrote again (a reply), and sent an auto-reply
+    # that was dropped; and Eve wrote in too
+    before = queue_ids()
+    first = deliver(mail("dana@example.org", SUPPORT, "Chair", "Broken", name="Dana Doe"))
+    (tid,) = queue_ids() - before
+    _, ticket, _ = call("admin_get_ticket", **AGENT, path={"ticket_id": tid})
+    reply = deliver(mail("dana@example.org", SUPPORT, f"Re: [#{ticket['number']}] Chair", "Still"))
+    dropped = deliver(
+        mail(
+            "dana@example.org",
+            SUPPORT,
+            "Out of office",
+            "Back Monday",
+            headers={"Auto-Submitted": "auto-replied"},
+        )
+    )
+    kept = deliver(mail("eve@example.org", SUPPORT, "Desk", "Wobbly"))
+    assert raw_versions() == sorted([first, reply, dropped, kept])
+    # When an admin erases Dana
+    user_id = ticket["requester"]["user_id"]
+    status, report, _ = call(
+        "admin_erase_requester", **ADMIN, path={"user_id": user_id}, body={"confirm": user_id}
+    )
+    assert status == 200, report
+    # Then every version of her three raw messages is gone, Eve's stays
+    assert raw_versions() == [kept]
+    assert report["received_mail_deleted"] == 3
+    # and the admins' log, the records and the sender entries name only Eve's mail
+    assert [e["sender"] for e in log()] == ["eve@example.org"]
+    assert "dana@example.org" not in json.dumps(scan_all())
+    assert report["received_mail_items_deleted"] > 0
+    # and erasing again finds nothing more (safe to run twice)
+    status, again, _ = call(
+        "admin_erase_requester", **ADMIN, path={"user_id": user_id}, body={"confirm": user_id}
+    )
+    assert status == 200 and again["received_mail_deleted"] == 0
 
 
 def test_staff_see_which_mail_a_message_came_from_and_customers_do_not() -> None:
@@ -472,3 +529,33 @@ def test_a_copy_that_loses_the_race_adds_nothing(
     assert queue_ids() == before
     if reply:
         assert [m["body"] for m in thread(t["id"])] == ["Help", "It is the left one."]
+
+
+def test_mail_received_before_pointers_named_its_raw_message_is_still_erased() -> None:
+    from tests.conftest import TABLE
+    from tests.handlers.test_housekeeping import ADMIN, scan_all
+
+    # Given mail received as an older version stored it: the ticket's pointer without the
+    # raw message's key, and no entry under the sender's address
+    before = queue_ids()
+    first = deliver(mail("dana@example.org", SUPPORT, "Chair", "Broken"))
+    (tid,) = queue_ids() - before
+    db = boto3.client("dynamodb", region_name=REGION)
+    for item in scan_all():
+        if item["PK"]["S"].startswith("MAILFROM#"):
+            db.delete_item(TableName=TABLE, Key={"PK": item["PK"], "SK": item["SK"]})
+        elif item["PK"]["S"] == f"TICKET#{tid}" and item["SK"]["S"].startswith("MI#"):
+            db.update_item(
+                TableName=TABLE,
+                Key={"PK": item["PK"], "SK": item["SK"]},
+                UpdateExpression="REMOVE raw_key",
+            )
+    _, ticket, _ = call("admin_get_ticket", **AGENT, path={"ticket_id": tid})
+    user_id = ticket["requester"]["user_id"]
+    # When she is erased
+    status, report, _ = call(
+        "admin_erase_requester", **ADMIN, path={"user_id": user_id}, body={"confirm": user_id}
+    )
+    # Then the pointer led to the record, and the record to the raw message
+    assert status == 200 and report["received_mail_deleted"] == 1, report
+    assert first not in raw_versions()

@@ -34,16 +34,22 @@ EXPECTED = {
         UPLOADS: {"s3:GetObject"},
         FILES: {"s3:PutObject", "s3:DeleteObjectVersion"},
     },
-    # erasure also removes the uploads/ originals of the requester's attachments
+    # erasure also removes the uploads/ originals of the requester's attachments, and every
+    # version of the raw messages of the mail he sent or that came into his tickets
     "AdminEraseRequesterFunction": {
         "${AttachmentsBucket.Arn}": {"s3:ListBucketVersions"},
         FILES: {"s3:DeleteObjectVersion"},
         UPLOADS: {"s3:DeleteObjectVersion"},
+        "${InboundMailBucket.Arn}": {"s3:ListBucketVersions"},
+        INBOUND: {"s3:DeleteObjectVersion"},
     },
-    # the change consumers purge TTL-deleted tickets: every version of their files
+    # the change consumers purge TTL-deleted tickets: every version of their files and of
+    # their received mail's raw messages
     "ProcessChangesFunction": {
         "${AttachmentsBucket.Arn}": {"s3:ListBucketVersions"},
         FILES: {"s3:DeleteObjectVersion"},
+        "${InboundMailBucket.Arn}": {"s3:ListBucketVersions"},
+        INBOUND: {"s3:DeleteObjectVersion"},
     },
     # the web console presigns uploads, links them (new ticket, reply) and presigns the
     # downloads of linked files from the thread

@@ -296,18 +296,29 @@ def test_the_admin_routes_read_only_behind_the_default_authorizer(tpl: App) -> N
     assert tpl.functions[GET].environment["INBOUND_BUCKET"] == {"Ref": "InboundMailBucket"}
 
 
-def test_only_the_receiving_function_and_the_raw_message_link_reach_the_inbound_bucket(
+def test_only_receiving_the_raw_message_link_erasure_and_purge_reach_the_inbound_bucket(
     tpl: App,
 ) -> None:
-    readers = set()
+    readers, erasers = set(), set()
+    raw = {"Fn::Sub": "${InboundMailBucket.Arn}/inbound/*"}
     for name, fn in tpl.functions.items():
         for stmt in fn.statements:
-            if "InboundMailBucket" in json.dumps(stmt.get("Resource")):
-                # read only: SES writes the messages, nothing deletes or rewrites them
-                assert stmt["Action"] == ["s3:GetObject"], name
-                assert stmt["Resource"] == {"Fn::Sub": "${InboundMailBucket.Arn}/inbound/*"}
-                readers.add(name)
+            resources = stmt.get("Resource")
+            resources = resources if isinstance(resources, list) else [resources]
+            for resource in resources:
+                if "InboundMailBucket" not in json.dumps(resource):
+                    continue
+                if stmt["Action"] == ["s3:GetObject"]:
+                    # SES writes the messages, nothing rewrites them
+                    assert resource == raw, name
+                    readers.add(name)
+                else:
+                    # erasure and the TTL purge delete every version of a raw message
+                    assert stmt["Action"] in (["s3:ListBucketVersions"], ["s3:DeleteObjectVersion"])
+                    assert resource in (raw, {"Fn::Sub": "${InboundMailBucket.Arn}"}), name
+                    erasers.add(name)
     assert readers == {RECEIVE, GET}
+    assert erasers == {"AdminEraseRequesterFunction", "ProcessChangesFunction"}
 
 
 def test_the_new_functions_share_the_queue_functions_alarm_group(tpl: App) -> None:

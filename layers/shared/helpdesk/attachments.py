@@ -523,13 +523,27 @@ def purge_ticket_files(ticket_id: str, attachment_ids: Iterable[str] = ()) -> in
     return removed
 
 
-def _delete_versions(prefix: str) -> int:
-    s3, bucket, removed = client(), _bucket(), 0
+def purge_inbound_mail(raw_keys: Iterable[str]) -> int:
+    """Delete every version of received messages (`inbound/...` keys in the inbound bucket:
+    erasure, and the purge of their ticket); returns how many versions went."""
+    bucket = inbound_settings().inbound_bucket
+    removed = 0
+    for key in sorted(set(raw_keys)):
+        if not key.startswith(INBOUND_PREFIX):
+            raise AttachmentStorageError(f"{key} is not a received message")
+        removed += _delete_versions(key, bucket=bucket, exact=True)
+    return removed
+
+
+def _delete_versions(prefix: str, *, bucket: str | None = None, exact: bool = False) -> int:
+    """Every version (and delete marker) under `prefix`, or of the key `prefix` if `exact`."""
+    s3, bucket, removed = client(), bucket or _bucket(), 0
     try:
         for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=prefix):
             versions = [
                 {"Key": v["Key"], "VersionId": v["VersionId"]}
                 for v in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]
+                if not exact or v["Key"] == prefix
             ]
             if versions:
                 s3.delete_objects(Bucket=bucket, Delete={"Objects": versions, "Quiet": True})  # type: ignore[typeddict-item]

@@ -82,6 +82,9 @@ def purge_from_stream(records: Iterable[Mapping[str, Any]]) -> dict[str, int]:
         if ticket is None:
             continue
         files += attachments.purge_ticket_files(ticket.id)
+        # its received mail's raw messages, before the purge removes the pointers to them
+        mail = store_housekeeping.received_mail_of_ticket(ticket.id)
+        files += attachments.purge_inbound_mail(mail.raw_keys)
         items += store_housekeeping.purge_ticket(ticket)
         # after the purge: a retried batch may record it twice, never miss it
         store_feed.append_purged(ticket, now_iso())
@@ -96,8 +99,10 @@ def erase_requester(p: Principal, user_id: str, req: EraseRequest) -> ErasureRep
     comment blanked on the ticket and every list entry (one versioned write),
     message bodies and event free text blanked, attachment items and every
     version of the ticket's files deleted. Then everything under `USER#<id>`
-    (profile, API tokens, and lookups they name), his `EMAIL#` lookups and the
-    idempotency records whose stored answer names him. Safe to run again.
+    (profile, API tokens, and lookups they name), his `EMAIL#` lookups, the mail he
+    sent (dropped or not) and the mail received into his tickets (every version of the
+    raw message, its record and log entries), and the idempotency records whose stored
+    answer names him. Safe to run again.
     """
     p.require_admin()
     if req.confirm != user_id:
@@ -116,8 +121,11 @@ def erase_requester(p: Principal, user_id: str, req: EraseRequest) -> ErasureRep
         profile_items_deleted=0,
         lookups_deleted=0,
         idempotency_records_deleted=0,
+        received_mail_deleted=0,
+        received_mail_items_deleted=0,
     )
     guest_links: list[dict[str, Any]] = []
+    mail: list[store_housekeeping.ReceivedMail] = []
     for ticket_id in ticket_ids:
         before = store_tickets.get_ticket(ticket_id)
         if before is None or before.requester_id != user_id:
@@ -146,6 +154,16 @@ def erase_requester(p: Principal, user_id: str, req: EraseRequest) -> ErasureRep
         report.attachments_deleted += store_housekeeping.delete_keys(
             store_housekeeping.attachment_keys(redacted.attachment_ids)
         )
+        mail.append(store_housekeeping.received_mail_of_ticket(ticket_id))
+    # the mail he sent (dropped too) and the mail received into his tickets: raw messages
+    # (every version), records, log and sender entries (docs/design.md, "Erasure")
+    mail.append(store_housekeeping.received_mail_from(emails))
+    report.received_mail_deleted = attachments.purge_inbound_mail(
+        [k for m in mail for k in m.raw_keys]
+    )
+    report.received_mail_items_deleted = store_housekeeping.delete_keys(
+        list({(k["PK"]["S"], k["SK"]["S"]): k for m in mail for k in m.item_keys}.values())
+    )
     report.lookups_deleted = store_housekeeping.delete_keys(
         store_housekeeping.email_lookup_keys(emails, user_id) + guest_links
     )

@@ -25,6 +25,13 @@ class ErasureReport(BaseModel):
     profile_items_deleted: int
     lookups_deleted: int
     idempotency_records_deleted: int
+    received_mail_deleted: int = Field(
+        description="Versions of raw received messages (.eml) deleted: mail he sent, dropped "
+        "or not, and mail received into his tickets"
+    )
+    received_mail_items_deleted: int = Field(
+        description="Their records and admin log entries deleted"
+    )
 
 
 class MergeRequest(RequestBody):

@@ -85,6 +85,43 @@ def _update(
         raise StoreError() from ex
 
 
+class ReceivedMail(NamedTuple):
+    """Mail received from or into something erasure or the purge removes: the items to
+    delete (records, log and sender entries, pointers) and the raw messages (S3 keys)."""
+
+    item_keys: list[dict[str, Any]]
+    raw_keys: list[str]
+
+
+def received_mail_of_ticket(ticket_id: str) -> ReceivedMail:
+    """The mail received into a ticket (its `MI#` pointers: one Query)."""
+    pointers = [
+        codec.plain(i)
+        for i in codec.query_all(
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :mi)",
+            ExpressionAttributeValues={
+                ":pk": {"S": keys.ticket_pk(ticket_id)},
+                ":mi": {"S": keys.INBOUND_POINTER},
+            },
+            ConsistentRead=True,
+        )
+    ]
+    return _received(pointers)
+
+
+def received_mail_from(addresses: Iterable[str]) -> ReceivedMail:
+    """The mail received from `addresses`, whatever became of it (dropped too)."""
+    return _received(inbound.sent_by(addresses))
+
+
+def _received(entries: Sequence[Mapping[str, Any]]) -> ReceivedMail:
+    doomed = [keys.av(str(e["PK"]), str(e["SK"])) for e in entries]
+    for entry in entries:
+        doomed += [keys.av(str(pk), str(sk)) for pk, sk in entry.get("purges") or []]
+    unique = {(k["PK"]["S"], k["SK"]["S"]): k for k in doomed}
+    return ReceivedMail(list(unique.values()), inbound.raw_keys_of(entries))
+
+
 class Redacted(NamedTuple):
     messages: int
     events: int

@@ -32,17 +32,41 @@ def record_put(record: Mapping[str, Any]) -> dict[str, Any]:
     return codec.put_new({**keys.inbound(record["digest"]).fields(), **record})
 
 
-def record_puts(record: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The items a message that became a ticket message adds to the ticket's transaction:
-    its record, and the ticket's pointer to it and its log entries (the purge follows it)."""
-    pointer = keys.inbound_of_ticket(record["ticket_id"], record["digest"])
-    doomed = [keys.inbound(record["digest"])] + [
+def _doomed(record: Mapping[str, Any]) -> list[keys.Key]:
+    """A received message's items: its record and its log entries (and its sender entry)."""
+    out = [keys.inbound(record["digest"])] + [
         keys.inbound_log_entry(status, record["received_at"], record["id"])
         for status in (None, record["status"])
     ]
+    if record.get("sender"):
+        out.append(_sender_entry(record))
+    return out
+
+
+def _sender_entry(record: Mapping[str, Any]) -> keys.Key:
+    return keys.inbound_of_sender(
+        sender_digest(str(record["sender"])), record["received_at"], record["id"]
+    )
+
+
+def sender_digest(address: str) -> str:
+    return digest(address.strip().lower())[:40]
+
+
+def record_puts(record: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The items a message that became a ticket message adds to the ticket's transaction:
+    its record, and the ticket's pointer to it, its log entries and its raw message (the
+    purge and erasure follow it)."""
+    pointer = keys.inbound_of_ticket(record["ticket_id"], record["digest"])
     return [
         record_put(record),
-        codec.put({**pointer.fields(), "purges": [[k.pk, k.sk] for k in doomed]}),
+        codec.put(
+            {
+                **pointer.fields(),
+                "purges": [[k.pk, k.sk] for k in _doomed(record)],
+                "raw_key": record.get("raw_key", ""),
+            }
+        ),
     ]
 
 
@@ -58,16 +82,60 @@ def put_dropped(record: Mapping[str, Any]) -> bool:
 
 
 def log(record: Mapping[str, Any]) -> None:
-    """The record's entries in the admins' log (all, and its status); idempotent."""
+    """The record's entries in the admins' log (all, and its status) and under its sender's
+    address (what erasure finds: the items to delete and the raw message); idempotent."""
     base = {k: v for k, v in record.items() if k not in ("PK", "SK")}
-    for status in (None, record["status"]):
-        key = keys.inbound_log_entry(status, record["received_at"], record["id"])
+    entries = [
+        {**keys.inbound_log_entry(status, record["received_at"], record["id"]).fields(), **base}
+        for status in (None, record["status"])
+    ]
+    if record.get("sender"):
+        entries.append(
+            {
+                **_sender_entry(record).fields(),
+                "purges": [[k.pk, k.sk] for k in _doomed(record)],
+                "raw_key": record.get("raw_key", ""),
+            }
+        )
+    for entry in entries:
         try:
-            codec.client().put_item(
-                TableName=codec.table(), Item=codec.item({**key.fields(), **base})
-            )
+            codec.client().put_item(TableName=codec.table(), Item=codec.item(entry))
         except ClientError as ex:
             raise StoreError() from ex
+
+
+def sent_by(addresses: Iterable[str]) -> list[dict[str, Any]]:
+    """The sender entries of every message received from `addresses` (one Query each):
+    `purges` (the message's items, the entry among them) and `raw_key`."""
+    found: list[dict[str, Any]] = []
+    for address in sorted({a.strip().lower() for a in addresses if a}):
+        found += [
+            codec.plain(i)
+            for i in codec.query_all(
+                KeyConditionExpression="PK = :pk",
+                ExpressionAttributeValues={
+                    ":pk": {"S": keys.inbound_sender_partition(sender_digest(address))}
+                },
+                ConsistentRead=True,
+            )
+        ]
+    return found
+
+
+def raw_keys_of(pointers: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The raw messages (`inbound/...` keys) of a ticket's pointers to received mail; a
+    pointer written before it carried `raw_key` is followed to its record (one
+    BatchGetItem)."""
+    out: list[str] = []
+    missing: list[dict[str, Any]] = []
+    for pointer in pointers:
+        if pointer.get("raw_key"):
+            out.append(str(pointer["raw_key"]))
+        else:
+            missing.append(keys.inbound(keys.inbound_pointer_digest(str(pointer["SK"]))).av())
+    if missing:
+        out += [str(codec.plain(i).get("raw_key") or "") for i in codec.batch_get(missing)]
+    return sorted({k for k in out if k})
 
 
 def page(status: str | None, before: str | None, limit: int) -> tuple[list[dict[str, Any]], bool]:

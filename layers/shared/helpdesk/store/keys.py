@@ -447,10 +447,28 @@ def inbound_log_entry(status: str | None, received_at: str, inbound_id: str) -> 
     return Key(inbound_log(status), f"{received_at}#{inbound_id}")
 
 
+INBOUND_POINTER = "MI#"
+
+
 def inbound_of_ticket(ticket_id: str, mail_digest: str) -> Key:
     """The ticket's pointer to a received message's record and log entries (the purge
     removes them with the ticket; outside the `T...` range, as `ML#`)."""
-    return Key(ticket_pk(ticket_id), f"MI#{mail_digest}")
+    return Key(ticket_pk(ticket_id), f"{INBOUND_POINTER}{mail_digest}")
+
+
+def inbound_pointer_digest(sk: str) -> str:
+    """The received message's digest in a ticket's pointer's sort key."""
+    return sk.removeprefix(INBOUND_POINTER)
+
+
+def inbound_of_sender(sender_digest: str, received_at: str, inbound_id: str) -> Key:
+    """A received message under its sender's address (its digest): how erasure finds the
+    mail a requester sent, including mail that never became a ticket message."""
+    return Key(f"MAILFROM#{sender_digest}", f"{received_at}#{inbound_id}")
+
+
+def inbound_sender_partition(sender_digest: str) -> str:
+    return f"MAILFROM#{sender_digest}"
 
 
 def sent_message_id(header_digest: str) -> Key:
