@@ -120,6 +120,13 @@ def rated(ticket_id: str) -> tuple[int | None, str | None]:
     return ticket.rating, ticket.rating_comment
 
 
+def token_for(ticket_id: str, requester_id: str) -> str:
+    """The rating token the resolved mail of `ticket_id` carries (as if for `requester_id`)."""
+    ticket = store_tickets.get_ticket(ticket_id)
+    assert ticket is not None
+    return signing.rating_token(ticket_id, requester_id, ticket.requester_email)
+
+
 def rate(token: str, rating: str, comment: str = "") -> dict[str, Any]:
     return console(
         None, f"/app/rate/{token}", method="POST", form={"rating": rating, "comment": comment}
@@ -129,7 +136,7 @@ def rate(token: str, rating: str, comment: str = "") -> dict[str, Any]:
 def test_opening_a_rating_link_records_nothing_and_posting_the_form_rates() -> None:
     # Given Alice's resolved ticket and the link of score 4 of its mail
     ticket_id = resolved()
-    token = signing.rating_token(ticket_id, "alice")
+    token = token_for(ticket_id, "alice")
     events = store_tickets.get_ticket(ticket_id)
     assert events is not None
     seq = events.event_seq
@@ -171,16 +178,16 @@ def test_a_forged_altered_foreign_or_expired_token_is_the_404_page(
     from helpdesk import housekeeping
 
     ticket_id = resolved()
-    token = signing.rating_token(ticket_id, "alice")
+    token = token_for(ticket_id, "alice")
     payload, rest = token.split(".", 1)
     other = signing.dumps(signing.RATING, {"t": resolved("Other"), "u": "alice"})
     # a token signed 31 days ago (the links work for 30)
     month_ago = time.time() - 31 * 86400
     with monkeypatch.context() as m:
         m.setattr(time, "time", lambda: month_ago)
-        expired = signing.rating_token(ticket_id, "alice")
+        expired = token_for(ticket_id, "alice")
     deleted = resolved("Deleted")
-    deleted_token = signing.rating_token(deleted, "alice")
+    deleted_token = token_for(deleted, "alice")
     housekeeping.soft_delete(ADMIN, deleted)
 
     bad = {
@@ -189,7 +196,7 @@ def test_a_forged_altered_foreign_or_expired_token_is_the_404_page(
         "another ticket's payload": f"{other.split('.', 1)[0]}.{rest}",
         "other salt": signing.dumps(signing.UNSUBSCRIBE, {"t": ticket_id, "u": "alice"}),
         "session salt": signing.dumps(signing.SESSION, {"t": ticket_id, "u": "alice"}),
-        "another requester": signing.rating_token(ticket_id, "bob"),
+        "another requester": token_for(ticket_id, "bob"),
         "expired": expired,
         "deleted ticket": deleted_token,
     }
@@ -206,7 +213,7 @@ def test_a_forged_altered_foreign_or_expired_token_is_the_404_page(
 def test_a_ticket_that_cannot_be_rated_shows_the_layers_reason() -> None:
     # Given Alice's ticket that is still open, and her link to it
     ticket_id = open_ticket(ALICE, "Still open")
-    token = signing.rating_token(ticket_id, "alice")
+    token = token_for(ticket_id, "alice")
 
     # When she opens the link, and posts the form
     answers = [console(None, f"/app/rate/{token}", query="score=5"), rate(token, "5")]
@@ -221,7 +228,7 @@ def test_a_ticket_that_cannot_be_rated_shows_the_layers_reason() -> None:
 
 def test_a_bad_score_is_the_validation_page() -> None:
     ticket_id = resolved()
-    token = signing.rating_token(ticket_id, "alice")
+    token = token_for(ticket_id, "alice")
     for score in ("9", "0", "x"):
         answer = rate(token, score)
         assert answer["statusCode"] == 422 and "VALIDATION_FAILED" in answer["body"], score
@@ -251,7 +258,7 @@ def test_a_guest_rates_her_ticket_by_the_link() -> None:
     )
     desk.reply(AGENT, made.id, StaffReplyRequest(message="Sent", next_status="resolved"))
     guest = guests.guest_user_id("gail@example.com")
-    token = signing.rating_token(made.id, guest)
+    token = token_for(made.id, guest)
 
     # When she opens the link and sends the form, signed out
     assert console(None, f"/app/rate/{token}", query="score=5")["statusCode"] == 200
@@ -266,3 +273,19 @@ def test_a_guest_rates_her_ticket_by_the_link() -> None:
     events = store_feed.get_events([(made.id, ticket.event_seq)])
     (event,) = events.values()
     assert event.type == "rated" and event.actor_id == guest
+
+
+def test_an_erased_requesters_rating_links_open_nothing() -> None:
+    from helpdesk import housekeeping
+    from helpdesk.models.housekeeping import EraseRequest
+
+    # Given Alice's resolved ticket and its link, which works
+    ticket_id = resolved()
+    token = token_for(ticket_id, "alice")
+    assert console(None, f"/app/rate/{token}", query="score=5")["statusCode"] == 200
+    # When she is erased
+    housekeeping.erase_requester(ADMIN, "alice", EraseRequest(confirm="alice"))
+    # Then the link is the 404 page, opened or posted, and no rating is stored
+    for answer in (console(None, f"/app/rate/{token}", query="score=5"), rate(token, "5", "x")):
+        assert answer["statusCode"] == 404, answer["body"]
+    assert rated(ticket_id) == (None, None)

@@ -329,7 +329,7 @@ class Notifier:
         requester = (ticket.requester_email or "").lower()
         if p.role != "customer" or not requester or p.to.lower() != requester:
             return None
-        token = signing.rating_token(ticket.id, ticket.requester_id)
+        token = signing.rating_token(ticket.id, ticket.requester_id, ticket.requester_email)
         page = f"{mail_settings().public_base_url}/app/rate/{token}"
         return page, [(n, f"{page}?score={n}") for n in RATING_SCALE]
 

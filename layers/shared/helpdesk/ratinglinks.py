@@ -24,7 +24,8 @@ MAX_AGE_SECONDS = 30 * 86400  # a resolved mail's links work for 30 days
 
 def open_link(token: str) -> tuple[Ticket, Principal]:
     """The ticket a rating token names and its requester (as the caller); a forged, altered
-    or expired token, or one for a deleted (purged) ticket or another requester: 404."""
+    or expired token, or one for a deleted (purged) ticket, another requester or an erased
+    one: 404."""
     found = signing.loads(signing.RATING, token, MAX_AGE_SECONDS)
     value = found[0] if found else None
     if not isinstance(value, dict):
@@ -34,6 +35,13 @@ def open_link(token: str) -> tuple[Ticket, Principal]:
         raise RatingLinkInvalidError()
     ticket = store_tickets.get_ticket(ticket_id)
     if ticket is None or ticket.deleted_at is not None or ticket.requester_id != requester_id:
+        raise RatingLinkInvalidError()
+    # the address the mail went to must still be the ticket's: erasure blanks it, so an
+    # erased requester's old links open nothing (links minted before "e" was signed in
+    # carry none and expire within MAX_AGE_SECONDS)
+    if "e" in value and (
+        not ticket.requester_email or str(value["e"]) != ticket.requester_email.lower()
+    ):
         raise RatingLinkInvalidError()
     # a guest's ticket too: its requester is the guest identity (guests.guest_user_id)
     requester = Principal(

@@ -221,7 +221,8 @@ def guest_link_token(ticket_id: str, secret_hash: str) -> str:
     return sign_short(GUEST_LINK, guest_link_value(ticket_id, secret_hash))
 
 
-def rating_token(ticket_id: str, requester_id: str) -> str:
+def rating_token(ticket_id: str, requester_id: str, requester_email: str) -> str:
     """The token of the "resolved" mail's rating links (`/app/rate/<token>?score=N`): the
-    ticket and its requester, signed and timestamped (helpdesk.ratinglinks checks its age)."""
-    return dumps(RATING, {"t": ticket_id, "u": requester_id})
+    ticket, its requester and the address it was mailed to, signed and timestamped
+    (helpdesk.ratinglinks checks its age, and that the ticket still has that requester)."""
+    return dumps(RATING, {"t": ticket_id, "u": requester_id, "e": requester_email.lower()})
