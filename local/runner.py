@@ -817,6 +817,27 @@ class Gateway:
             pool.close()
 
 
+def bad_request(handler: BaseHTTPRequestHandler, detail: str) -> None:
+    """400 problem+json for a request the gateway cannot frame, and close the connection."""
+    doc = {
+        "type": "urn:helpdesk:error:BAD_REQUEST",
+        "title": "Bad request",
+        "status": 400,
+        "code": "BAD_REQUEST",
+        "detail": detail,
+        "instance": handler.path.split("?", 1)[0],
+    }
+    out = json.dumps(doc).encode()
+    handler.close_connection = True
+    handler.send_response(400, "Bad Request")
+    handler.send_header("Content-Type", PROBLEM_JSON)
+    handler.send_header("Content-Length", str(len(out)))
+    handler.send_header("Connection", "close")
+    handler.end_headers()
+    if handler.command != "HEAD":
+        handler.wfile.write(out)
+
+
 def make_handler(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -829,7 +850,13 @@ def make_handler(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
                 )
 
         def _serve(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
+            declared = (self.headers.get("Content-Length") or "0").strip()
+            if not declared.isdigit():
+                # API Gateway answers a request it cannot frame itself, before any route;
+                # the body's end is unknown, so the connection closes after the answer
+                bad_request(self, f"Content-Length must be a number of bytes, not {declared!r}")
+                return
+            length = int(declared)
             body = self.rfile.read(length) if length else b""
             headers: dict[str, str] = {}
             for k, v in self.headers.items():

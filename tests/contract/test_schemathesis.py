@@ -126,9 +126,9 @@ def test_linked_operations_conform_statefully(runner: Runner, tokens: dict[str, 
             return {"base_url": runner.url, "headers": headers}
 
         def call(self, case: Any, **kwargs: Any) -> Any:
-            # A fuzzed Content-Length (negative generation, e.g. "pd&") makes the runner's
-            # HTTP server drop the connection, an exception Hypothesis then cannot replay
-            # (FlakyStrategyDefinition); API Gateway would answer it itself, before any route.
+            # A fuzzed Content-Length (negative generation, e.g. "pd&") is answered by the
+            # gateway itself, before any route (the runner: 400 BAD_REQUEST, connection
+            # closed; tests/e2e/test_runner_edges.py), which no operation documents.
             if case.headers:
                 case.headers = {
                     k: v for k, v in case.headers.items() if k.lower() != "content-length"

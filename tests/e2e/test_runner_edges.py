@@ -46,6 +46,27 @@ def test_connect_in_authority_form_is_a_json_404(runner: Runner) -> None:
     assert b"application/problem+json" in rest.lower()
 
 
+@pytest.mark.parametrize("length", ["pd&", "-1", "1e3", "12abc"])
+def test_a_request_with_a_malformed_content_length_is_a_json_400(
+    runner: Runner, length: str
+) -> None:
+    # Given a request whose Content-Length is not a number of bytes
+    url = urlsplit(runner.url)
+    with socket.create_connection((url.hostname or "", url.port or 80), timeout=30) as s:
+        s.sendall(
+            f"POST /tickets HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n{{}}".encode()
+        )
+        got = b""
+        while chunk := s.recv(4096):
+            got += chunk
+    # Then it is answered (never a dropped connection): a problem document, and the
+    # connection closes (the body's end is unknown)
+    head, _, body = got.partition(b"\r\n\r\n")
+    assert head.split()[1] == b"400", got
+    assert b"application/problem+json" in head.lower() and b"connection: close" in head.lower()
+    assert b'"code": "BAD_REQUEST"' in body
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
     """The runner as `make run` serves it: stream functions (the list indexer) run on the
