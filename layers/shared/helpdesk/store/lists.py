@@ -271,20 +271,29 @@ def _kept_views(held: Placement, views: Sequence[ViewDef]) -> set[str]:
     return kept
 
 
-class IndexTooLargeError(StoreError):
-    """One write would move more counters than a transaction holds: nothing is written."""
-
-    code, title = "INDEX_TOO_LARGE", "The ticket joins or leaves too many lists at once"
-
-
 def _commit(ticket_id: str, held: _Held, wanted: Placement, version: int | None) -> Applied:
     """Move the ticket's entries from `held` to `wanted` and commit the record (`version`:
     None removes it) with the counters' moves in one transaction (one plain write when no
     counter moves); puts before deletes: a ticket moving in a list is never absent from it."""
     change = diff(ticket_id, held.where, wanted)
+    room = codec.MAX_TRANSACTION_ITEMS - 1  # the record takes one item
+    if len(change.counters) > room:
+        # More lists joined or left at once than one transaction holds (a new ticket on many
+        # saved views): commit them in steps, each index record naming exactly the lists its
+        # counters count, the entries at the held place; the last step moves them to theirs.
+        # A crash between steps leaves a consistent record that the retry goes on from.
+        first = dict(sorted(change.counters.items())[:room])
+        at = next(iter(held.where.lists.values()), "") or next(iter(wanted.lists.values()), "")
+        lists = {lk for lk in held.where.lists if first.get(lk, 0) >= 0}
+        lists |= {lk for lk, d in first.items() if d > 0}
+        step = Placement(
+            dict.fromkeys(lists, at),
+            held.where.updated or wanted.updated,
+            held.where.created or wanted.created,
+        )
+        _commit(ticket_id, held, step, held.version if held.exists else 0)
+        return _commit(ticket_id, _held(ticket_id), wanted, version)
     moves = [counter_update(lk, d, ticket_id) for lk, d in sorted(change.counters.items())]
-    if len(moves) + 1 > codec.MAX_TRANSACTION_ITEMS:
-        raise IndexTooLargeError(f"{len(moves)} counter moves for ticket {ticket_id}")
     codec.batch_write([{"PutRequest": {"Item": i}} for i in change.puts])
     codec.batch_write([{"DeleteRequest": {"Key": k}} for k in change.deletes])
     state = keys.index_state(ticket_id)
