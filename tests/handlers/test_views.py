@@ -246,3 +246,27 @@ def test_guest_views_and_queue_filter(aws: None) -> None:
         status, page, _ = call("admin_list_tickets", **AGENT, query={"guest": flag})
         assert status == 200, page
         assert [t["id"] for t in page["items"]] == want
+
+
+def test_a_backfill_goes_through_the_queue_in_steps(aws: None, monkeypatch: Any) -> None:
+    from helpdesk import listindex
+
+    monkeypatch.setattr(listindex, "BACKFILL_STEP", 2)
+    made = [_ticket(priority="high") for _ in range(5)]
+    steps: list[Any] = []
+    real = listindex.backfill_step
+    monkeypatch.setattr(
+        listindex, "backfill_step", lambda image: steps.append(image.get("cursor")) or real(image)
+    )
+    _, view = _create(AGENT, filter={"priorities": ["high"]})
+    # one step per 2 tickets, each from the cursor the step before wrote on the view
+    assert len([s for s in steps if s]) >= 2, steps
+    status, page = _page(AGENT, view["id"])
+    assert {t["id"] for t in page["items"]} == set(made) and page["total"] == 5
+    # a redelivered record of an old step changes nothing (its cursor is not the view's)
+    from helpdesk.store import views as store_views
+
+    current = store_views.get_view(view["id"])
+    assert current is not None and current["state"] == "ready"
+    assert real({**current, "state": "building", "cursor": steps[1]}) is False
+    assert _page(AGENT, view["id"])[1]["total"] == 5
