@@ -255,9 +255,12 @@ def test_a_backfill_goes_through_the_queue_in_steps(aws: None, monkeypatch: Any)
     made = [_ticket(priority="high") for _ in range(5)]
     steps: list[Any] = []
     real = listindex.backfill_step
-    monkeypatch.setattr(
-        listindex, "backfill_step", lambda image: steps.append(image.get("cursor")) or real(image)
-    )
+
+    def step(image: Any) -> bool:
+        steps.append(image.get("cursor"))
+        return real(image)
+
+    monkeypatch.setattr(listindex, "backfill_step", step)
     _, view = _create(AGENT, filter={"priorities": ["high"]})
     # one step per 2 tickets, each from the cursor the step before wrote on the view
     assert len([s for s in steps if s]) >= 2, steps
