@@ -18,6 +18,7 @@ repeats nothing (docs/design.md 2.2, "Saved views").
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -110,5 +111,5 @@ def backfill_step(image: Mapping[str, Any]) -> bool:
     if after is not None:
         return store_views.advance(current, {"cursor": after})
     if current["state"] == "deleting":
-        return store_views.remove(current)
+        return store_views.remove(current, int(time.time()))
     return store_views.advance(current, {"cursor": None, "state": "ready"})

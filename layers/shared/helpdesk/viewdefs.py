@@ -17,7 +17,7 @@ from helpdesk.domain import Ticket
 from helpdesk.store import keys as store_keys
 
 ViewSort = Literal["activity", "created", "updated"]
-ViewState = Literal["building", "ready", "deleting"]
+ViewState = Literal["building", "ready", "deleting", "deleted"]
 
 ME = "me"
 NONE = "none"
@@ -105,7 +105,7 @@ class ViewDef(NamedTuple):
 
     def listkey(self, t: Ticket) -> str | None:
         """The view list the ticket is on (None: not on the view)."""
-        if self.state == "deleting" or not self.filter.meets(t):
+        if self.state in ("deleting", "deleted") or not self.filter.meets(t):
             return None
         return store_keys.view_list(
             self.id,

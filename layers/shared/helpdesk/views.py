@@ -55,7 +55,7 @@ def _all(*, seed: bool) -> list[dict[str, Any]]:
             return defaults(now_iso())
         store_views.seed(defaults(now_iso()))
         views, _ = store_views.list_views()
-    return [v for v in views if v.get("state") != "deleting"]
+    return [v for v in views if v.get("state") not in ("deleting", "deleted")]
 
 
 def ensure_seeded() -> None:
@@ -76,7 +76,7 @@ def _one(p: Principal, view_id: str, *, seed: bool) -> dict[str, Any]:
     found = store_views.get_view(view_id)
     if found is None and view_id in {d[0] for d in DEFAULTS}:
         found = next((v for v in _all(seed=seed) if v["id"] == view_id), None)
-    if found is None or found.get("state") == "deleting" or not _visible(p, found):
+    if found is None or found.get("state") in ("deleting", "deleted") or not _visible(p, found):
         raise ViewNotFoundError()
     return found
 

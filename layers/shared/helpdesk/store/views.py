@@ -1,8 +1,8 @@
 """Saved views' items (docs/design.md 2.2, "Saved views").
 
 Every view is one item `VIEW`/`V#<id>` (name, owner, shared, position, filter, sort,
-order, generation, state, backfill cursor, revision); `VIEW`/`#GEN` counts the changes of
-any view. A reader lists the views with one Query of the partition; the list indexer
+order, generation, state, backfill cursor, revision), a deleted one a tombstone for a day;
+`VIEW`/`#GEN` counts the changes of any view. A reader lists the views with one Query of the partition; the list indexer
 checks its cached definitions with one GetItem of `#GEN` per batch and Queries the
 partition only when it moved (`definitions`). Every write that changes what a view holds
 (create, a new generation, deletion) moves `#GEN` in the same transaction.
@@ -120,18 +120,24 @@ def advance(view: Mapping[str, Any], sets: Mapping[str, Any]) -> bool:
     return True
 
 
-def remove(view: Mapping[str, Any]) -> bool:
-    """The deleted view's item, once its entries are gone (False: it moved since)."""
-    delete = {
-        "Delete": {
-            "TableName": codec.table(),
-            "Key": keys.view(str(view["id"])).av(),
-            "ConditionExpression": "rev = :rev",
-            "ExpressionAttributeValues": {":rev": {"N": str(int(view.get("rev", 0)))}},
-        }
+TOMBSTONE_SECONDS = 86_400  # a deleted view's tombstone, then DynamoDB's TTL removes it
+
+
+def remove(view: Mapping[str, Any], now_epoch: int) -> bool:
+    """The deleted view, once its entries are gone: a tombstone (id, generation, `deleted`)
+    for a day, so that an indexer batch still holding the view's definition, which put a
+    ticket back on it after the clean-up passed, takes it off at the ticket's next write
+    (a view its definitions do not know is left alone); DynamoDB's TTL then removes it.
+    False: the view moved since."""
+    tombstone = {
+        "id": view["id"],
+        "generation": int(view["generation"]),
+        "state": "deleted",
+        "rev": int(view.get("rev", 0)) + 1,
+        "ttl": now_epoch + TOMBSTONE_SECONDS,
     }
     try:
-        codec.transact([delete, _generation_bump()])
+        replace(tombstone, revision=int(view.get("rev", 0)), rebuilt=True)
     except ConcurrentUpdateError:
         return False
     return True
