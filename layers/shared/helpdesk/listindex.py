@@ -107,7 +107,8 @@ def backfill_step(image: Mapping[str, Any]) -> bool:
                     raise
                 tickets |= store_lists.get_tickets([ticket_id])
         placed += bool(done and not done.skipped)
-    telemetry.count("ViewEntriesPlaced", placed)
+    if placed:
+        telemetry.count("ViewEntriesPlaced", placed)
     if after is not None:
         return store_views.advance(current, {"cursor": after})
     if current["state"] == "deleting":
