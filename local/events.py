@@ -80,6 +80,11 @@ SAMPLE_BODIES: dict[str, dict[str, Any]] = {
         "description": "CRM sync",
     },
     "PATCH /admin/webhooks/{webhook_id}": {"enabled": False},
+    "POST /admin/views": {
+        "name": "Open billing, unassigned",
+        "filter": {"statuses": ["open"], "assignee": "none", "tag": "billing"},
+    },
+    "PATCH /admin/views/{view_id}": {"name": "Billing backlog", "position": 5},
 }
 # Staff routes only an admin may call (the rest of /admin/* is for agents too).
 ADMIN_ONLY = (

@@ -197,6 +197,13 @@ MATRIX: dict[str, Row] = {
     "POST /admin/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver": row(
         403, 403, 403, 403, 202
     ),
+    # Saved views: staff read them; agents make personal ones, admins shared ones (the
+    # path's view is a shared one the admin made: an agent may use it, not change it)
+    "GET /admin/views": row(403, 403, 403, 200, 200),
+    "GET /admin/views/counts": row(403, 403, 403, 200, 200),
+    "POST /admin/views": row(403, 403, 403, 201, 201, body={"name": "Matrix"}),
+    "PATCH /admin/views/{view_id}": row(403, 403, 403, 403, 200, body={"name": "M2"}),
+    "DELETE /admin/views/{view_id}": row(403, 403, 403, 403, 204),
     # The web console signs in with its own session cookie, not a bearer token: without
     # one, everyone is sent to its sign-in page.
     # The public contact form: no account; a guest ticket is followed with its private

@@ -47,8 +47,10 @@ def _clear_caches() -> None:
     from helpdesk import catalog, settings, signing
     from helpdesk.store import codec as store_codec
     from helpdesk.store import idempotency as store_idempotency
+    from helpdesk.store import views as store_views
 
     catalog.clear_names()
+    store_views.clear()
     signing.clear()
     store_codec.client.cache_clear()
     store_idempotency.idempotency_persistence.cache_clear()

@@ -10,7 +10,12 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from helpdesk import desk
 from helpdesk.domain import Priority
-from helpdesk.errors import ForbiddenError, InvalidCursorError
+from helpdesk.errors import (
+    ForbiddenError,
+    InvalidCursorError,
+    ViewNotFoundError,
+    ViewWithFiltersError,
+)
 from helpdesk.http import current_principal, entrypoint, make_resolver, problem_responses
 from helpdesk.models.staff import StaffTicketList
 from helpdesk.models.tickets import parse_statuses
@@ -23,7 +28,9 @@ Text = Annotated[str | None, Query(max_length=254)]
     "/admin/tickets",
     summary="The staff queue",
     tags=["staff"],
-    responses=problem_responses(ForbiddenError, InvalidCursorError),
+    responses=problem_responses(
+        ForbiddenError, InvalidCursorError, ViewNotFoundError, ViewWithFiltersError
+    ),
 )
 def admin_list_tickets(
     status: Annotated[
@@ -46,6 +53,17 @@ def admin_list_tickets(
         str | None, Query(max_length=170, description="<name>:<value>, e.g. jira:OPS-123")
     ] = None,
     deleted: Annotated[bool, Query(description="Soft-deleted tickets (admin restore)")] = False,
+    guest: Annotated[
+        bool | None, Query(description="Guest requesters' tickets only (true), or none (false)")
+    ] = None,
+    view: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=64,
+            description="A saved view's id: its page (with limit and cursor only)",
+        ),
+    ] = None,
     sort: Annotated[Literal["activity", "created", "updated"], Query()] = "activity",
     order: Annotated[Literal["asc", "desc"], Query()] = "desc",
     limit: Annotated[int, Query(ge=1, le=500, description="Staff: up to 500")] = 20,
@@ -66,6 +84,8 @@ def admin_list_tickets(
         updated_since=updated_since,
         deleted=deleted,
         external_ref=external_ref,
+        guest=guest,
+        view=view,
     )
     return desk.queue(
         current_principal(app), filters, limit=limit, cursor=cursor, sort=sort, order=order

@@ -43,6 +43,7 @@ def test_api_guide_examples(runner: Runner) -> None:
         "TICKET_NOT_FOUND",
         "PRECONDITION_FAILED",  # the staff desk: a stale If-Match
         "AGENT_UNKNOWN",  # a department's agents: an id not in the staff directory
+        "FORBIDDEN",  # saved views: an agent may not share a view
         "FORBIDDEN",  # housekeeping: an agent may not delete
         "TICKET_NOT_FOUND",  # a deleted ticket, for its requester
         "TICKET_NOT_FOUND",  # the public form: a wrong link secret
@@ -51,6 +52,11 @@ def test_api_guide_examples(runner: Runner) -> None:
     retried = [d for d in docs if d.get("subject") == "Invoice 4711 is wrong"]
     assert len(retried) == 2 and retried[0]["id"] == retried[1]["id"]
     assert "204" in stdout  # the presigned upload
+    # the saved view: the agent's PRINTER ticket (assigned to him, tagged hardware) on it
+    listed = [[v.get("name") for v in d.get("items") or []] for d in docs]
+    assert any("My open tickets" in names and "My hardware" in names for names in listed)
+    on_view = [d for d in docs if d.get("total") == 1 and d.get("items")]
+    assert any(d["items"][0].get("subject") == "Printer jams" for d in on_view)
     attached = [d for d in docs if d.get("subject") == "Screenshot"]
     assert attached and attached[0]["attachments"][0]["file_name"] == "shot.png"
     # the internal note is echoed to the agent once and never shown in Alice's view

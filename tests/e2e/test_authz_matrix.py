@@ -87,6 +87,10 @@ class World:
             out["department_id"] = dep["id"]
         if "{webhook_id}" in key:
             out.update(self._webhook(key))
+        if "{view_id}" in key:  # a shared view (the admin's to change)
+            made = admin.post("/admin/views", json={"name": "M", "shared": True})
+            assert made.status_code == 201, made.text
+            out["view_id"] = made.json()["id"]
         return out
 
     def _webhook(self, key: str) -> dict[str, str]:

@@ -56,6 +56,7 @@ def _tickets() -> list[Any]:
                 customer_unread_count=rnd.choice([0, 0, 2]),
                 deleted_at=at if deleted else None,
                 deleted_by="admin" if deleted else None,
+                guest=i % 4 == 1,
                 version=1,
             )
         )
@@ -108,6 +109,7 @@ STAFF_FILTERS: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "updated_since": ("2026-11-15T00:00:00Z", lambda t: t.updated_at >= "2026-11-15T00"),
     "external_ref": ("jira:OPS-1", lambda t: t.external_refs.get("jira") == "OPS-1"),
     "deleted": ("true", lambda t: True),
+    "guest": ("true", lambda t: t.guest),
 }
 CUSTOMER_FILTERS: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "status": ("open,resolved", lambda t: t.status in ("open", "resolved")),
@@ -117,7 +119,8 @@ CUSTOMER_FILTERS: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "open_or_unread": ("true", lambda t: _open(t) or t.customer_unread_count > 0),
     "number": ("700006", lambda t: t.number == 700006),
 }
-NOT_FILTERS = {"sort", "order", "limit", "cursor", "scope"}
+# `view` lists a saved view alone (tests/handlers/test_views.py)
+NOT_FILTERS = {"sort", "order", "limit", "cursor", "scope", "view"}
 
 
 def _route_filters(function: str, handler: str) -> set[str]:

@@ -101,7 +101,9 @@ def _check(user: str) -> None:
     from helpdesk.store import keys as store_keys
     from helpdesk.store import lists as store_lists
     from helpdesk.store import tickets as store_tickets
+    from helpdesk.store import views as store_views
 
+    views = store_views.definitions() or []  # the default views (the indexer seeds them)
     items = _scan()
     tickets = [Ticket.model_validate(i) for i in items if i.get("kind") == "ticket"]
     # each ticket's counters against its messages
@@ -117,7 +119,7 @@ def _check(user: str) -> None:
     expected: dict[str, set[str]] = defaultdict(set)
     by_id = {t.id: t for t in tickets}
     for t in tickets:
-        for lk in store_lists.listkeys(t):
+        for lk in store_lists.listkeys(t, views):
             expected[lk].add(t.id)
     entries: dict[str, Counter[str]] = defaultdict(Counter)
     shards: dict[str, Counter[int]] = defaultdict(Counter)
@@ -147,7 +149,7 @@ def _check(user: str) -> None:
     for t in tickets:
         held = index[t.id]
         assert held["v"] == t.version, t.id
-        wanted = dict.fromkeys(store_lists.listkeys(t), f"{t.last_activity_at}#{t.id}")
+        wanted = dict.fromkeys(store_lists.listkeys(t, views), f"{t.last_activity_at}#{t.id}")
         assert dict.fromkeys(held["lists"], held["a"]) == wanted, t.id
     # and the API's totals are those recounts (the queue's: its shards summed)
     mine = [t for t in tickets if t.requester_id == user]

@@ -21,6 +21,11 @@ NAMES = sorted(p.stem for p in EVENTS.glob("*.json") if "requestContext" in load
 # name -> (status as the file is, status with its ids existing)
 EXPECTED: dict[str, tuple[int, int]] = {
     "admin_bulk_update": (200, 200),
+    "admin_count_views": (200, 200),
+    "admin_create_view": (201, 201),
+    "admin_delete_view": (404, 204),
+    "admin_list_views": (200, 200),
+    "admin_update_view": (404, 200),
     "admin_create_ticket": (201, 201),
     "admin_create_category": (201, 201),
     "admin_create_department": (201, 201),
@@ -137,6 +142,9 @@ def _existing_id(name: str, event: dict[str, Any]) -> tuple[str, str] | None:
         body = {"url": "https://hooks.invalid/helpdesk", "events": ["*"]}
         _, made, _ = call("admin_create_webhook", user="adam", roles="admin", body=body)
         return "webhook_id", made["id"]
+    if "view_id" in params:  # a personal view of the event's caller
+        _, view, _ = call("admin_create_view", user=user, roles="agent", body={"name": "Mine"})
+        return "view_id", view["id"]
     if "ticket_id" in params:
         owner = user if caller.get("roles") == "customer" else "carl"
         return "ticket_id", _ticket(owner, closed=name in ("rate_ticket", "reopen_ticket"))

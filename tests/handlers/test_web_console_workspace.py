@@ -386,3 +386,44 @@ def test_a_refused_form_shows_why_and_keeps_what_was_typed(
     assert "Called at 9: the password reset mail never came." in body
     assert 'name="tags" value="login, VIP"' in body
     assert "Cannot log in" not in console(AGENT, "/app/queue")["body"]
+
+
+# ------------------------------------------------------------------ saved views (sidebar)
+
+
+def test_the_queue_has_a_sidebar_of_views_with_counts_linking_to_each() -> None:
+    from helpdesk import views
+    from helpdesk.models.views import ViewCreateRequest
+
+    # Given high-priority tickets and an agent's personal view of them
+    open_ticket(ALICE, "Plain one")
+    for i in range(2):
+        intake(f"Hot {i}", priority="high")
+    made = views.create_view(
+        AGENT, ViewCreateRequest(name="Hot ones", filter={"priorities": ["high"]})
+    )
+    settle()  # its backfill, from the view's stream record
+
+    # When the agent opens the queue
+    body = console(AGENT, "/app/queue")["body"]
+
+    # Then the sidebar lists the five defaults and his view, each with its count
+    sidebar = body.split('<nav class="views"', 1)[1].split("</nav>", 1)[0]
+    assert "My open tickets" in sidebar and "Recently solved" in sidebar
+    link = f'href="/dev/app/queue?view={made.id}" data-view="{made.id}"'
+    assert link in sidebar
+    entry = sidebar.split(link, 1)[1].split("</li>", 1)[0]
+    assert '<span class="badge" data-count>2</span>' in entry and "(personal)" in entry
+
+    # And the view's page lists its tickets under its name, with its exact total
+    page = console(AGENT, "/app/queue", query=f"view={made.id}")
+    assert page["statusCode"] == 200, page["body"]
+    assert subjects(page["body"]) == {"Hot 0", "Hot 1"}
+    assert "<h1>Hot ones <small data-total>(2)</small>" in page["body"]
+    assert 'aria-current="page">Hot ones</a>' in page["body"]
+
+    # And another agent's sidebar does not have it
+    from tests.handlers.test_web_console import who
+
+    other = console(who("bob", "agent"), "/app/queue")["body"]
+    assert made.id not in other

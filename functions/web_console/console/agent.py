@@ -1,4 +1,4 @@
-"""Staff pages: the queue (combinable filters), a new ticket for a customer, and the staff
+"""Staff pages: the queue (combinable filters, the saved views in a sidebar), a new ticket for a customer, and the staff
 thread (notes, fields, history). `desk`, `catalog` and the staff models are imported when a
 page first runs: a customer's cold start skips them (tests/unit/test_import_cost.py)."""
 
@@ -38,7 +38,7 @@ class QueueQuery:
         params = request.query_params
         self.values = {
             name: value
-            for name in (*TEXT_FILTERS, "priority", "number", "sort", "order")
+            for name in (*TEXT_FILTERS, "priority", "number", "guest", "view", "sort", "order")
             if (value := params.get(name, "").strip())
         }
         # repeated (checkboxes) or comma-separated (as the API): one list of statuses
@@ -80,6 +80,10 @@ class QueueQuery:
             raise ValidationFailedError(f"sort: one of {', '.join(SORTS)}")
         if v.get("order", "desc") not in ORDERS:
             raise ValidationFailedError("order: asc or desc")
+        if v.get("guest", "true") not in ("true", "false"):
+            raise ValidationFailedError("guest: true or false")
+        if len(v.get("view", "")) > 64:
+            raise ValidationFailedError("view: at most 64 characters")
         return desk.QueueFilters(
             statuses=tuple(statuses),
             priority=v.get("priority"),
@@ -92,11 +96,13 @@ class QueueQuery:
             number=int(number) if number else None,
             unread=self.unread,
             external_ref=v.get("external_ref"),
+            guest=None if "guest" not in v else v["guest"] == "true",
+            view=v.get("view"),
         )
 
 
 async def queue(request: Request) -> Response:
-    from helpdesk import catalog, desk
+    from helpdesk import catalog, desk, views
 
     p, _ = await checked(request)
     p.require_staff()  # a customer gets the 403 page, not a queue form
@@ -117,10 +123,14 @@ async def queue(request: Request) -> Response:
         # a combination the layer refuses: its message above the form the agent can fix
         code, status, title, detail = refusal(exc)
         error = {"code": code, "title": title, "detail": detail}
+    # the saved views with their counts (one Query, one BatchGetItem), linking to ?view=
+    sidebar = views.sidebar(p)
     return page(
         request,
         "queue.html",
         status,
+        sidebar=sidebar,
+        view=next((v for v, _ in sidebar if v.id == q.values.get("view")), None),
         result=result,
         error=error,
         q=q.values,

@@ -169,9 +169,7 @@ def page(p: Principal, *, limit: int, cursor: str | None) -> ChangePage:
     newer shows up on a later call with the same cursor.
     """
     if not p.can_read_changes:
-        raise ForbiddenError(
-            "The change feed is for administrators and their changes:read tokens"
-        )
+        raise ForbiddenError("The change feed is for administrators and their changes:read tokens")
     after: str | None = None
     skip = 0
     if cursor:

@@ -21,6 +21,7 @@ from helpdesk.errors import (
     RequesterNotFoundError,
     TicketNotFoundError,
     ValidationFailedError,
+    ViewWithFiltersError,
 )
 from helpdesk.guests import guest_user_id
 from helpdesk.ids import decode_cursor, encode_cursor, new_id
@@ -69,6 +70,8 @@ class QueueFilters(NamedTuple):
     updated_since: str | None = None
     deleted: bool = False
     external_ref: str | None = None  # "<name>:<value>", e.g. "jira:OPS-123"
+    guest: bool | None = None  # guest requesters only (True), or none (False)
+    view: str | None = None  # a saved view's id: listed alone (helpdesk.views.page)
 
 
 def _not_deleted(t: Ticket) -> bool:
@@ -122,6 +125,11 @@ def queue_conditions(p: Principal, f: QueueFilters) -> QueuePlan:
         )
         if on
     ]
+    if f.guest is not None:
+        # no list of its own (one more entry per ticket write for a rare filter): checked
+        # on each ticket of the most selective other list, or of the whole queue
+        guest = f.guest
+        single.append(listplan.tested(f"guest={guest}", lambda t, _held: t.guest == guest))
     statuses = [store_keys.by_status(q, s) for s in sorted(set(f.statuses))]
     conditions = ([listplan.on_lists(*statuses)] if statuses else []) + single
     if f.deleted:
@@ -137,7 +145,7 @@ def queue_conditions(p: Principal, f: QueueFilters) -> QueuePlan:
     exact: list[str] | None = None
     if not conditions:
         exact = [q]
-    elif len(conditions) == 1:
+    elif len(conditions) == 1 and conditions[0].lists:
         exact = list(conditions[0].lists)
     elif len(conditions) == 2 and statuses and (assignee or f.department_id):
         exact = list(composites[0])
@@ -164,6 +172,8 @@ def plan_queue(
     if f.deleted:  # the other lists hold no deleted ticket
         return listplan.most_selective(plan.conditions, [*plan.composites, (whole,)])
     candidates = [c.lists for c in plan.conditions] + plan.composites
+    if not any(candidates):  # only conditions no list answers (guest): the whole queue drives
+        candidates.append((whole,))
     return listplan.most_selective(plan.conditions, candidates)
 
 
@@ -180,6 +190,12 @@ def queue(
     selective list filtered within a read budget (a short page may carry a cursor, and its
     total is null unless exact)."""
     p.require_staff()
+    if f.view is not None:
+        if f != QueueFilters(view=f.view) or sort != "activity" or order != "desc":
+            raise ViewWithFiltersError("view= combines with limit and cursor only")
+        from helpdesk import views  # only the queue's view pages load the views' models
+
+        return views.page(p, f.view, limit=limit, cursor=cursor)
     if f.number is not None:
         ticket_id = store_tickets.ticket_id_by_number(f.number)
         ticket = store_tickets.get_ticket(ticket_id) if ticket_id else None

@@ -305,3 +305,19 @@ class WebhookDisabledError(ConflictError):
 
 class WebhookLimitReachedError(ConflictError):
     code, title = "WEBHOOK_LIMIT_REACHED", "There are as many webhooks as allowed; delete one first"
+
+
+class ViewNotFoundError(NotFoundError):
+    code, title = "VIEW_NOT_FOUND", "No view with this id (or it is another's personal view)"
+
+
+class ViewFilterInvalidError(ValidationFailedError):
+    code, title = "VIEW_FILTER_INVALID", "The view's filter cannot be used"
+
+
+class ViewLimitReachedError(ConflictError):
+    code, title = "VIEW_LIMIT_REACHED", "There are as many views as allowed; delete one first"
+
+
+class ViewWithFiltersError(BadRequestError):
+    code, title = "VIEW_WITH_FILTERS", "A view is listed alone: no other queue filter with view"

@@ -79,7 +79,9 @@ def finish(
         method="POST",
     )
     try:
-        with urllib.request.urlopen(request, timeout=TOKEN_TIMEOUT_SECONDS) as answer:  # https URL from configuration
+        with urllib.request.urlopen(
+            request, timeout=TOKEN_TIMEOUT_SECONDS
+        ) as answer:  # https URL from configuration
             tokens = json.loads(answer.read())
     except (urllib.error.URLError, TimeoutError, ValueError) as ex:
         raise SignInFailed("The sign-in service did not accept the code; try again.") from ex

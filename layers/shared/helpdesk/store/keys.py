@@ -196,6 +196,9 @@ def counter_shards(listkey: str) -> int:
     agent = _AGENT_LIST.match(listkey)
     if agent and agent["who"] != "none":
         return 1
+    view = view_of_list(listkey)
+    if view is not None and view.assignee is not None:
+        return 1  # one reader's "assignee: me" view list
     return COUNTER_SHARDS
 
 
@@ -229,14 +232,69 @@ def counter_of(pk: str) -> tuple[str, int] | None:
 
 
 # Lists a page may also read by creation (GSI1) or update time (GSI2): the whole queue and the
-# deleted tickets. Their entries carry the GSI keys; other lists' entries are keys only.
+# deleted tickets, and the saved views sorted by one of those times. Their entries carry the
+# GSI keys; other lists' entries are keys only.
 SORTABLE = (QUEUE, DELETED)
+
+
+def sortable(listkey: str) -> bool:
+    """Whether the list's entries carry the GSI1/GSI2 copies (`SORTABLE`, timed views)."""
+    if listkey in SORTABLE:
+        return True
+    view = view_of_list(listkey)
+    return view is not None and view.timed
 
 
 def index_state(ticket_id: str) -> Key:
     """Which lists hold a ticket's entries, and at which sort keys (the list indexer's own
     record, outside the ticket's partition so that the purge of the ticket leaves it)."""
     return Key(f"IX#{ticket_id}", "IX")
+
+
+# ---------------------------------------------------------------- saved views
+# VIEW / V#<view id>: one saved view (its definition, generation, state, backfill cursor);
+# VIEW / #GEN: bumped by every change of any view (the list indexer's cache check: one
+# GetItem a batch). A view's list is `Q#V#<view id>.<generation>` (`.t` after it: sorted by a
+# time, its entries carry the GSI copies), per assignee for an "assignee: me" view
+# (`...#A#<assignee>`): a new generation is a new list, rebuilt by the backfill.
+
+VIEWS = "VIEW"
+VIEW = "V#"
+VIEWS_GENERATION = Key(VIEWS, "#GEN")
+VIEW_LISTS = f"{QUEUE}#V#"
+_VIEW_LIST = re.compile(
+    rf"^{re.escape(VIEW_LISTS)}(?P<id>[^.#]+)\.(?P<gen>\d+)(?P<timed>\.t)?(?:#A#(?P<who>.+))?$"
+)
+
+
+def view(view_id: str) -> Key:
+    return Key(VIEWS, f"{VIEW}{view_id}")
+
+
+def view_id_of(pk: str, sk: str) -> str | None:
+    """The view id of a view item's key (None for any other item, the generation's too)."""
+    return sk[len(VIEW) :] if pk == VIEWS and sk.startswith(VIEW) else None
+
+
+def view_list(view_id: str, generation: int, *, timed: bool, assignee: str | None = None) -> str:
+    """A view's list (one reader's part of it for an "assignee: me" view)."""
+    base = f"{VIEW_LISTS}{view_id}.{generation}{'.t' if timed else ''}"
+    return by_assignee(base, assignee) if assignee is not None else base
+
+
+class ViewList(NamedTuple):
+    view_id: str
+    generation: int
+    timed: bool
+    assignee: str | None
+
+
+def view_of_list(listkey: str) -> ViewList | None:
+    """What a view's listkey names (None for any other list)."""
+    found = _VIEW_LIST.match(listkey) if listkey.startswith(VIEW_LISTS) else None
+    if found is None:
+        return None
+    return ViewList(found["id"], int(found["gen"]), bool(found["timed"]), found["who"])
 
 
 # ---------------------------------------------------------------- attachments

@@ -30,10 +30,14 @@ from botocore.exceptions import ClientError
 from helpdesk.domain import OPEN_STATUSES, Ticket
 from helpdesk.errors import StoreError
 from helpdesk.store import codec, keys
+from helpdesk.viewdefs import ViewDef
 
 
-def listkeys(t: Ticket) -> set[str]:
+def listkeys(t: Ticket, views: Sequence[ViewDef] = ()) -> set[str]:
     """Every list the ticket is on. Each is a partition of entries plus a counter.
+
+    `views`: the saved views' definitions (the list indexer's); the ticket is on the list of
+    each view it meets (its assignee's part of an "assignee: me" view).
 
     R#<user>: the requester's lists; O#<org>: the organization's; Q: the staff queue. The
     queue's requester and organization filters read `R#<user>` and `O#<org>` (the same
@@ -76,6 +80,7 @@ def listkeys(t: Ticket) -> set[str]:
     found |= {keys.external_ref(k, v) for k, v in t.external_refs.items()}
     if t.staff_unread_count > 0:
         found.add(keys.unread(q))
+    found |= {lk for lk in (v.listkey(t) for v in views) if lk is not None}
     return found
 
 
@@ -94,12 +99,14 @@ class Placement(NamedTuple):
 NOWHERE = Placement({})
 
 
-def placement(t: Ticket | None, only: Iterable[str] | None = None) -> Placement:
+def placement(
+    t: Ticket | None, only: Iterable[str] | None = None, views: Sequence[ViewDef] = ()
+) -> Placement:
     """Where `t`'s entries belong (`only`: just those lists, e.g. creation's own list)."""
     if t is None:
         return NOWHERE
     at = keys.sort_value(t.last_activity_at, t.id)
-    names = listkeys(t) if only is None else set(only)
+    names = listkeys(t, views) if only is None else set(only)
     return Placement(
         dict.fromkeys(names, at),
         keys.sort_value(t.updated_at, t.id),
@@ -114,7 +121,7 @@ def _entry_item(lk: str, ticket_id: str, where: Placement) -> dict[str, Any]:
         "kind": "entry",
         "id": ticket_id,
     }
-    if lk in keys.SORTABLE:
+    if keys.sortable(lk):
         data |= {
             "GSI1PK": keys.entries_pk(lk),
             "GSI1SK": where.created,
@@ -141,7 +148,7 @@ def diff(ticket_id: str, held: Placement, wanted: Placement) -> IndexChange:
     for lk in sorted(wanted.lists):
         old_at = held.lists.get(lk)
         moved = old_at is not None and old_at != wanted.lists[lk]
-        resorted = lk in keys.SORTABLE and held.updated != wanted.updated
+        resorted = keys.sortable(lk) and held.updated != wanted.updated
         if old_at is None or moved or resorted:
             puts.append(_entry_item(lk, ticket_id, wanted))
         if moved and old_at is not None:
@@ -166,8 +173,12 @@ def counter_update(lk: str, delta: int, ticket_id: str) -> dict[str, Any]:
     }
 
 
-def _state_item(ticket_id: str, version: int, where: Placement) -> dict[str, Any]:
-    """The index record: the lists (every entry of a ticket has the same sort key, `a`)."""
+def _state_item(
+    ticket_id: str, version: int, where: Placement, revision: int = 0
+) -> dict[str, Any]:
+    """The index record: the lists (every entry of a ticket has the same sort key, `a`), and
+    its revision `r` (every write of the record moves it: the indexer's and a view backfill's
+    writes are conditioned on the one they read)."""
     at = set(where.lists.values())
     assert len(at) <= 1, "a ticket's entries share one sort key"
     return codec.item(
@@ -175,6 +186,7 @@ def _state_item(ticket_id: str, version: int, where: Placement) -> dict[str, Any
             **keys.index_state(ticket_id).fields(),
             "kind": "index",
             "v": version,
+            "r": revision,
             "lists": sorted(where.lists),
             "a": at.pop() if at else "",
             "u": where.updated,
@@ -215,47 +227,139 @@ class Applied(NamedTuple):
     skipped: bool
 
 
-def _held(ticket_id: str) -> tuple[int, Placement, bool]:
+class _Held(NamedTuple):
+    version: int
+    where: Placement
+    exists: bool
+    revision: int | None  # None: a record written before revisions (none is 0 then)
+
+
+def _held(ticket_id: str) -> _Held:
     found = codec.get(keys.index_state(ticket_id).av(), consistent=True)
     if not found:
-        return -1, NOWHERE, False
+        return _Held(-1, NOWHERE, False, None)
     data = codec.plain(found)
     lists = dict.fromkeys(data.get("lists") or [], data.get("a", ""))
-    return int(data["v"]), Placement(lists, data.get("u", ""), data.get("c", "")), True
+    where = Placement(lists, data.get("u", ""), data.get("c", ""))
+    revision = int(data["r"]) if "r" in data else None
+    return _Held(int(data["v"]), where, True, revision)
 
 
-def apply(ticket_id: str, ticket: Ticket | None) -> Applied:
-    """Bring the ticket's entries and counters to `ticket` (None: the ticket is gone).
+def _guard(held: _Held) -> dict[str, Any]:
+    """The commit's condition: the index record is as it was read (version and revision)."""
+    if not held.exists:
+        return {"ConditionExpression": "attribute_not_exists(PK)"}
+    values: dict[str, Any] = {":v": {"N": str(held.version)}}
+    if held.revision is None:
+        return {
+            "ConditionExpression": "v = :v AND attribute_not_exists(r)",
+            "ExpressionAttributeValues": values,
+        }
+    values[":r"] = {"N": str(held.revision)}
+    return {"ConditionExpression": "v = :v AND r = :r", "ExpressionAttributeValues": values}
 
-    Idempotent and safe against stale records: a version the index already holds is
-    skipped. Raises ConcurrentUpdateError if another delivery committed in between (the
-    caller retries the record, in order).
-    """
-    version, held, exists = _held(ticket_id)
-    if ticket is not None and version >= ticket.version:
-        return Applied(0, 0, 0, True)
-    wanted = placement(ticket)
-    change = diff(ticket_id, held, wanted)
-    # puts before deletes: a ticket moving in a list is never absent from it
+
+def _kept_views(held: Placement, views: Sequence[ViewDef]) -> set[str]:
+    """Held view lists the indexer's definitions do not speak for (a view newer than them,
+    or one they do not know yet): left as the view's backfill put them."""
+    known = {v.id: v.generation for v in views}
+    kept = set()
+    for lk in held.lists:
+        view = keys.view_of_list(lk)
+        if view is not None and view.generation > known.get(view.view_id, -1):
+            kept.add(lk)
+    return kept
+
+
+def _commit(ticket_id: str, held: _Held, wanted: Placement, version: int | None) -> Applied:
+    """Move the ticket's entries from `held` to `wanted` and commit the record (`version`:
+    None removes it) with the counters' moves in one transaction (one plain write when no
+    counter moves); puts before deletes: a ticket moving in a list is never absent from it."""
+    change = diff(ticket_id, held.where, wanted)
+    room = codec.MAX_TRANSACTION_ITEMS - 1  # the record takes one item
+    if len(change.counters) > room:
+        # More lists joined or left at once than one transaction holds (a new ticket on many
+        # saved views): commit them in steps, each index record naming exactly the lists its
+        # counters count, the entries at the held place; the last step moves them to theirs.
+        # A crash between steps leaves a consistent record that the retry goes on from.
+        first = dict(sorted(change.counters.items())[:room])
+        at = next(iter(held.where.lists.values()), "") or next(iter(wanted.lists.values()), "")
+        lists = {lk for lk in held.where.lists if first.get(lk, 0) >= 0}
+        lists |= {lk for lk, d in first.items() if d > 0}
+        step = Placement(
+            dict.fromkeys(lists, at),
+            held.where.updated or wanted.updated,
+            held.where.created or wanted.created,
+        )
+        _commit(ticket_id, held, step, held.version if held.exists else 0)
+        return _commit(ticket_id, _held(ticket_id), wanted, version)
+    moves = [counter_update(lk, d, ticket_id) for lk, d in sorted(change.counters.items())]
     codec.batch_write([{"PutRequest": {"Item": i}} for i in change.puts])
     codec.batch_write([{"DeleteRequest": {"Key": k}} for k in change.deletes])
     state = keys.index_state(ticket_id)
-    guard: dict[str, Any] = (
-        {"ConditionExpression": "v = :v", "ExpressionAttributeValues": {":v": {"N": str(version)}}}
-        if exists
-        else {"ConditionExpression": "attribute_not_exists(PK)"}
-    )
-    if ticket is None:
+    guard = _guard(held)
+    if version is None:
         commit = {"Delete": {"TableName": codec.table(), "Key": state.av(), **guard}}
     else:
-        item = _state_item(ticket_id, ticket.version, wanted)
+        item = _state_item(ticket_id, version, wanted, (held.revision or 0) + 1)
         commit = {"Put": {"TableName": codec.table(), "Item": item, **guard}}
-    moves = [counter_update(lk, d, ticket_id) for lk, d in sorted(change.counters.items())]
     if moves:
         codec.transact([commit, *moves])
-    elif exists or ticket is not None:
+    elif held.exists or version is not None:
         codec.write(commit)  # no counter moves: the record alone, at the plain price
     return Applied(len(change.puts), len(change.deletes), len(moves), False)
+
+
+def apply(ticket_id: str, ticket: Ticket | None, views: Sequence[ViewDef] = ()) -> Applied:
+    """Bring the ticket's entries and counters to `ticket` (None: the ticket is gone), on the
+    saved views of `views` too (a view list `views` does not know yet is left as it is).
+
+    Idempotent and safe against stale records: a version the index already holds is
+    skipped. Raises ConcurrentUpdateError if another delivery (or a view's backfill)
+    committed in between (the caller retries the record, in order).
+    """
+    held = _held(ticket_id)
+    if ticket is not None and held.version >= ticket.version:
+        return Applied(0, 0, 0, True)
+    wanted = placement(ticket, views=views)
+    if ticket is not None and ticket.deleted_at is None:
+        at = keys.sort_value(ticket.last_activity_at, ticket.id)
+        wanted.lists.update(dict.fromkeys(_kept_views(held.where, views), at))
+    return _commit(ticket_id, held, wanted, None if ticket is None else ticket.version)
+
+
+def place_in_view(ticket_id: str, ticket: Ticket | None, view: ViewDef) -> Applied | None:
+    """A view's backfill (or clean-up), one ticket: put it on the view's list if it meets
+    the view (at the place its other entries have), off every other list of the view (an
+    older generation; all of them when the view is being deleted). The index record keeps
+    its version; its revision guards the commit. None: the ticket has no index record yet
+    (the indexer will place it)."""
+    held = _held(ticket_id)
+    if not held.exists:
+        return None
+    lists = {lk for lk in held.where.lists if not view.owns(lk)}
+    wanted_key = view.listkey(ticket) if ticket is not None else None
+    if wanted_key is not None:
+        lists.add(wanted_key)
+    if lists == set(held.where.lists):
+        return Applied(0, 0, 0, True)
+    at = next(iter(held.where.lists.values()), "")
+    if not at and ticket is not None:
+        at = keys.sort_value(ticket.last_activity_at, ticket.id)
+    wanted = Placement(dict.fromkeys(lists, at), held.where.updated, held.where.created)
+    return _commit(ticket_id, held, wanted, held.version)
+
+
+def queue_slice(after: str | None, limit: int) -> tuple[list[str], str | None]:
+    """A view backfill's step: up to `limit` ticket ids of the whole queue, oldest activity
+    first, after the position `after` (one Query); and the position to go on from (None: the
+    end). A ticket that moves while the backfill runs moves to the end, ahead of it."""
+    rows = _query(
+        keys.QUEUE, limit=limit, before=after, sort="activity", descending=False, since=None
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return [r.ticket_id for r in rows], (rows[-1].sort_key if more and rows else None)
 
 
 # ---------------------------------------------------------------- pages and totals
@@ -320,6 +424,7 @@ def read_page(
     sort: str = "activity",
     descending: bool = True,
     since: str | None = None,
+    held: Callable[[Ticket], set[str]] = listkeys,
 ) -> Page:
     """A page of one list, or of several merged by sort key (several statuses).
 
@@ -344,7 +449,7 @@ def read_page(
     tickets: list[Ticket] = []
     for row in rows:
         t = current.get(row.ticket_id)
-        if t is None or row.ticket_id in seen or row.listkey not in listkeys(t):
+        if t is None or row.ticket_id in seen or row.listkey not in held(t):
             continue
         seen.add(row.ticket_id)
         tickets.append(t)
