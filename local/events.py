@@ -53,6 +53,17 @@ SAMPLE_BODIES: dict[str, dict[str, Any]] = {
             }
         ]
     },
+    "POST /admin/sla-policies": {
+        "name": "Urgent: one business hour",
+        "conditions": {"priority": ["urgent"]},
+        "targets": {
+            "urgent": {
+                "first_reply": {"minutes": 60},
+                "resolution": {"minutes": 480, "schedule": "calendar"},
+            }
+        },
+    },
+    "PATCH /admin/sla-policies/{policy_id}": {"position": 0},
     "PATCH /admin/categories/{category_id}": {"name": "Shipping and returns"},
     "POST /admin/departments": {"name": "Billing", "position": 3},
     "PATCH /admin/departments/{department_id}": {"active": False},
@@ -95,6 +106,9 @@ ADMIN_ONLY = (
     "GET /admin/staff",
     "GET /admin/changes",
     "PUT /admin/business-hours",
+    "POST /admin/sla-policies",
+    "PATCH /admin/sla-policies/{policy_id}",
+    "DELETE /admin/sla-policies/{policy_id}",
     "DELETE /admin/staff/{user_id}",
     "POST /admin/staff/{user_id}/reactivate",
     "GET /admin/users/{user_id}/tokens",

@@ -64,6 +64,7 @@ def public(status: int, **how: Any) -> Row:
 
 
 TICKET = {"subject": "Matrix", "message": "hello"}
+SLA_POLICY = {"name": "Matrix", "targets": {"urgent": {"first_reply": {"minutes": 60}}}}
 # "<email>" is a fresh address per call (the form is rate-limited per address)
 GUEST_FORM = {
     "first_name": "Gail",
@@ -169,6 +170,11 @@ MATRIX: dict[str, Row] = {
             ]
         },
     ),
+    # SLA policies: staff read them (the targets on their tickets), admins write them.
+    "GET /admin/sla-policies": row(403, 403, 403, 200, 200),
+    "POST /admin/sla-policies": row(403, 403, 403, 403, 201, body=SLA_POLICY),
+    "PATCH /admin/sla-policies/{policy_id}": row(403, 403, 403, 403, 200, body={"position": 7}),
+    "DELETE /admin/sla-policies/{policy_id}": row(403, 403, 403, 403, 204),
     "DELETE /admin/staff/{user_id}": row(403, 403, 403, 403, 200),
     "POST /admin/staff/{user_id}/reactivate": row(403, 403, 403, 403, 200),
     "GET /admin/users/{user_id}/tokens": row(403, 403, 403, 403, 200),

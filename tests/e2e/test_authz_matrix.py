@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from local.template import app as load_app
-from tests.authz_matrix import COLUMNS, DOC, MATRIX, render
+from tests.authz_matrix import COLUMNS, DOC, MATRIX, SLA_POLICY, render
 from tests.e2e.conftest import Runner
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
@@ -87,6 +87,9 @@ class World:
             out["department_id"] = dep["id"]
         if "{webhook_id}" in key:
             out.update(self._webhook(key))
+        if "{policy_id}" in key:
+            made = admin.post("/admin/sla-policies", json=SLA_POLICY)
+            out["policy_id"] = made.json()["id"]
         return out
 
     def _webhook(self, key: str) -> dict[str, str]:

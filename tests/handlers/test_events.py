@@ -38,6 +38,10 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "admin_delete_suppression": (404, 204),
     "admin_get_business_hours": (200, 200),
     "admin_put_business_hours": (200, 200),
+    "admin_list_sla_policies": (200, 200),
+    "admin_create_sla_policy": (201, 201),
+    "admin_update_sla_policy": (404, 200),
+    "admin_delete_sla_policy": (404, 204),
     "admin_create_webhook": (201, 201),
     "admin_list_webhooks": (200, 200),
     "admin_get_webhook": (404, 200),
@@ -151,6 +155,13 @@ def _existing_id(name: str, event: dict[str, Any]) -> tuple[str, str] | None:
 
         store_mail.suppress(params["email"], "bounce", "2026-01-01T00:00:00Z")
         return None
+    if "policy_id" in params:
+        policy: dict[str, Any] = {
+            "name": "X",
+            "targets": {"high": {"first_reply": {"minutes": 30}}},
+        }
+        _, made, _ = call("admin_create_sla_policy", user="adam", roles="admin", body=policy)
+        return "policy_id", made["id"]
     if "category_id" in params:
         _, cat, _ = call("admin_create_category", user="adam", roles="admin", body={"name": "X"})
         return "category_id", cat["id"]

@@ -83,7 +83,11 @@ class Policy:
         return cls(
             id=doc["id"],
             position=int(doc.get("position", 0)),
-            conditions={k: list(v) for k, v in (doc.get("conditions") or {}).items() if v},
+            conditions={
+                k: list(v) if isinstance(v, list | tuple) else [v]
+                for k, v in (doc.get("conditions") or {}).items()
+                if v is not None and v != []
+            },
             targets={
                 prio: {
                     m: Target(int(t["minutes"]), t.get("schedule") or CALENDAR)

@@ -345,6 +345,8 @@ IDEMPOTENCY = "IDEMPOTENCY"  # Powertools' records: PK=IDEMPOTENCY, SK=<hash>
 
 CONFIG = "CONFIG"
 BUSINESS_HOURS = Key(CONFIG, "BUSINESS_HOURS")
+# CONFIG / SLA_POLICIES: every SLA policy, one item, `version`-checked (helpdesk.slapolicies).
+SLA_POLICIES = Key(CONFIG, "SLA_POLICIES")
 
 
 # ---------------------------------------------------------------- change feed
