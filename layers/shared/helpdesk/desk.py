@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, NamedTuple
 
-from helpdesk import attachments, catalog, lifecycle, listplan, ratelimit, telemetry
+from helpdesk import attachments, catalog, lifecycle, listplan, ratelimit, slaclock, telemetry
 from helpdesk.clock import now_iso
 from helpdesk.domain import Category, Department, Message, Side, Status, Ticket
 from helpdesk.errors import (
@@ -245,7 +245,7 @@ def get_ticket(p: Principal, ticket_id: str) -> StaffTicketResponse:
     if thread is None:
         raise TicketNotFoundError()
     t = thread.ticket
-    return StaffTicketResponse.build(t, thread.messages, _undeliverable(t))
+    return StaffTicketResponse.build(t, thread.messages, _undeliverable(t), slaclock.view(t.sla))
 
 
 def _undeliverable(t: Ticket) -> list[Suppression]:
@@ -434,6 +434,7 @@ def create_for(p: Principal, req: StaffCreateTicketRequest) -> StaffTicketRespon
         attachments=plan.refs,
     )
     out = lifecycle.open_ticket_for(ticket, p.user_id, now, req.status)
+    out = out._replace(ticket=slaclock.track(None, out.ticket))
     with attachments.linking(plan):
         store_retry.on_conflict(
             lambda: store_tickets.create_ticket(
@@ -442,7 +443,8 @@ def create_for(p: Principal, req: StaffCreateTicketRequest) -> StaffTicketRespon
             operation="admin_create_ticket",
         )
     telemetry.count("TicketsCreated")
-    return StaffTicketResponse.build(out.ticket, [first], _undeliverable(out.ticket))
+    t = out.ticket
+    return StaffTicketResponse.build(t, [first], _undeliverable(t), slaclock.view(t.sla))
 
 
 def reply(p: Principal, ticket_id: str, req: StaffReplyRequest) -> StaffReplyResponse:

@@ -75,6 +75,7 @@ class Policy:
 
     id: str
     position: int = 0
+    warning_minutes: int = 0  # a warning this many schedule minutes before the due time
     conditions: Mapping[str, Sequence[Any]] = field(default_factory=dict)
     targets: Mapping[str, Mapping[str, Target]] = field(default_factory=dict)
 
@@ -83,6 +84,7 @@ class Policy:
         return cls(
             id=doc["id"],
             position=int(doc.get("position", 0)),
+            warning_minutes=int(doc.get("warning_minutes") or 0),
             conditions={
                 k: list(v) if isinstance(v, list | tuple) else [v]
                 for k, v in (doc.get("conditions") or {}).items()
@@ -148,9 +150,10 @@ def advance(
     prev_status: str | None,
     policies: Sequence[Policy],
     schedules: Mapping[str, bh.Schedule],
-    warn_minutes: int = 0,
+    warn_minutes: int | None = None,
 ) -> dict[str, Any]:
-    """The SLA state after one ticket change at `at` (`ticket`: the ticket after it)."""
+    """The SLA state after one ticket change at `at` (`ticket`: the ticket after it). The
+    warning lead is the applicable policy's `warning_minutes` unless `warn_minutes` says."""
     metrics: dict[str, dict[str, Any]] = {
         name: dict(m) for name, m in ((sla or {}).get("metrics") or {}).items()
     }
@@ -160,6 +163,8 @@ def advance(
     _status(metrics, status, prev_status, "created" in happenings, at)
     policy = applicable(policies, ticket)
     targets = policy.targets.get(str(ticket.get("priority")), {}) if policy else {}
+    if warn_minutes is None:
+        warn_minutes = policy.warning_minutes if policy else 0
     for name, m in metrics.items():
         if m.get("stopped_at"):
             continue  # a fulfilled cycle keeps the target it was measured against

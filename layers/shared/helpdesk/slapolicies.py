@@ -1,13 +1,13 @@
 """SLA policies (issue 23): `GET/POST /admin/sla-policies`, `PATCH/DELETE
 /admin/sla-policies/{policy_id}` (staff read, admins write), kept in one item
-(`store.sla`), and `load`, the engine's view of them for the ticket write path."""
+(`store.sla`); `helpdesk.slaclock` reads them for the ticket write path."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from helpdesk import business_hours, sla
+from helpdesk import sla
 from helpdesk.clock import iso, now
 from helpdesk.errors import (
     SlaPolicyInvalidError,
@@ -22,7 +22,6 @@ from helpdesk.models.sla import (
     SlaPolicyUpdateRequest,
 )
 from helpdesk.principal import Principal
-from helpdesk.schedules import schedule_of
 from helpdesk.store import schedules as store_schedules
 from helpdesk.store import sla as store_sla
 from helpdesk.store.retry import on_conflict
@@ -122,19 +121,3 @@ def _check_schedules(targets: dict[str, Any]) -> None:
     unknown = sorted(named - known)
     if unknown:
         raise SlaPolicyInvalidError(f"Unknown schedule(s): {', '.join(unknown)}")
-
-
-def load(
-    policies_doc: dict[str, Any] | None, hours_doc: dict[str, Any] | None
-) -> tuple[list[sla.Policy], dict[str, business_hours.Schedule]]:
-    """The engine's policies and schedules from the stored documents (`store.sla.get_config`);
-    a schedule that no longer parses counts as calendar hours (a clock never stops on it)."""
-    stored = _ordered(list((policies_doc or {}).get("policies") or []))
-    policies = [sla.Policy.from_doc({**d, "position": n}) for n, d in enumerate(stored)]
-    schedules: dict[str, business_hours.Schedule] = {}
-    for doc in (hours_doc or {}).get("schedules", []):
-        try:
-            schedules[doc["id"]] = schedule_of(doc)
-        except business_hours.ScheduleError:
-            continue
-    return policies, schedules

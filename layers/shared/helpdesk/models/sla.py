@@ -11,6 +11,15 @@ from helpdesk.models.schedules import ScheduleId
 Minutes = Annotated[int, Field(ge=1, le=366 * 24 * 60, description="Minutes in the schedule")]
 Ref = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=50)]
+WarningMinutes = Annotated[
+    int,
+    Field(
+        ge=0,
+        le=7 * 24 * 60,
+        description="sla.warning this many schedule minutes before a due time (0: none); "
+        "only while the schedule is open",
+    ),
+]
 
 
 class SlaTarget(RequestBody):
@@ -52,6 +61,7 @@ class SlaPolicyCreateRequest(RequestBody):
     )
     conditions: SlaConditions = Field(default_factory=SlaConditions)
     targets: dict[Priority, SlaTargets] = Field(min_length=1)
+    warning_minutes: WarningMinutes = 30
 
 
 class SlaPolicyUpdateRequest(RequestBody):
@@ -59,6 +69,7 @@ class SlaPolicyUpdateRequest(RequestBody):
     position: int | None = Field(default=None, ge=0, le=10_000)
     conditions: SlaConditions | None = None
     targets: dict[Priority, SlaTargets] | None = Field(default=None, min_length=1)
+    warning_minutes: WarningMinutes | None = None
 
 
 class SlaPolicy(BaseModel):
@@ -67,6 +78,7 @@ class SlaPolicy(BaseModel):
     position: int
     conditions: SlaConditions
     targets: dict[Priority, SlaTargets]
+    warning_minutes: int = 0
     created_at: str
     updated_at: str
     updated_by: str
