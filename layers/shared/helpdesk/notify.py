@@ -45,8 +45,18 @@ logger = Logger(service="helpdesk")
 DONE = frozenset({Status.RESOLVED, Status.CLOSED})
 # the event types that may call for mail (a record with none of them is skipped unread)
 MAILED_TYPES = frozenset(
-    {"created", "replied", "status_changed", "closed", "merged_into", "assigned"}
+    {
+        "created",
+        "replied",
+        "status_changed",
+        "closed",
+        "merged_into",
+        "assigned",
+        "sla_warning",
+        "sla_breached",
+    }
 )
+SLA_TYPES = frozenset({"sla_warning", "sla_breached"})
 
 
 class Planned(NamedTuple):
@@ -133,6 +143,8 @@ def _wanted(
         return [_Wanted("ticket_resolved", customers, "customer", {})]
     if ev.type == "merged_into":
         return [_Wanted("ticket_merged", customers, "customer", {"data": dict(ev.data)})]
+    if ev.type in SLA_TYPES:  # the assignee, else the department's agents, else the queue
+        return [_Wanted(ev.type, staff(), "staff", {"data": dict(ev.data)})]
     if ev.type == "assigned":
         to = ev.changes.get("assignee_id", {}).get("to")
         email = staff_email(str(to)) if to else None
@@ -240,7 +252,8 @@ class Notifier:
         # in the events' BatchGetItem: no call of its own
         department_id = (
             ticket.department_id
-            if not ticket.assignee_id and _may_carry_customer_message(record)
+            if not ticket.assignee_id
+            and (_may_carry_customer_message(record) or SLA_TYPES & set(record.types))
             else None
         )
         events, department = store_feed.get_events_and_department(

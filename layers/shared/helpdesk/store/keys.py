@@ -232,6 +232,13 @@ def counter_of(pk: str) -> tuple[str, int] | None:
 # deleted tickets. Their entries carry the GSI keys; other lists' entries are keys only.
 SORTABLE = (QUEUE, DELETED)
 
+# The SLA due lists (issue 23), kept by the list indexer beside the lists above but sorted by
+# a time of the ticket's SLA state instead of its last activity (`store.lists.sla_places`):
+# SLA_DUE by the earliest due time of its running metrics (the queue's `sla=` filters and
+# `sort=due`), SLA_NEXT by the next instant the sweep has to act (a warning or a breach).
+SLA_DUE = f"{QUEUE}#SLA"
+SLA_NEXT = f"{QUEUE}#SLA#NEXT"
+
 
 def index_state(ticket_id: str) -> Key:
     """Which lists hold a ticket's entries, and at which sort keys (the list indexer's own

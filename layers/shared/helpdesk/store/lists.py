@@ -215,13 +215,14 @@ class Applied(NamedTuple):
     skipped: bool
 
 
-def _held(ticket_id: str) -> tuple[int, Placement, bool]:
+def _held(ticket_id: str) -> tuple[int, Placement, bool, dict[str, str]]:
     found = codec.get(keys.index_state(ticket_id).av(), consistent=True)
     if not found:
-        return -1, NOWHERE, False
+        return -1, NOWHERE, False, {}
     data = codec.plain(found)
     lists = dict.fromkeys(data.get("lists") or [], data.get("a", ""))
-    return int(data["v"]), Placement(lists, data.get("u", ""), data.get("c", "")), True
+    where = Placement(lists, data.get("u", ""), data.get("c", ""))
+    return int(data["v"]), where, True, dict(data.get("sla") or {})
 
 
 def apply(ticket_id: str, ticket: Ticket | None) -> Applied:
@@ -231,11 +232,14 @@ def apply(ticket_id: str, ticket: Ticket | None) -> Applied:
     skipped. Raises ConcurrentUpdateError if another delivery committed in between (the
     caller retries the record, in order).
     """
-    version, held, exists = _held(ticket_id)
+    version, held, exists, held_sla = _held(ticket_id)
     if ticket is not None and version >= ticket.version:
         return Applied(0, 0, 0, True)
     wanted = placement(ticket)
+    wanted_sla = sla_places(ticket)
     change = diff(ticket_id, held, wanted)
+    sla_puts, sla_deletes = sla_diff(ticket_id, held_sla, wanted_sla)
+    change = change._replace(puts=change.puts + sla_puts, deletes=change.deletes + sla_deletes)
     # puts before deletes: a ticket moving in a list is never absent from it
     codec.batch_write([{"PutRequest": {"Item": i}} for i in change.puts])
     codec.batch_write([{"DeleteRequest": {"Key": k}} for k in change.deletes])
@@ -249,6 +253,8 @@ def apply(ticket_id: str, ticket: Ticket | None) -> Applied:
         commit = {"Delete": {"TableName": codec.table(), "Key": state.av(), **guard}}
     else:
         item = _state_item(ticket_id, ticket.version, wanted)
+        if wanted_sla:
+            item["sla"] = codec.av(wanted_sla)
         commit = {"Put": {"TableName": codec.table(), "Item": item, **guard}}
     moves = [counter_update(lk, d, ticket_id) for lk, d in sorted(change.counters.items())]
     if moves:
@@ -447,3 +453,82 @@ def count(listkeys_: Iterable[str]) -> int:
         found = codec.get(shards[0].av())
         return int(found["n"]["N"]) if found else 0
     return sum(int(i["n"]["N"]) for i in codec.batch_get([k.av() for k in shards]))
+
+
+# ---------------------------------------------------------------- the SLA due lists (issue 23)
+# Thin entries like the others (`L#<listkey>`, SK `<time>#<ticket id>`, `id`), sorted by a
+# time of the ticket's SLA state, without counters; the index record keeps their sort keys
+# (`sla`: listkey -> SK) so that a moved entry's old key is deleted.
+
+
+def sla_places(t: Ticket | None) -> dict[str, str]:
+    """The due lists a ticket is on, and at which sort key: SLA_DUE at the earliest due
+    time of its running metrics, SLA_NEXT at the next instant the sweep has to act; none
+    for a deleted or merged ticket, or one without a running targeted metric."""
+    if t is None or t.deleted_at is not None or t.merged_into or not t.sla:
+        return {}
+    out: dict[str, str] = {}
+    metrics = (t.sla.get("metrics") or {}).values()
+    dues = [m["due_at"] for m in metrics if m.get("due_at") and not m.get("stopped_at")]
+    if dues:
+        out[keys.SLA_DUE] = keys.sort_value(min(dues), t.id)
+    if t.sla.get("next_at"):
+        out[keys.SLA_NEXT] = keys.sort_value(str(t.sla["next_at"]), t.id)
+    return out
+
+
+def sla_diff(
+    ticket_id: str, held: dict[str, str], wanted: dict[str, str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The entry puts and deletes that take a ticket's due-list entries from `held` to
+    `wanted` (an entry whose time did not move is left alone)."""
+    puts = [
+        codec.item({**keys.Key(keys.entries_pk(lk), sk).fields(), "kind": "entry", "id": ticket_id})
+        for lk, sk in sorted(wanted.items())
+        if held.get(lk) != sk
+    ]
+    deletes = [
+        keys.Key(keys.entries_pk(lk), sk).av()
+        for lk, sk in sorted(held.items())
+        if wanted.get(lk) != sk
+    ]
+    return puts, deletes
+
+
+def sla_to_act(until: str, limit: int, after: str | None = None) -> tuple[list[str], str | None]:
+    """The tickets the SLA sweep has something to do for at `until` (SLA_NEXT entries up
+    to that time), soonest first: (ids, a cursor if more follow)."""
+    return _sla_entries(keys.SLA_NEXT, "", until, limit, after)
+
+
+def sla_due(
+    since: str, until: str, limit: int, after: str | None = None
+) -> tuple[list[str], str | None]:
+    """The tickets whose earliest running due time is in [since, until] (SLA_DUE), soonest
+    first: (ids, a cursor if more follow). `since` "": from the start of the list."""
+    return _sla_entries(keys.SLA_DUE, since, until, limit, after)
+
+
+def _sla_entries(
+    listkey: str, since: str, until: str, limit: int, after: str | None
+) -> tuple[list[str], str | None]:
+    """One Query of `limit` + 1 entries with times in [since, until]."""
+    pk = keys.entries_pk(listkey)
+    low, high = keys.sort_value(since, ""), keys.sort_value(until, "\uffff")
+    params: dict[str, Any] = {
+        "TableName": codec.table(),
+        "KeyConditionExpression": "PK = :pk AND SK BETWEEN :lo AND :hi",
+        "ExpressionAttributeValues": {":pk": {"S": pk}, ":lo": {"S": low}, ":hi": {"S": high}},
+        "Limit": limit + 1,
+    }
+    if after:
+        params["ExclusiveStartKey"] = {"PK": {"S": pk}, "SK": {"S": after}}
+    try:
+        out = codec.client().query(**params)
+    except ClientError as ex:
+        raise StoreError() from ex
+    items = out.get("Items", [])
+    more = len(items) > limit
+    items = items[:limit]
+    next_key = items[-1]["SK"]["S"] if more and items else None
+    return [i["id"]["S"] for i in items], next_key
