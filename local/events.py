@@ -92,6 +92,10 @@ SAMPLE_BODIES: dict[str, dict[str, Any]] = {
     },
     "PATCH /admin/webhooks/{webhook_id}": {"enabled": False},
 }
+# query strings of the routes that need one
+SAMPLE_QUERIES: dict[str, str] = {
+    "GET /admin/reports/sla": "from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z",
+}
 # Staff routes only an admin may call (the rest of /admin/* is for agents too).
 ADMIN_ONLY = (
     "POST /admin/categories",
@@ -143,6 +147,8 @@ def sample_event(fn: Function) -> dict[str, Any]:
     samples = {"user_id": "alice", "inbound_id": SAMPLE_INBOUND_ID, "email": "gone@example.com"}
     params = {name: samples.get(name, SAMPLE_ID) for name in re.findall(r"\{([^}+]+)\+?\}", path)}
     target = re.sub(r"\{([^}]+)\}", lambda m: params[m.group(1).rstrip("+")], path)
+    if route.key in SAMPLE_QUERIES:
+        target += "?" + SAMPLE_QUERIES[route.key]
     body = SAMPLE_BODIES.get(route.key)
     headers = {"content-type": "application/json"} if body else {}
     raw = json.dumps(body).encode() if body else b""

@@ -42,6 +42,7 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "admin_create_sla_policy": (201, 201),
     "admin_update_sla_policy": (404, 200),
     "admin_delete_sla_policy": (404, 204),
+    "admin_sla_report": (200, 200),
     "admin_create_webhook": (201, 201),
     "admin_list_webhooks": (200, 200),
     "admin_get_webhook": (404, 200),

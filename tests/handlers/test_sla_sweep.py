@@ -187,3 +187,45 @@ def test_warnings_and_breaches_mail_the_assignee_or_the_departments_agents(
         assert ["about to miss" in text(m) for m in mine] == [True, False], [text(m) for m in mine]
         assert "missed its first reply target of 60 minutes" in text(mine[1])
     assert to(new, "carl@example.com") == []  # never the customer
+
+
+def test_the_report_counts_met_and_missed_targets_per_priority_and_agent_and_as_csv(
+    clock: time_machine.Traveller,
+) -> None:
+    clock.move_to(datetime(2026, 11, 30, 9, 0, tzinfo=BERLIN))
+    met, missed, running = _open(), _open(), _open()
+    _open(priority="normal")  # no target: not in the report
+    clock.move_to(datetime(2026, 11, 30, 9, 30, tzinfo=BERLIN))
+    reply = {"message": "on it"}
+    assert call("admin_reply_ticket", **AGENT, path={"ticket_id": met}, body=reply)[0] == 201
+    clock.move_to(datetime(2026, 11, 30, 10, 30, tzinfo=BERLIN))
+    assert call("admin_reply_ticket", **AGENT, path={"ticket_id": missed}, body=reply)[0] == 201
+    assert sweep(datetime.now())["breaches"] == 1  # the third, still unanswered
+    period = {"from": "2026-11-30T00:00:00Z", "to": "2026-12-01T00:00:00Z"}
+    status, report, _ = call("admin_sla_report", **AGENT, query=period)
+    assert status == 200, report
+    assert report["from"] == "2026-11-30T00:00:00.000000Z" and report["tickets"] == 3
+    first = report["overall"]["first_reply"]
+    assert (first["met"], first["missed"], first["open"], first["share"]) == (1, 2, 0, 0.3333)
+    assert [g["key"] for g in report["by_priority"]] == ["urgent"]
+    assert [g["key"] for g in report["by_agent"]] == ["unassigned"]
+    result = invoke_csv({**period, "format": "csv"})
+    headers = {k.lower(): v for k, v in result["headers"].items()}
+    assert headers["content-type"].startswith("text/csv")
+    assert invoke_csv(period, accept="text/csv")["body"] == result["body"]
+    lines = str(result["body"]).strip().split("\r\n")
+    assert lines[0].startswith("ticket_id,number,priority,status,assignee_id")
+    outcomes = {line.split(",")[0]: line for line in lines[1:]}
+    assert set(outcomes) == {met, missed, running}
+    assert ",met," in outcomes[met] and ",missed," in outcomes[running]
+    status, body, _ = call("admin_sla_report", **AGENT, query={"from": "x", "to": "y"})
+    assert status in (400, 422), body
+
+
+def invoke_csv(query: dict[str, str], **headers: str) -> dict[str, Any]:
+    from tests.conftest import invoke, make_event
+
+    event = make_event("admin_sla_report", **AGENT, query=query, headers=headers)
+    result = invoke("admin_sla_report", event)
+    assert result["statusCode"] == 200, result
+    return result

@@ -86,3 +86,29 @@ class SlaPolicy(BaseModel):
 
 class SlaPolicyList(BaseModel):
     policies: list[SlaPolicy] = Field(description="In order: the first that matches applies")
+
+
+class SlaShare(BaseModel):
+    """How many tickets' metric met its target, among those decided (met or missed)."""
+
+    met: int
+    missed: int
+    open: int = Field(description="Running, not yet due: not counted in the share")
+    share: float | None = Field(description="met / (met + missed); null when none is decided")
+
+
+class SlaReportGroup(BaseModel):
+    key: str = Field(description="The priority, or the assignee's user id (`unassigned`)")
+    first_reply: SlaShare
+    next_reply: SlaShare
+    resolution: SlaShare
+
+
+class SlaReport(BaseModel):
+    from_: str = Field(alias="from", serialization_alias="from")
+    to: str
+    tickets: int = Field(description="Tickets created in [from, to) with an SLA target")
+    truncated: bool = Field(description="More tickets were created than a report reads")
+    overall: SlaReportGroup
+    by_priority: list[SlaReportGroup]
+    by_agent: list[SlaReportGroup]

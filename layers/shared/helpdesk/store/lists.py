@@ -532,3 +532,33 @@ def _sla_entries(
     items = items[:limit]
     next_key = items[-1]["SK"]["S"] if more and items else None
     return [i["id"]["S"] for i in items], next_key
+
+
+def queue_created_between(start: str, end: str, limit: int) -> tuple[list[Ticket], bool]:
+    """The queue's tickets created in [start, end) (the whole queue's GSI1 copies, by
+    creation: Queries of that range only, then BatchGetItems), at most `limit`: (tickets,
+    whether more were left out). Deleted tickets are not on the queue."""
+    ids: list[str] = []
+    params: dict[str, Any] = {
+        "TableName": codec.table(),
+        "IndexName": "GSI1",
+        "KeyConditionExpression": "GSI1PK = :pk AND GSI1SK BETWEEN :lo AND :hi",
+        "ExpressionAttributeValues": {
+            ":pk": {"S": keys.entries_pk(keys.QUEUE)},
+            ":lo": {"S": keys.sort_value(start, "")},
+            ":hi": {"S": _just_below(keys.sort_value(end, ""))},
+        },
+        "ProjectionExpression": "id",
+    }
+    try:
+        while len(ids) <= limit:
+            out = codec.client().query(**params)
+            ids += [i["id"]["S"] for i in out.get("Items", [])]
+            if "LastEvaluatedKey" not in out:
+                break
+            params["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+    except ClientError as ex:
+        raise StoreError() from ex
+    more = len(ids) > limit
+    found = get_tickets(ids[:limit])
+    return [found[i] for i in ids[:limit] if i in found], more
