@@ -14,6 +14,7 @@ import time_machine
 
 from local.schedules import scheduled_event
 from tests.conftest import CallLog, call, invoke_mapped, settle
+from tests.handlers.test_webhooks import webhook_env  # noqa: F401  (a fixture)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 FRIDAY_1630 = datetime(2026, 11, 27, 16, 30, tzinfo=BERLIN)
@@ -229,3 +230,22 @@ def invoke_csv(query: dict[str, str], **headers: str) -> dict[str, Any]:
     result = invoke("admin_sla_report", event)
     assert result["statusCode"] == 200, result
     return result
+
+
+def test_webhooks_subscribed_to_the_sla_types_receive_them(
+    clock: time_machine.Traveller, webhook_env: None
+) -> None:
+    from local.webhook_receiver import receiving
+    from tests.handlers.test_webhooks import subscribe
+
+    with receiving() as rx:
+        subscribe(rx.url, ["sla.warning", "sla.breached"])
+        ticket_id = _open()
+        clock.move_to(datetime(2026, 11, 30, 9, 16, tzinfo=BERLIN))
+        sweep(datetime.now())
+        clock.move_to(datetime(2026, 11, 30, 9, 31, tzinfo=BERLIN))
+        sweep(datetime.now())
+        got = rx.wait_for(lambda r: len(r) >= 2, timeout=5)
+    assert sorted(r.payload["type"] for r in got) == ["sla.breached", "sla.warning"]
+    assert {r.payload["ticket_id"] for r in got} == {ticket_id}
+    assert all(r.payload["data"]["metric"] == "first_reply" for r in got)
