@@ -232,9 +232,8 @@ def invoke_csv(query: dict[str, str], **headers: str) -> dict[str, Any]:
     return result
 
 
-def test_webhooks_subscribed_to_the_sla_types_receive_them(
-    clock: time_machine.Traveller, webhook_env: None
-) -> None:
+@pytest.mark.usefixtures("webhook_env")
+def test_webhooks_subscribed_to_the_sla_types_receive_them(clock: time_machine.Traveller) -> None:
     from local.webhook_receiver import receiving
     from tests.handlers.test_webhooks import subscribe
 
