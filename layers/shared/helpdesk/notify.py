@@ -9,9 +9,9 @@ each exactly once:
   staff reply (its text and attachment names), a move to resolved or closed (the
   requester's with one signed one-click rating link per score), the merge of the ticket
   into another;
-- staff: the assignee on a customer message and on being assigned; an unassigned ticket's
-  customer message goes to its department's active agents, else to the queue address
-  (`NotificationQueueAddress`), if any;
+- staff: the assignee on a customer message, on being assigned and on an SLA warning or
+  breach (issue 23); an unassigned ticket's customer message and SLA events go to its
+  department's active agents, else to the queue address (`NotificationQueueAddress`), if any;
 - never: internal notes (to anyone), mail to the change's own author, to a suppressed
   address, of a kind its recipient turned off, about a deleted (or purged) ticket.
 
