@@ -195,3 +195,30 @@ def test_what_sla_adds_to_a_ticket_change(
     assert not [
         p for _, op, p in aws_calls.calls if op == "GetItem" and p["Key"]["PK"]["S"] == "CONFIG"
     ]
+
+
+def test_a_ticket_from_before_service_levels_gets_its_clocks_from_what_it_records(
+    clock: time_machine.Traveller,
+) -> None:
+    from helpdesk.store import codec, keys
+
+    # Given an urgent ticket opened Monday 09:00, answered at 09:20, the customer writing
+    # again at 09:40, as written before SLA existed (no `sla` on the item)
+    clock.move_to(datetime(2026, 11, 30, 9, 0, tzinfo=BERLIN))
+    ticket = _open()
+    clock.move_to(datetime(2026, 11, 30, 9, 20, tzinfo=BERLIN))
+    _reply(ticket["id"])
+    clock.move_to(datetime(2026, 11, 30, 9, 40, tzinfo=BERLIN))
+    _customer_reply(ticket["id"])
+    codec.client().update_item(
+        TableName=codec.table(), Key=keys.ticket(ticket["id"]).av(), UpdateExpression="REMOVE sla"
+    )
+    assert _view(ticket["id"])["sla"] is None
+    # When it next changes (10:00, a tag)
+    clock.move_to(datetime(2026, 11, 30, 10, 0, tzinfo=BERLIN))
+    _patch(ticket["id"], tags=["legacy"])
+    # Then its clocks are rebuilt: first reply met at 09:20, next reply due 10:40
+    metrics = _view(ticket["id"])["sla"]["metrics"]
+    assert (metrics["first_reply"]["state"], metrics["first_reply"]["met"]) == ("fulfilled", True)
+    assert metrics["next_reply"]["due_at"] == "2026-11-30T09:40:00.000000Z"
+    assert metrics["resolution"]["due_at"] == "2026-11-30T16:00:00.000000Z"  # 8 h from 09:00

@@ -6,12 +6,12 @@ marker, a rating) leaves the state as it is and reads nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from helpdesk import business_hours, sla
-from helpdesk.clock import now
+from helpdesk.clock import now, parse
 from helpdesk.domain import Message, Side, Ticket
 from helpdesk.store import schedules as store_schedules
 from helpdesk.store import sla as store_sla
@@ -41,8 +41,11 @@ def track(old: Ticket | None, new: Ticket, messages: Sequence[Message] = ()) -> 
     if old is not None and not what and all(getattr(old, f) == getattr(new, f) for f in WATCHED):
         return new
     policies, schedules = config()
+    prior = None
+    if old is not None:
+        prior = old.sla if old.sla is not None else seed(old, policies, schedules)
     state = sla.advance(
-        old.sla if old is not None else None,
+        prior,
         new.model_dump(mode="json"),
         now(),
         what,
@@ -51,6 +54,36 @@ def track(old: Ticket | None, new: Ticket, messages: Sequence[Message] = ()) -> 
         schedules,
     )
     return new.model_copy(update={"sla": compact(state)})
+
+
+def seed(
+    old: Ticket, policies: Sequence[sla.Policy], schedules: Mapping[str, business_hours.Schedule]
+) -> dict[str, Any]:
+    """The clocks of a ticket written before service levels existed (no `sla` yet), rebuilt
+    from what it records: its creation (first reply and resolution), its first response
+    (`first_response_seconds`), its oldest unanswered customer message (`waiting_since`: next
+    reply), its resolution (`resolved_at` while resolved or closed). Its paused time before is
+    not recorded: a ticket `waiting` now is paused from its last update, earlier waits count
+    as running (the due times can only be earlier than exact ones)."""
+    t = old.model_dump(mode="json")
+    running = {**t, "status": "open"}
+    created = parse(old.created_at)
+    steps: list[tuple[datetime, list[sla.Happening]]] = [(created, ["created"])]
+    if old.first_response_seconds is not None:
+        answered = created + timedelta(seconds=old.first_response_seconds)
+        steps.append((answered, ["staff_reply"]))
+        if old.waiting_since:
+            steps.append((max(parse(old.waiting_since), answered), ["customer_message"]))
+    state: dict[str, Any] | None = None
+    prev: str | None = None
+    for at, what in steps:
+        state = sla.advance(state, running, at, what, prev, policies, schedules)
+        prev = "open"
+    if str(old.status) in sla.STOPPED_STATUSES or str(old.status) == sla.WAITING:
+        stopped = old.resolved_at if str(old.status) in sla.STOPPED_STATUSES else None
+        at = parse(stopped or old.updated_at)
+        state = sla.advance(state, t, at, [], "open", policies, schedules)
+    return state or {}
 
 
 def config() -> tuple[list[sla.Policy], dict[str, business_hours.Schedule]]:
