@@ -53,6 +53,17 @@ SAMPLE_BODIES: dict[str, dict[str, Any]] = {
             }
         ]
     },
+    "POST /admin/sla-policies": {
+        "name": "Urgent: one business hour",
+        "conditions": {"priority": ["urgent"]},
+        "targets": {
+            "urgent": {
+                "first_reply": {"minutes": 60},
+                "resolution": {"minutes": 480, "schedule": "calendar"},
+            }
+        },
+    },
+    "PATCH /admin/sla-policies/{policy_id}": {"position": 0},
     "PATCH /admin/categories/{category_id}": {"name": "Shipping and returns"},
     "POST /admin/departments": {"name": "Billing", "position": 3},
     "PATCH /admin/departments/{department_id}": {"active": False},
@@ -86,6 +97,10 @@ SAMPLE_BODIES: dict[str, dict[str, Any]] = {
     },
     "PATCH /admin/views/{view_id}": {"name": "Billing backlog", "position": 5},
 }
+# query strings of the routes that need one
+SAMPLE_QUERIES: dict[str, str] = {
+    "GET /admin/reports/sla": "from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z",
+}
 # Staff routes only an admin may call (the rest of /admin/* is for agents too).
 ADMIN_ONLY = (
     "POST /admin/categories",
@@ -100,6 +115,9 @@ ADMIN_ONLY = (
     "GET /admin/staff",
     "GET /admin/changes",
     "PUT /admin/business-hours",
+    "POST /admin/sla-policies",
+    "PATCH /admin/sla-policies/{policy_id}",
+    "DELETE /admin/sla-policies/{policy_id}",
     "DELETE /admin/staff/{user_id}",
     "POST /admin/staff/{user_id}/reactivate",
     "GET /admin/users/{user_id}/tokens",
@@ -134,6 +152,8 @@ def sample_event(fn: Function) -> dict[str, Any]:
     samples = {"user_id": "alice", "inbound_id": SAMPLE_INBOUND_ID, "email": "gone@example.com"}
     params = {name: samples.get(name, SAMPLE_ID) for name in re.findall(r"\{([^}+]+)\+?\}", path)}
     target = re.sub(r"\{([^}]+)\}", lambda m: params[m.group(1).rstrip("+")], path)
+    if route.key in SAMPLE_QUERIES:
+        target += "?" + SAMPLE_QUERIES[route.key]
     body = SAMPLE_BODIES.get(route.key)
     headers = {"content-type": "application/json"} if body else {}
     raw = json.dumps(body).encode() if body else b""

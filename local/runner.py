@@ -12,7 +12,9 @@ server holding the template's table and bucket.
 Functions the template triggers from a DynamoDB stream or an SQS queue get their records
 from `local.pump` (on a background thread, or before each answer with `--pump sync`);
 `/_local/streams`, `/_local/streams/drain`, `/_local/ttl/expire`, `/_local/clock`,
-`/_local/outbox` (the mail SES accepted), `/_local/mail-events` (a bounce or complaint, as
+`/_local/schedules` (the template's scheduled functions; `POST
+/_local/schedules/<FunctionLogicalId>/run` runs one now: `local.schedules`), `/_local/outbox`
+(the mail SES accepted), `/_local/mail-events` (a bounce or complaint, as
 SES publishes it: `local.mail_events`) and `/_local/inbound` (a raw message received as
 SES would store it: `local.inbound`) are the runner's own development routes
 (docs/design.md section 6), never part of the API.
@@ -30,6 +32,7 @@ import argparse
 import base64
 import json
 import os
+import re
 import select
 import subprocess
 import sys
@@ -46,6 +49,7 @@ import boto3
 
 from local import devauth, mail_events
 from local import inbound as inbound_mail
+from local import schedules as local_schedules
 from local.backend import (
     FAKE_CREDENTIALS,
     Backend,
@@ -162,7 +166,10 @@ class Worker:
 
 
 # development routes that work with the pump off
-PUMP_FREE_ROUTES = frozenset({"/_local/clock", "/_local/outbox", "/_local/inbound"})
+PUMP_FREE_ROUTES = frozenset(
+    {"/_local/clock", "/_local/outbox", "/_local/inbound", "/_local/schedules"}
+)
+SCHEDULE_RUN = re.compile(r"^/_local/schedules/([A-Za-z0-9]+)/run$")
 
 
 class RunnerClock:
@@ -369,6 +376,8 @@ class Gateway:
         self.buckets_lock = threading.Lock()
         self.pump: Pump | None = None
         self.pump_mode = "off"
+        self.schedules = local_schedules.rates(app)
+        self.ticker: local_schedules.Ticker | None = None
 
     def start_pump(self, mode: str) -> None:
         """Deliver stream records and queue messages to the functions the template maps
@@ -437,7 +446,11 @@ class Gateway:
             ("DELETE", "/_local/clock"): self.local_reset_clock,
             ("GET", "/_local/outbox"): self.local_outbox,
             ("POST", "/_local/mail-events"): self.local_mail_event,
+            ("GET", "/_local/schedules"): self.local_schedules,
         }
+        scheduled = SCHEDULE_RUN.match(path.rstrip("/"))
+        if method == "POST" and scheduled:
+            return self.local_run_schedule(scheduled.group(1), path)
         handler = routes.get((method, path.rstrip("/")))
         if handler is None:
             return self.local_problem(404, "LOCAL_ROUTE_NOT_FOUND", f"no {method} {path}", path)
@@ -570,6 +583,49 @@ class Gateway:
             [("Content-Type", "application/json")],
             json.dumps({"bucket": stored["bucket"], "key": stored["key"]}).encode(),
         )
+
+    def local_schedules(
+        self, doc: dict[str, Any], path: str
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        """The template's scheduled functions, their rate (seconds; null: on demand only)
+        and how often the ticker ran each."""
+        runs = self.ticker.runs if self.ticker else {}
+        return self.plain(
+            200,
+            {
+                "ticking": self.ticker is not None,
+                "functions": {
+                    name: {"rate_seconds": rate, "runs": runs.get(name, 0)}
+                    for name, rate in self.schedules.items()
+                },
+            },
+        )
+
+    def local_run_schedule(
+        self, function: str, path: str
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        """Run a scheduled function now, with EventBridge's event at the runner's clock;
+        200 `{"function", "result"}` once it returned (in `sync` mode the stream records it
+        wrote are delivered before the answer)."""
+        if function not in self.schedules:
+            return self.local_problem(
+                404, "NO_SUCH_SCHEDULE", f"{function} has no Schedule event in the template", path
+            )
+        try:
+            result = self.run_scheduled(function)
+        except (InvokeError, Throttled) as ex:
+            return self.local_problem(502, "FUNCTION_ERROR", str(ex), path)
+        return self.plain(200, {"function": function, "result": result})
+
+    def run_scheduled(self, function: str) -> Any:
+        event = local_schedules.scheduled_event(function, self.clock.now(), REGION)
+        return self.pools[function].invoke(event, str(uuid.uuid4()))
+
+    def start_ticker(self) -> None:
+        """Run the scheduled functions at their rate (the runner's `--schedules on`)."""
+        if self.schedules and self.ticker is None:
+            self.ticker = local_schedules.Ticker(self.schedules, self.run_scheduled)
+            self.ticker.start()
 
     def local_set_clock(
         self, doc: dict[str, Any], path: str
@@ -943,6 +999,7 @@ def serve(
     seed_data: bool,
     queue_seconds: float = QUEUE_SECONDS,
     pump: str = "async",
+    schedules: str = "",
 ) -> None:
     app = load_app()
     backend = make_backend(backend_kind, endpoint, app, parameter_refs(app, port))
@@ -952,6 +1009,10 @@ def serve(
     httpd = Server(("127.0.0.1", port), make_handler(gateway))
     actual = httpd.server_address[1]
     gateway.start_pump(pump)
+    # scheduled functions at their rate: by default with the async pump (`make run`), not in
+    # `sync` mode (tests run them on demand, deterministically)
+    if (schedules or ("on" if pump == "async" else "off")) == "on":
+        gateway.start_ticker()
     served = sorted(gateway.pump.functions) if gateway.pump else []
     print(
         f"helpdesk local API on http://127.0.0.1:{actual}\n"
@@ -959,6 +1020,8 @@ def serve(
         f" (table {backend.table_name}, bucket {backend.bucket_name})\n"
         f"  routes  : {len(app.routes)} from template.yaml, {len(app.functions)} functions\n"
         f"  pump    : {gateway.pump_mode} ({', '.join(served) or 'nothing'}; /_local/streams)\n"
+        f"  schedule: {', '.join(sorted(gateway.schedules)) or 'nothing'}"
+        f" ({'at their rate' if gateway.ticker else 'on demand'}; /_local/schedules)\n"
         f"  token   : make token USER=alice ROLE=customer   (ROLE=agent|admin, ORG=acme)\n"
         f'  try     : curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:{actual}/me',
         flush=True,
@@ -970,6 +1033,8 @@ def serve(
     finally:
         if gateway.pump is not None:
             gateway.pump.stop()
+        if gateway.ticker is not None:
+            gateway.ticker.stop()
         httpd.server_close()
         backend.stop()
 
@@ -1002,6 +1067,13 @@ def main() -> None:
         help="stream records and queue messages to their functions: on a background thread "
         "(async), before each HTTP answer (sync), or not at all (off)",
     )
+    parser.add_argument(
+        "--schedules",
+        choices=["on", "off"],
+        default=os.environ.get("HELPDESK_SCHEDULES", ""),
+        help="run the template's rate-scheduled functions at their rate (default: on with the "
+        "async pump, off otherwise); POST /_local/schedules/<FunctionLogicalId>/run runs one",
+    )
     args = parser.parse_args()
     serve(
         args.port,
@@ -1011,6 +1083,7 @@ def main() -> None:
         not args.no_seed,
         args.queue_seconds,
         args.pump,
+        args.schedules,
     )
 
 

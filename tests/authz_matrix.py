@@ -64,6 +64,7 @@ def public(status: int, **how: Any) -> Row:
 
 
 TICKET = {"subject": "Matrix", "message": "hello"}
+SLA_POLICY = {"name": "Matrix", "targets": {"urgent": {"first_reply": {"minutes": 60}}}}
 # "<email>" is a fresh address per call (the form is rate-limited per address)
 GUEST_FORM = {
     "first_name": "Gail",
@@ -168,6 +169,19 @@ MATRIX: dict[str, Row] = {
                 {"id": "matrix", "name": "Matrix", "timezone": "UTC", "always_open": True}
             ]
         },
+    ),
+    # SLA policies: staff read them (the targets on their tickets), admins write them.
+    "GET /admin/sla-policies": row(403, 403, 403, 200, 200),
+    "POST /admin/sla-policies": row(403, 403, 403, 403, 201, body=SLA_POLICY),
+    "PATCH /admin/sla-policies/{policy_id}": row(403, 403, 403, 403, 200, body={"position": 7}),
+    "DELETE /admin/sla-policies/{policy_id}": row(403, 403, 403, 403, 204),
+    "GET /admin/reports/sla": row(
+        403,
+        403,
+        403,
+        200,
+        200,
+        path="/admin/reports/sla?from=2026-11-01T00:00Z&to=2026-12-01T00:00Z",
     ),
     "DELETE /admin/staff/{user_id}": row(403, 403, 403, 403, 200),
     "POST /admin/staff/{user_id}/reactivate": row(403, 403, 403, 403, 200),

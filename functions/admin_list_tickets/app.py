@@ -64,7 +64,17 @@ def admin_list_tickets(
             description="A saved view's id: its page (with limit and cursor only)",
         ),
     ] = None,
-    sort: Annotated[Literal["activity", "created", "updated"], Query()] = "activity",
+    sla: Annotated[
+        str | None,
+        Query(
+            pattern=r"^(breached|due_within:\d{1,6})$",
+            description="Service levels: breached, or due_within:<minutes> (soonest due first)",
+        ),
+    ] = None,
+    sort: Annotated[
+        Literal["activity", "created", "updated", "due"],
+        Query(description="due: the nearest SLA due time first (only tickets with one)"),
+    ] = "activity",
     order: Annotated[Literal["asc", "desc"], Query()] = "desc",
     limit: Annotated[int, Query(ge=1, le=500, description="Staff: up to 500")] = 20,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
@@ -87,6 +97,8 @@ def admin_list_tickets(
         guest=guest,
         view=view,
     )
+    if sla is not None or sort == "due":
+        return desk.sla_queue(current_principal(app), filters, sla=sla, limit=limit, cursor=cursor)
     return desk.queue(
         current_principal(app), filters, limit=limit, cursor=cursor, sort=sort, order=order
     )

@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from local.template import app as load_app
-from tests.authz_matrix import COLUMNS, DOC, MATRIX, render
+from tests.authz_matrix import COLUMNS, DOC, MATRIX, SLA_POLICY, render
 from tests.e2e.conftest import Runner
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
@@ -80,17 +80,27 @@ class World:
             out["attachment_id"] = cust.post("/attachments", json=body).json()["id"]
         if "{token_id}" in key:
             out["token_id"] = cust.post("/me/tokens", json={"name": "m"}).json()["id"]
-        if "{category_id}" in key:
-            out["category_id"] = admin.post("/admin/categories", json={"name": "M"}).json()["id"]
-        if "{department_id}" in key:
-            dep = admin.post("/admin/departments", json={"name": "M"}).json()
-            out["department_id"] = dep["id"]
         if "{webhook_id}" in key:
             out.update(self._webhook(key))
-        if "{view_id}" in key:  # a shared view (the admin's to change)
-            made = admin.post("/admin/views", json={"name": "M", "shared": True})
-            assert made.status_code == 201, made.text
-            out["view_id"] = made.json()["id"]
+        out.update(self._configured(key, admin))
+        return out
+
+    @staticmethod
+    def _configured(key: str, admin: httpx.Client) -> dict[str, str]:
+        """The admin's configuration objects the route `key` names (category, department, a
+        shared view: the admin's to change, an SLA policy), made fresh."""
+        made: dict[str, tuple[str, dict[str, Any]]] = {
+            "category_id": ("/admin/categories", {"name": "M"}),
+            "department_id": ("/admin/departments", {"name": "M"}),
+            "view_id": ("/admin/views", {"name": "M", "shared": True}),
+            "policy_id": ("/admin/sla-policies", SLA_POLICY),
+        }
+        out: dict[str, str] = {}
+        for param, (path, body) in made.items():
+            if "{" + param + "}" in key:
+                answer = admin.post(path, json=body)
+                assert answer.status_code == 201, answer.text
+                out[param] = answer.json()["id"]
         return out
 
     def _webhook(self, key: str) -> dict[str, str]:

@@ -43,6 +43,11 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "admin_delete_suppression": (404, 204),
     "admin_get_business_hours": (200, 200),
     "admin_put_business_hours": (200, 200),
+    "admin_list_sla_policies": (200, 200),
+    "admin_create_sla_policy": (201, 201),
+    "admin_update_sla_policy": (404, 200),
+    "admin_delete_sla_policy": (404, 204),
+    "admin_sla_report": (200, 200),
     "admin_create_webhook": (201, 201),
     "admin_list_webhooks": (200, 200),
     "admin_get_webhook": (404, 200),
@@ -126,6 +131,30 @@ def _ticket(user: str, *, closed: bool = False) -> str:
     return ticket_id
 
 
+# what an admin makes for a path parameter: (route that makes it, body)
+CONFIGURED: dict[str, tuple[str, dict[str, Any]]] = {
+    # .invalid never resolves: a ping is refused, not sent
+    "webhook_id": (
+        "admin_create_webhook",
+        {"url": "https://hooks.invalid/helpdesk", "events": ["*"]},
+    ),
+    "policy_id": (
+        "admin_create_sla_policy",
+        {"name": "X", "targets": {"high": {"first_reply": {"minutes": 30}}}},
+    ),
+    "category_id": ("admin_create_category", {"name": "X"}),
+    "department_id": ("admin_create_department", {"name": "X"}),
+}
+
+
+def _configured_id(params: dict[str, Any]) -> tuple[str, str] | None:
+    for param, (route, body) in CONFIGURED.items():
+        if param in params:
+            _, made, _ = call(route, user="adam", roles="admin", body=body)
+            return param, made["id"]
+    return None
+
+
 def _existing_id(name: str, event: dict[str, Any]) -> tuple[str, str] | None:
     """(path parameter, id of a real item the event's caller may use)."""
     caller = (event["requestContext"].get("authorizer") or {}).get("lambda", {})
@@ -138,10 +167,9 @@ def _existing_id(name: str, event: dict[str, Any]) -> tuple[str, str] | None:
     if name == "admin_revoke_user_token":  # a token of the user the path names
         _, token, _ = call("create_api_token", user=params["user_id"], body={"name": "laptop"})
         return "token_id", token["id"]
-    if "webhook_id" in params:  # .invalid never resolves: a ping is refused, not sent
-        body = {"url": "https://hooks.invalid/helpdesk", "events": ["*"]}
-        _, made, _ = call("admin_create_webhook", user="adam", roles="admin", body=body)
-        return "webhook_id", made["id"]
+    configured = _configured_id(params)
+    if configured is not None:
+        return configured
     if "view_id" in params:  # a personal view of the event's caller
         _, view, _ = call("admin_create_view", user=user, roles="agent", body={"name": "Mine"})
         return "view_id", view["id"]
@@ -159,12 +187,6 @@ def _existing_id(name: str, event: dict[str, Any]) -> tuple[str, str] | None:
 
         store_mail.suppress(params["email"], "bounce", "2026-01-01T00:00:00Z")
         return None
-    if "category_id" in params:
-        _, cat, _ = call("admin_create_category", user="adam", roles="admin", body={"name": "X"})
-        return "category_id", cat["id"]
-    if "department_id" in params:
-        _, dep, _ = call("admin_create_department", user="adam", roles="admin", body={"name": "X"})
-        return "department_id", dep["id"]
     if "attachment_id" in params:
         _, att, _ = call(
             "create_attachment",

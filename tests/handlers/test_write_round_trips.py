@@ -6,16 +6,26 @@ from __future__ import annotations
 
 from tests.conftest import CallLog, call
 
+# what a change the SLA clocks or policies read costs (issue 23): the policies item and the
+# business-hours item, one GetItem each (helpdesk.slaclock)
+SLA_CONFIG = ["GetItem", "GetItem"]
+
 
 def test_writes_are_one_transaction(aws_calls: CallLog) -> None:
     call("create_ticket", body={"subject": "s", "message": "m"})
-    # the caller's write-rate counter, the ticket number, then the write
-    assert aws_calls.operations() == ["UpdateItem", "UpdateItem", "TransactWriteItems"]
+    # the caller's write-rate counter, the ticket number, the SLA configuration (policies,
+    # business hours: issue 23), then the write
+    assert aws_calls.operations() == [
+        "UpdateItem",
+        "UpdateItem",
+        *SLA_CONFIG,
+        "TransactWriteItems",
+    ]
     _, listing, _ = call("list_tickets", query={"limit": "1"})
     aws_calls.clear()
     call("reply_ticket", path={"ticket_id": listing["items"][0]["id"]}, body={"message": "more"})
-    # the write-rate counter, the ticket (consistent read), then the write
-    assert aws_calls.operations() == ["UpdateItem", "GetItem", "TransactWriteItems"]
+    # the write-rate counter, the ticket (consistent read), the SLA configuration, the write
+    assert aws_calls.operations() == ["UpdateItem", "GetItem", *SLA_CONFIG, "TransactWriteItems"]
 
 
 AGENT = {"user": "agnes", "roles": "agent"}
@@ -33,8 +43,9 @@ def test_staff_writes_are_the_read_and_one_transaction(aws_calls: CallLog, catal
     )
     assert status == 200
     # the ticket (the transaction is conditioned on its version), then the write; the
-    # caller's staff directory entry is inside that transaction
-    assert aws_calls.operations() == ["GetItem", "TransactWriteItems"]
+    # caller's staff directory entry is inside that transaction; a priority change reads the
+    # SLA configuration (the policy may change)
+    assert aws_calls.operations() == ["GetItem", *SLA_CONFIG, "TransactWriteItems"]
     (_, _, params) = [c for c in aws_calls.calls if c[1] == "TransactWriteItems"][0]
     # (an Update: it never touches `active`, which only an admin changes)
     keys = [
@@ -51,14 +62,15 @@ def test_staff_writes_are_the_read_and_one_transaction(aws_calls: CallLog, catal
     )
     assert status == 200
     # a reference change reads the catalog first (one Query)
-    assert aws_calls.operations() == ["Query", "GetItem", "TransactWriteItems"]
+    assert aws_calls.operations() == ["Query", "GetItem", *SLA_CONFIG, "TransactWriteItems"]
     aws_calls.clear()
     status, _, _ = call(
         "admin_reply_ticket", **AGENT, path={"ticket_id": ticket["id"]}, body={"message": "hi"}
     )
     assert status == 201
-    # the write-rate counter, the ticket, then the write (with the staff directory entry)
-    assert aws_calls.operations() == ["UpdateItem", "GetItem", "TransactWriteItems"]
+    # the write-rate counter, the ticket, the SLA configuration, then the write (with the
+    # staff directory entry)
+    assert aws_calls.operations() == ["UpdateItem", "GetItem", *SLA_CONFIG, "TransactWriteItems"]
 
 
 def test_the_public_form_is_its_limits_the_number_and_one_transaction(
@@ -82,6 +94,7 @@ def test_the_public_form_is_its_limits_the_number_and_one_transaction(
         "UpdateItem",
         "UpdateItem",
         "UpdateItem",
+        *SLA_CONFIG,
         "TransactWriteItems",
     ]
     (_, _, params) = [c for c in aws_calls.calls if c[1] == "TransactWriteItems"][0]
@@ -115,5 +128,11 @@ def test_following_a_guest_link_reads_the_link_and_the_thread(
     )
     assert status == 201, reply
     assert reply["message"]["author_name"] == "Gail Guest"
-    # the link, the guest's write-rate counter, the ticket, then the write
-    assert aws_calls.operations() == ["GetItem", "UpdateItem", "GetItem", "TransactWriteItems"]
+    # the link, the guest's write-rate counter, the ticket, the SLA configuration, the write
+    assert aws_calls.operations() == [
+        "GetItem",
+        "UpdateItem",
+        "GetItem",
+        *SLA_CONFIG,
+        "TransactWriteItems",
+    ]

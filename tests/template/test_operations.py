@@ -22,9 +22,15 @@ TOOLS_PY = ROOT / ".venv-tools" / "bin" / "python"
 # non-HTTP source invokes asynchronously and would need a DLQ/on-failure destination.
 STREAMS = {"DynamoDB", "Kinesis"}
 QUEUES = {"SQS"}
+# A rate rule's invocation carries nothing to lose (its event is the time): the next tick is
+# the retry, so such a function needs no failure destination and takes no async retry (a
+# retry would only run late); its errors page through its group's alarm (the SLA sweep).
+SCHEDULES = {"Schedule"}
 ALARM_LIMIT = 10  # metrics per metric-math alarm; alarms per CodeDeploy deployment group
-# Function groups whose Errors alarm pages but is no rollback trigger (docs/design.md 9.)
-NOT_ROLLBACK_TRIGGERS = {"ViewsFunctionsErrorsAlarm"}
+# Function groups whose Errors alarm pages but is no rollback trigger: CodeDeploy takes at
+# most 10 alarms (the API's two and eight groups). Their routes' failures roll back through
+# the API's 5xx-rate alarm; a scheduled function's errors page (docs/design.md, section 9).
+NOT_ROLLBACK_TRIGGERS = {"ViewsFunctionsErrorsAlarm", "SlaFunctionsErrorsAlarm"}
 CANARY = "Canary10Percent5Minutes"
 
 
@@ -78,6 +84,11 @@ def test_every_event_source_is_synchronous_or_has_a_failure_destination(tpl: App
     for name, kind, props in sources:
         if kind == "HttpApi":
             continue  # synchronous: the caller sees the error
+        if kind in SCHEDULES:
+            props_of_fn = tpl.resources("AWS::Serverless::Function")[name]["Properties"]
+            assert props_of_fn["EventInvokeConfig"]["MaximumRetryAttempts"] == 0, name
+            assert str(props["Schedule"]).startswith("rate("), name
+            continue
         # Then a stream mapping reports per record, bisects, gives up within bounds and
         # sends what it gave up on to a failure queue (nothing dropped silently)
         assert kind in STREAMS | QUEUES, (

@@ -27,6 +27,7 @@ NON_HTTP_FUNCTIONS = {
     "DeliverWebhooksFunction",
     "ReceiveMailFunction",
     "ProcessMailEventsFunction",
+    "SlaSweepFunction",
 }
 # actions IAM cannot scope to a resource (the service authorization reference lists no
 # resource type for them): granted on "*", and only these

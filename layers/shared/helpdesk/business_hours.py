@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -96,6 +96,24 @@ def schedule(
                 raise ScheduleError(f"{day}: intervals overlap")
         week.append(tuple(intervals))
     return Schedule(timezone, tuple(week), frozenset(closed or ()))
+
+
+def from_doc(stored: dict[str, Any]) -> Schedule:
+    """The schedule of a stored business-hours document (`helpdesk.schedules`): its hours,
+    holidays and expanded public-holiday dates; calendar hours when `always_open`."""
+    if stored.get("always_open"):
+        return CALENDAR
+    hours = {
+        day: [(iv["start"], iv["end"]) for iv in intervals]
+        for day, intervals in (stored.get("hours") or {}).items()
+    }
+    closed = [_date(d) for d in (stored.get("holidays") or [])]
+    closed += [_date(d) for d in (stored.get("public_holiday_dates") or [])]
+    return schedule(stored["timezone"], hours, closed)
+
+
+def _date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def _minutes(t: time, end: bool = False) -> int:

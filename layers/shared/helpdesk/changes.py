@@ -48,6 +48,8 @@ TYPES: dict[str, str] = {
     "restored": "ticket.restored",
     "merged_into": "ticket.merged",
     "requester_erased": "requester.erased",
+    "sla_warning": "sla.warning",
+    "sla_breached": "sla.breached",
     store_feed.PURGED: "ticket.purged",
 }
 TOMBSTONES = {"ticket.deleted", "ticket.restored", "ticket.purged", "requester.erased"}
@@ -91,6 +93,8 @@ def _data(
         }
     elif ev.type == "manager_comment_changed":
         out["changed"] = ["manager_comment"]
+    elif ev.type in ("sla_warning", "sla_breached"):
+        out |= {k: ev.data.get(k) for k in ("metric", "cycle", "due_at", "target_minutes")}
     return out
 
 

@@ -6,10 +6,12 @@ Changes go through the lifecycle and `tickets.mutate` (version-checked writes).
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from typing import Any, Literal, NamedTuple
 
-from helpdesk import attachments, catalog, lifecycle, listplan, ratelimit, telemetry
-from helpdesk.clock import now_iso
+from helpdesk import attachments, catalog, lifecycle, listplan, ratelimit, slaclock, telemetry
+from helpdesk.clock import iso, now, now_iso
 from helpdesk.domain import Category, Department, Message, Side, Status, Ticket
 from helpdesk.errors import (
     AssigneeUnknownError,
@@ -242,6 +244,68 @@ def queue(
     )
 
 
+SLA_FILTER = re.compile(r"^(breached|due_within:(\d{1,6}))$")
+SLA_PAGE_READS = 5  # Query pages of the due list one queue page may read
+
+
+def sla_queue(
+    p: Principal,
+    f: QueueFilters,
+    *,
+    sla: str | None,
+    limit: int,
+    cursor: str | None,
+) -> StaffTicketList:
+    """The queue by service level (issue 23): `sla=breached` (a running metric past its
+    due time), `sla=due_within:<minutes>` (due from now to then), soonest due first, from
+    the SLA_DUE due list (one Query per page, then one BatchGetItem; never a Scan). Other
+    filters are checked on the page's tickets (a page may be short and still have a cursor);
+    `total` is null (with `updated_since`, as everywhere, the page's size)."""
+    p.require_staff()
+    if f.view is not None:
+        raise ViewWithFiltersError("view= combines with limit and cursor only")
+    at = now()
+    since, until = "", "9999"
+    if sla is not None:
+        found = SLA_FILTER.match(sla)
+        if found is None:
+            raise BadRequestError("sla is breached or due_within:<minutes>")
+        if found.group(2) is None:
+            until = iso(at)
+        else:
+            since, until = iso(at), iso(at + timedelta(minutes=int(found.group(2))))
+    signature = f"sla/{sla or ''}"
+    after = decode_cursor(cursor, expect=signature)["k"] if cursor else None
+    rest = queue_conditions(p, f._replace(number=None))
+    updated_since = _since_key(f.updated_since)
+
+    def wanted(t: Ticket | None) -> bool:
+        return (
+            t is not None
+            and t.deleted_at is None
+            and not f.deleted
+            and (f.number is None or t.number == f.number)
+            and (updated_since is None or t.updated_at >= updated_since)
+            and listplan.meets(rest.conditions, t, rest.held)
+        )
+
+    tickets: list[Ticket] = []
+    for _ in range(SLA_PAGE_READS):
+        ids, after = store_lists.sla_due(since, until, limit - len(tickets), after)
+        found_tickets = store_lists.get_tickets(ids) if ids else {}
+        tickets += [t for t in map(found_tickets.get, ids) if t is not None and wanted(t)]
+        if after is None or len(tickets) >= limit:
+            break
+    next_cursor = encode_cursor({"l": signature, "k": after}) if after else None
+    named = any(t.category_id or t.department_id for t in tickets)
+    names = catalog.names() if named else {}
+    return StaffTicketList(
+        items=[StaffTicketSummary.of(t, names) for t in tickets],
+        next_cursor=next_cursor,
+        total=len(tickets) if f.updated_since is not None else None,  # a sync: the page's
+    )
+
+
 def _since_key(since: str | None) -> str | None:
     if since is None:
         return None
@@ -261,7 +325,7 @@ def get_ticket(p: Principal, ticket_id: str) -> StaffTicketResponse:
     if thread is None:
         raise TicketNotFoundError()
     t = thread.ticket
-    return StaffTicketResponse.build(t, thread.messages, _undeliverable(t))
+    return StaffTicketResponse.build(t, thread.messages, _undeliverable(t), slaclock.view(t.sla))
 
 
 def _undeliverable(t: Ticket) -> list[Suppression]:
@@ -450,6 +514,7 @@ def create_for(p: Principal, req: StaffCreateTicketRequest) -> StaffTicketRespon
         attachments=plan.refs,
     )
     out = lifecycle.open_ticket_for(ticket, p.user_id, now, req.status)
+    out = out._replace(ticket=slaclock.track(None, out.ticket))
     with attachments.linking(plan):
         store_retry.on_conflict(
             lambda: store_tickets.create_ticket(
@@ -458,7 +523,8 @@ def create_for(p: Principal, req: StaffCreateTicketRequest) -> StaffTicketRespon
             operation="admin_create_ticket",
         )
     telemetry.count("TicketsCreated")
-    return StaffTicketResponse.build(out.ticket, [first], _undeliverable(out.ticket))
+    t = out.ticket
+    return StaffTicketResponse.build(t, [first], _undeliverable(t), slaclock.view(t.sla))
 
 
 def reply(p: Principal, ticket_id: str, req: StaffReplyRequest) -> StaffReplyResponse:

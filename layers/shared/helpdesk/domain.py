@@ -158,6 +158,9 @@ class Ticket(BaseModel):
     merged_into: str | None = None
     merged_into_number: int | None = None
 
+    # service levels (issue 23): the metric clocks (helpdesk.sla), kept in the write path
+    sla: dict[str, Any] | None = None
+
     version: int = 0
     event_seq: int = 0
 

@@ -171,6 +171,18 @@ class ScheduleInvalidError(ValidationFailedError):
     code, title = "SCHEDULE_INVALID", "The business-hours schedule cannot be used"
 
 
+class SlaPolicyInvalidError(ValidationFailedError):
+    code, title = "SLA_POLICY_INVALID", "The SLA policy names an unknown schedule"
+
+
+class SlaPolicyNotFoundError(NotFoundError):
+    code, title = "SLA_POLICY_NOT_FOUND", "No SLA policy with this id"
+
+
+class SlaPolicyLimitReachedError(ConflictError):
+    code, title = "SLA_POLICY_LIMIT_REACHED", "There are as many SLA policies as allowed"
+
+
 class IdempotencyKeyReusedError(ValidationFailedError):
     code, title = "IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used with another request"
 

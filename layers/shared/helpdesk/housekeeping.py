@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from helpdesk import attachments, lifecycle
+from helpdesk import attachments, lifecycle, slaclock
 from helpdesk.clock import now, now_iso
 from helpdesk.domain import Ticket
 from helpdesk.errors import (
@@ -232,6 +232,8 @@ def merge(p: Principal, source_id: str, req: MergeRequest) -> MergeResponse:
         notes = sum(m.internal for m in copies)
         src = lifecycle.merge_source(source, p.user_id, now, target)
         tgt = lifecycle.merge_target(target, p.user_id, now, source, len(copies) - notes, notes)
+        src = src._replace(ticket=slaclock.track(source, src.ticket))
+        tgt = tgt._replace(ticket=slaclock.track(target, tgt.ticket))
         store_tickets.save_tickets(
             [(source, src.ticket, src.events), (target, tgt.ticket, tgt.events)]
         )

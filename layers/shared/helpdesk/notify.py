@@ -9,9 +9,9 @@ each exactly once:
   staff reply (its text and attachment names), a move to resolved or closed (the
   requester's with one signed one-click rating link per score), the merge of the ticket
   into another;
-- staff: the assignee on a customer message and on being assigned; an unassigned ticket's
-  customer message goes to its department's active agents, else to the queue address
-  (`NotificationQueueAddress`), if any;
+- staff: the assignee on a customer message, on being assigned and on an SLA warning or
+  breach (issue 23); an unassigned ticket's customer message and SLA events go to its
+  department's active agents, else to the queue address (`NotificationQueueAddress`), if any;
 - never: internal notes (to anyone), mail to the change's own author, to a suppressed
   address, of a kind its recipient turned off, about a deleted (or purged) ticket.
 
@@ -45,8 +45,18 @@ logger = Logger(service="helpdesk")
 DONE = frozenset({Status.RESOLVED, Status.CLOSED})
 # the event types that may call for mail (a record with none of them is skipped unread)
 MAILED_TYPES = frozenset(
-    {"created", "replied", "status_changed", "closed", "merged_into", "assigned"}
+    {
+        "created",
+        "replied",
+        "status_changed",
+        "closed",
+        "merged_into",
+        "assigned",
+        "sla_warning",
+        "sla_breached",
+    }
 )
+SLA_TYPES = frozenset({"sla_warning", "sla_breached"})
 
 
 class Planned(NamedTuple):
@@ -133,6 +143,8 @@ def _wanted(
         return [_Wanted("ticket_resolved", customers, "customer", {})]
     if ev.type == "merged_into":
         return [_Wanted("ticket_merged", customers, "customer", {"data": dict(ev.data)})]
+    if ev.type in SLA_TYPES:  # the assignee, else the department's agents, else the queue
+        return [_Wanted(ev.type, staff(), "staff", {"data": dict(ev.data)})]
     if ev.type == "assigned":
         to = ev.changes.get("assignee_id", {}).get("to")
         email = staff_email(str(to)) if to else None
@@ -240,7 +252,8 @@ class Notifier:
         # in the events' BatchGetItem: no call of its own
         department_id = (
             ticket.department_id
-            if not ticket.assignee_id and _may_carry_customer_message(record)
+            if not ticket.assignee_id
+            and (_may_carry_customer_message(record) or SLA_TYPES & set(record.types))
             else None
         )
         events, department = store_feed.get_events_and_department(

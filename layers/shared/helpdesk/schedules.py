@@ -8,7 +8,6 @@ the saving year), so no other function imports the `holidays` package.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from helpdesk import business_hours
@@ -34,19 +33,7 @@ CALENDAR_HOURS: dict[str, Any] = {
 
 def schedule_of(stored: dict[str, Any]) -> business_hours.Schedule:
     """The arithmetic's schedule for a stored (or requested) schedule document."""
-    if stored.get("always_open"):
-        return business_hours.CALENDAR
-    hours = {
-        day: [(iv["start"], iv["end"]) for iv in intervals]
-        for day, intervals in (stored.get("hours") or {}).items()
-    }
-    closed = [_date(d) for d in (stored.get("holidays") or [])]
-    closed += [_date(d) for d in (stored.get("public_holiday_dates") or [])]
-    return business_hours.schedule(stored["timezone"], hours, closed)
-
-
-def _date(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
+    return business_hours.from_doc(stored)
 
 
 def get_business_hours(p: Principal) -> BusinessHoursResponse:

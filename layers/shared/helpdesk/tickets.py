@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple, Protocol
 
-from helpdesk import attachments, lifecycle, listplan, ratelimit, telemetry
+from helpdesk import attachments, lifecycle, listplan, ratelimit, slaclock, telemetry
 from helpdesk.clock import now_iso
 from helpdesk.domain import (
     CUSTOMER_PRIORITIES,
@@ -140,6 +140,7 @@ def create_ticket(
         mail_id=mail_id,
     )
     out = lifecycle.open_ticket(ticket, p.user_id, now)
+    out = out._replace(ticket=slaclock.track(None, out.ticket))
     with attachments.linking(plan):
         # a conflict is on a shared list counter: the new ticket is not written; write
         # it again (its id and number are ours alone)
@@ -341,6 +342,7 @@ def mutate(
         out = change(ticket)
         if not out.changed:
             return Outcome(ticket, [])
+        out = out._replace(ticket=slaclock.track(ticket, out.ticket, out.messages))
         store_tickets.save_ticket(
             ticket, out.ticket, out.events, out.messages, links, staff=staff, also=also
         )

@@ -14,6 +14,8 @@ MailKind = Literal[
     "ticket_merged",
     "customer_message",
     "ticket_assigned",
+    "sla_warning",
+    "sla_breached",
 ]
 
 
@@ -22,7 +24,7 @@ class NotificationPreferences(BaseModel):
     kinds: dict[MailKind, bool] = Field(
         description="Every kind of mail and whether it is sent: ticket_created (the "
         "acknowledgement), staff_reply, ticket_resolved, ticket_merged (to requesters and "
-        "cc), customer_message, ticket_assigned (to staff)"
+        "cc), customer_message, ticket_assigned, sla_warning, sla_breached (to staff)"
     )
 
 

@@ -1,7 +1,7 @@
 """The staff desk: the queue, one ticket with its notes and metrics, changes, replies,
 the event history and bulk updates."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import EmailStr, Field, StringConstraints, model_validator
 
@@ -105,6 +105,33 @@ class StaffReplyRequest(RequestBody):
     attachment_ids: list[Id] = Field(default_factory=list, max_length=5)
 
 
+SlaMetricName = Literal["first_reply", "next_reply", "resolution"]
+
+
+class SlaMetric(BaseModel):
+    """One service-level metric of a ticket (issue 23)."""
+
+    target_minutes: int = Field(description="The target, in minutes of `schedule`")
+    schedule: str = Field(description="The business-hours schedule id (`calendar`: always open)")
+    cycle: int = Field(description="1, then one more per reopening (resolution) or new message")
+    due_at: str | None = Field(description="When the target is reached; null while paused")
+    state: Literal["active", "paused", "fulfilled", "breached"] = Field(
+        description="paused: the ticket is waiting, or the schedule is closed now"
+    )
+    time_left_minutes: int | None = Field(
+        description="Schedule minutes left (negative: over); null once fulfilled"
+    )
+    met: bool | None = Field(description="Once fulfilled: within the target")
+    fulfilled_at: str | None
+
+
+class Sla(BaseModel):
+    """The ticket's service levels: the policy that applies and each metric with a target."""
+
+    policy_id: str | None
+    metrics: dict[SlaMetricName, SlaMetric]
+
+
 class Metrics(BaseModel):
     interaction_count: int
     first_response_seconds: int | None
@@ -175,10 +202,17 @@ class StaffTicketResponse(StaffTicketSummary):
         description="The requester's and cc addresses that get no mail: they bounced for good "
         "or complained (GET /admin/suppressions; an admin may lift one)"
     )
+    sla: Sla | None = Field(
+        default=None, description="Service levels (null: no SLA policy target applies)"
+    )
 
     @classmethod
     def build(
-        cls, t: Ticket, messages: list[Message], undeliverable: list[Suppression]
+        cls,
+        t: Ticket,
+        messages: list[Message],
+        undeliverable: list[Suppression],
+        sla: dict[str, Any] | None = None,
     ) -> "StaffTicketResponse":
         data: dict[str, Any] = t.model_dump()
         return cls(
@@ -204,6 +238,7 @@ class StaffTicketResponse(StaffTicketSummary):
             messages=[StaffMessageResponse.of_staff(m) for m in messages],
             attachments=[a for m in messages for a in m.attachments],
             undeliverable=undeliverable,
+            sla=Sla.model_validate(sla) if sla else None,
             etag=etag(t),
         )
 

@@ -236,6 +236,13 @@ def counter_of(pk: str) -> tuple[str, int] | None:
 # GSI keys; other lists' entries are keys only.
 SORTABLE = (QUEUE, DELETED)
 
+# The SLA due lists (issue 23), kept by the list indexer beside the lists above but sorted by
+# a time of the ticket's SLA state instead of its last activity (`store.lists.sla_places`):
+# SLA_DUE by the earliest due time of its running metrics (the queue's `sla=` filters and
+# `sort=due`), SLA_NEXT by the next instant the sweep has to act (a warning or a breach).
+SLA_DUE = f"{QUEUE}#SLA"
+SLA_NEXT = f"{QUEUE}#SLA#NEXT"
+
 
 def sortable(listkey: str) -> bool:
     """Whether the list's entries carry the GSI1/GSI2 copies (`SORTABLE`, timed views)."""
@@ -403,6 +410,8 @@ IDEMPOTENCY = "IDEMPOTENCY"  # Powertools' records: PK=IDEMPOTENCY, SK=<hash>
 
 CONFIG = "CONFIG"
 BUSINESS_HOURS = Key(CONFIG, "BUSINESS_HOURS")
+# CONFIG / SLA_POLICIES: every SLA policy, one item, `version`-checked (helpdesk.slapolicies).
+SLA_POLICIES = Key(CONFIG, "SLA_POLICIES")
 
 
 # ---------------------------------------------------------------- change feed

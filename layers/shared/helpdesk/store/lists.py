@@ -232,17 +232,18 @@ class _Held(NamedTuple):
     where: Placement
     exists: bool
     revision: int | None  # None: a record written before revisions (none is 0 then)
+    sla: dict[str, str]  # the ticket's places on the SLA due lists (sla_places)
 
 
 def _held(ticket_id: str) -> _Held:
     found = codec.get(keys.index_state(ticket_id).av(), consistent=True)
     if not found:
-        return _Held(-1, NOWHERE, False, None)
+        return _Held(-1, NOWHERE, False, None, {})
     data = codec.plain(found)
     lists = dict.fromkeys(data.get("lists") or [], data.get("a", ""))
     where = Placement(lists, data.get("u", ""), data.get("c", ""))
     revision = int(data["r"]) if "r" in data else None
-    return _Held(int(data["v"]), where, True, revision)
+    return _Held(int(data["v"]), where, True, revision, dict(data.get("sla") or {}))
 
 
 def _guard(held: _Held) -> dict[str, Any]:
@@ -271,11 +272,21 @@ def _kept_views(held: Placement, views: Sequence[ViewDef]) -> set[str]:
     return kept
 
 
-def _commit(ticket_id: str, held: _Held, wanted: Placement, version: int | None) -> Applied:
+def _commit(
+    ticket_id: str,
+    held: _Held,
+    wanted: Placement,
+    version: int | None,
+    wanted_sla: dict[str, str] | None = None,
+) -> Applied:
     """Move the ticket's entries from `held` to `wanted` and commit the record (`version`:
     None removes it) with the counters' moves in one transaction (one plain write when no
-    counter moves); puts before deletes: a ticket moving in a list is never absent from it."""
+    counter moves); puts before deletes: a ticket moving in a list is never absent from it.
+    `wanted_sla`: its places on the SLA due lists (None: as held)."""
+    sla = held.sla if wanted_sla is None else wanted_sla
     change = diff(ticket_id, held.where, wanted)
+    sla_puts, sla_deletes = sla_diff(ticket_id, held.sla, sla)
+    change = change._replace(puts=change.puts + sla_puts, deletes=change.deletes + sla_deletes)
     room = codec.MAX_TRANSACTION_ITEMS - 1  # the record takes one item
     if len(change.counters) > room:
         # More lists joined or left at once than one transaction holds (a new ticket on many
@@ -291,8 +302,8 @@ def _commit(ticket_id: str, held: _Held, wanted: Placement, version: int | None)
             held.where.updated or wanted.updated,
             held.where.created or wanted.created,
         )
-        _commit(ticket_id, held, step, held.version if held.exists else 0)
-        return _commit(ticket_id, _held(ticket_id), wanted, version)
+        _commit(ticket_id, held, step, held.version if held.exists else 0, held.sla)
+        return _commit(ticket_id, _held(ticket_id), wanted, version, sla)
     moves = [counter_update(lk, d, ticket_id) for lk, d in sorted(change.counters.items())]
     codec.batch_write([{"PutRequest": {"Item": i}} for i in change.puts])
     codec.batch_write([{"DeleteRequest": {"Key": k}} for k in change.deletes])
@@ -302,6 +313,8 @@ def _commit(ticket_id: str, held: _Held, wanted: Placement, version: int | None)
         commit = {"Delete": {"TableName": codec.table(), "Key": state.av(), **guard}}
     else:
         item = _state_item(ticket_id, version, wanted, (held.revision or 0) + 1)
+        if sla:
+            item["sla"] = codec.av(sla)
         commit = {"Put": {"TableName": codec.table(), "Item": item, **guard}}
     if moves:
         codec.transact([commit, *moves])
@@ -325,7 +338,9 @@ def apply(ticket_id: str, ticket: Ticket | None, views: Sequence[ViewDef] = ()) 
     if ticket is not None and ticket.deleted_at is None:
         at = keys.sort_value(ticket.last_activity_at, ticket.id)
         wanted.lists.update(dict.fromkeys(_kept_views(held.where, views), at))
-    return _commit(ticket_id, held, wanted, None if ticket is None else ticket.version)
+    return _commit(
+        ticket_id, held, wanted, None if ticket is None else ticket.version, sla_places(ticket)
+    )
 
 
 def place_in_view(ticket_id: str, ticket: Ticket | None, view: ViewDef) -> Applied | None:
@@ -552,3 +567,112 @@ def count(listkeys_: Iterable[str]) -> int:
         found = codec.get(shards[0].av())
         return int(found["n"]["N"]) if found else 0
     return sum(int(i["n"]["N"]) for i in codec.batch_get([k.av() for k in shards]))
+
+
+# ---------------------------------------------------------------- the SLA due lists (issue 23)
+# Thin entries like the others (`L#<listkey>`, SK `<time>#<ticket id>`, `id`), sorted by a
+# time of the ticket's SLA state, without counters; the index record keeps their sort keys
+# (`sla`: listkey -> SK) so that a moved entry's old key is deleted.
+
+
+def sla_places(t: Ticket | None) -> dict[str, str]:
+    """The due lists a ticket is on, and at which sort key: SLA_DUE at the earliest due
+    time of its running metrics, SLA_NEXT at the next instant the sweep has to act; none
+    for a deleted or merged ticket, or one without a running targeted metric."""
+    if t is None or t.deleted_at is not None or t.merged_into or not t.sla:
+        return {}
+    out: dict[str, str] = {}
+    metrics = (t.sla.get("metrics") or {}).values()
+    dues = [m["due_at"] for m in metrics if m.get("due_at") and not m.get("stopped_at")]
+    if dues:
+        out[keys.SLA_DUE] = keys.sort_value(min(dues), t.id)
+    if t.sla.get("next_at"):
+        out[keys.SLA_NEXT] = keys.sort_value(str(t.sla["next_at"]), t.id)
+    return out
+
+
+def sla_diff(
+    ticket_id: str, held: dict[str, str], wanted: dict[str, str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The entry puts and deletes that take a ticket's due-list entries from `held` to
+    `wanted` (an entry whose time did not move is left alone)."""
+    puts = [
+        codec.item({**keys.Key(keys.entries_pk(lk), sk).fields(), "kind": "entry", "id": ticket_id})
+        for lk, sk in sorted(wanted.items())
+        if held.get(lk) != sk
+    ]
+    deletes = [
+        keys.Key(keys.entries_pk(lk), sk).av()
+        for lk, sk in sorted(held.items())
+        if wanted.get(lk) != sk
+    ]
+    return puts, deletes
+
+
+def sla_to_act(until: str, limit: int, after: str | None = None) -> tuple[list[str], str | None]:
+    """The tickets the SLA sweep has something to do for at `until` (SLA_NEXT entries up
+    to that time), soonest first: (ids, a cursor if more follow)."""
+    return _sla_entries(keys.SLA_NEXT, "", until, limit, after)
+
+
+def sla_due(
+    since: str, until: str, limit: int, after: str | None = None
+) -> tuple[list[str], str | None]:
+    """The tickets whose earliest running due time is in [since, until] (SLA_DUE), soonest
+    first: (ids, a cursor if more follow). `since` "": from the start of the list."""
+    return _sla_entries(keys.SLA_DUE, since, until, limit, after)
+
+
+def _sla_entries(
+    listkey: str, since: str, until: str, limit: int, after: str | None
+) -> tuple[list[str], str | None]:
+    """One Query of `limit` + 1 entries with times in [since, until]."""
+    pk = keys.entries_pk(listkey)
+    low, high = keys.sort_value(since, ""), keys.sort_value(until, "\uffff")
+    params: dict[str, Any] = {
+        "TableName": codec.table(),
+        "KeyConditionExpression": "PK = :pk AND SK BETWEEN :lo AND :hi",
+        "ExpressionAttributeValues": {":pk": {"S": pk}, ":lo": {"S": low}, ":hi": {"S": high}},
+        "Limit": limit + 1,
+    }
+    if after:
+        params["ExclusiveStartKey"] = {"PK": {"S": pk}, "SK": {"S": after}}
+    try:
+        out = codec.client().query(**params)
+    except ClientError as ex:
+        raise StoreError() from ex
+    items = out.get("Items", [])
+    more = len(items) > limit
+    items = items[:limit]
+    next_key = items[-1]["SK"]["S"] if more and items else None
+    return [i["id"]["S"] for i in items], next_key
+
+
+def queue_created_between(start: str, end: str, limit: int) -> tuple[list[Ticket], bool]:
+    """The queue's tickets created in [start, end) (the whole queue's GSI1 copies, by
+    creation: Queries of that range only, then BatchGetItems), at most `limit`: (tickets,
+    whether more were left out). Deleted tickets are not on the queue."""
+    ids: list[str] = []
+    params: dict[str, Any] = {
+        "TableName": codec.table(),
+        "IndexName": "GSI1",
+        "KeyConditionExpression": "GSI1PK = :pk AND GSI1SK BETWEEN :lo AND :hi",
+        "ExpressionAttributeValues": {
+            ":pk": {"S": keys.entries_pk(keys.QUEUE)},
+            ":lo": {"S": keys.sort_value(start, "")},
+            ":hi": {"S": _just_below(keys.sort_value(end, ""))},
+        },
+        "ProjectionExpression": "id",
+    }
+    try:
+        while len(ids) <= limit:
+            out = codec.client().query(**params)
+            ids += [i["id"]["S"] for i in out.get("Items", [])]
+            if "LastEvaluatedKey" not in out:
+                break
+            params["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+    except ClientError as ex:
+        raise StoreError() from ex
+    more = len(ids) > limit
+    found = get_tickets(ids[:limit])
+    return [found[i] for i in ids[:limit] if i in found], more
