@@ -174,9 +174,25 @@ def runtime_python() -> tuple[str, str | None]:
 KEPT = "### Before and after this wave's split (interleaved)"
 
 
-def kept(doc: str) -> str:
-    """The hand-measured subsection KEPT of the current document, up to the next heading."""
-    return KEPT + doc.split(KEPT, 1)[1].split("\n#", 1)[0] if KEPT in doc else ""
+def kept(doc: str, heading: str = KEPT) -> str:
+    """A hand-measured subsection of the current document, up to the next heading."""
+    return heading + doc.split(heading, 1)[1].split("\n#", 1)[0] if heading in doc else ""
+
+
+# Subsections measured by their own commands (not part of `make bench`'s run: minutes each at
+# 50,000 tickets), kept as they are when the document is regenerated; re-run the command a
+# subsection names to refresh it.
+KEPT_SECTIONS = (
+    "### Write cost: what SLA adds (issue 23)",
+    "### The SLA sweep: reads per run (issue 23)",
+    "### Saved views: write cost with 0, 10 and 50 views defined (issue 22)",
+    "### Combined queue filters: items read per page (issue 22)",
+    "### The staff queue at 500 per page (issue 22)",
+)
+
+
+def kept_sections(doc: str) -> str:
+    return "".join(kept(doc, heading) for heading in KEPT_SECTIONS)
 
 
 ROUND_TRIP_NOTES = """Against the target (reads: 1 call, 2 where a total is returned; writes: 1 transaction plus
@@ -405,6 +421,7 @@ def main() -> None:
     index_gb = indexer_gb()
     cold_text = cold.rsplit("\n{", 1)[0]
     warm_text = warm_out.rsplit("\n{", 1)[0]
+    previous = OUT.read_text() if OUT.exists() else ""
     doc = f"""# Benchmarks
 
 Measured with `make bench` (`python -m bench.run{" --quick" if args.quick else ""}`) on
@@ -493,7 +510,7 @@ indexer's failure queue: the views issue must split such a commit).
 
 {list_cost.rsplit(chr(10) + "[", 1)[0].strip()}
 
-{CONTENTION_NOTES}
+{kept_sections(previous)}{CONTENTION_NOTES}
 
 {contention.strip()}
 
