@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import tomllib
 from typing import Any
 
@@ -15,6 +14,7 @@ import pytest
 
 from local.template import NESTED, ROOT, load, referenced
 from local.template import app as load_app
+from tests.template.test_operations import CANARY, _expanded
 
 TOOLS_PY = ROOT / ".venv-tools" / "bin" / "python"
 ROLES = ROOT / "stacks" / "roles.yaml"
@@ -101,17 +101,7 @@ def test_the_parent_stack_stays_inside_cloudformations_resource_limit() -> None:
             pytest.fail("tools venv missing: `make test` installs it")
         pytest.skip("tools venv (.venv-tools) not installed; run `make test`")
     # Given the parent template expanded by SAM as a canary deploy submits it
-    out = subprocess.run(
-        [str(TOOLS_PY), "-m", "local.lint_template", "--expand"]
-        + ["DeploymentStrategy=Canary10Percent5Minutes"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1", "PYTHONPATH": str(ROOT)},
-        timeout=300,
-    )
-    assert out.returncode == 0, out.stderr
-    resources = json.loads(out.stdout)["Resources"]
+    resources = _expanded(DeploymentStrategy=CANARY)["Resources"]
     # Then it has no role of a function, and each stack is under the limit
     assert not [
         k

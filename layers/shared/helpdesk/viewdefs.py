@@ -129,25 +129,52 @@ class ViewDef(NamedTuple):
         return found is not None and found.view_id == self.id
 
 
+def new_item(
+    view_id: str,
+    name: str,
+    filter_: dict[str, Any],
+    *,
+    sort: str,
+    order: str,
+    owner_id: str | None,
+    position: int,
+    at: str,
+    default: bool = False,
+) -> dict[str, Any]:
+    """A new view's item: generation 1, `building` until its backfill has been through the
+    queue (`owner_id` None: shared)."""
+    return {
+        "id": view_id,
+        "name": name,
+        "filter": filter_,
+        "sort": sort,
+        "order": order,
+        "shared": owner_id is None,
+        "owner_id": owner_id,
+        "position": position,
+        "default": default,
+        "generation": 1,
+        "state": "building",
+        "cursor": None,
+        "rev": 0,
+        "created_at": at,
+        "updated_at": at,
+    }
+
+
 def defaults(at: str) -> list[dict[str, Any]]:
     """The default views' items (shared, `building` until backfilled)."""
     return [
-        {
-            "id": view_id,
-            "name": name,
-            "filter": ViewFilter.of(f).as_data(),
-            "sort": sort,
-            "order": "desc",
-            "shared": True,
-            "owner_id": None,
-            "position": n * 10,
-            "default": True,
-            "generation": 1,
-            "state": "building",
-            "cursor": None,
-            "rev": 0,
-            "created_at": at,
-            "updated_at": at,
-        }
+        new_item(
+            view_id,
+            name,
+            ViewFilter.of(f).as_data(),
+            sort=sort,
+            order="desc",
+            owner_id=None,
+            position=n * 10,
+            at=at,
+            default=True,
+        )
         for n, (view_id, name, f, sort) in enumerate(DEFAULTS)
     ]

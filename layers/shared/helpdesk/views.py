@@ -39,7 +39,7 @@ from helpdesk.principal import Principal
 from helpdesk.store import catalog as store_catalog
 from helpdesk.store import lists as store_lists
 from helpdesk.store import views as store_views
-from helpdesk.viewdefs import DEFAULTS, ViewDef, defaults
+from helpdesk.viewdefs import DEFAULTS, ViewDef, defaults, new_item
 
 MAX_SHARED = 50  # shared views in all
 MAX_PERSONAL = 50  # personal views per owner
@@ -129,24 +129,16 @@ def create_view(p: Principal, req: ViewCreateRequest) -> ViewResponse:
     _may_manage(p, req.shared)
     _check_filter(req.filter)
     _check_room(p, _all(seed=True), req.shared)
-    at = now_iso()
-    data = {
-        "id": new_id("view"),
-        "name": req.name,
-        "filter": req.filter.model_dump(mode="json"),
-        "sort": req.sort,
-        "order": req.order,
-        "shared": req.shared,
-        "owner_id": None if req.shared else p.user_id,
-        "position": req.position,
-        "default": False,
-        "generation": 1,
-        "state": "building",
-        "cursor": None,
-        "rev": 0,
-        "created_at": at,
-        "updated_at": at,
-    }
+    data = new_item(
+        new_id("view"),
+        req.name,
+        req.filter.model_dump(mode="json"),
+        sort=req.sort,
+        order=req.order,
+        owner_id=None if req.shared else p.user_id,
+        position=req.position,
+        at=now_iso(),
+    )
     store_views.create(data)
     telemetry.count("ViewsCreated")
     return ViewResponse.of(data)
