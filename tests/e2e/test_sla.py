@@ -13,11 +13,20 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import Runner
+from tests.e2e.conftest import Runner, start_runner
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
 RESPONSE_ONLY = ("open_now", "next_open", "public_holiday_dates")
+
+
+@pytest.fixture(scope="module")
+def runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
+    """A runner of its own: SLA policies and business hours are the desk's settings, which
+    the other end-to-end tests change on the shared runner (the authorization matrix leaves
+    policies that match every ticket; the first matching policy applies)."""
+    with start_runner(tmp_path_factory.mktemp("sla")) as r:
+        yield r
 
 
 @pytest.fixture
