@@ -144,3 +144,33 @@ def test_expiring_an_item_without_a_ttl_attribute_is_refused(aws: None) -> None:
         expire_item(TABLE, ticket_key(ticket["id"]))
     with pytest.raises(NotExpirable, match="no such item"):
         expire_item(TABLE, ticket_key("tkt_01jexample0000000000009999"))
+
+
+def test_an_index_commit_that_loses_a_race_is_decided_again_in_process(
+    aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from helpdesk.errors import ConcurrentUpdateError
+    from helpdesk.store import lists as store_lists
+    from tests.conftest import call, settle
+
+    # Given the list indexer's first commit loses a race (another delivery or a view's
+    # backfill committed between its read and its write)
+    real = store_lists.apply
+    lost: list[str] = []
+
+    def racing(ticket_id: str, *args: Any, **kwargs: Any) -> Any:
+        if not lost:
+            lost.append(ticket_id)
+            raise ConcurrentUpdateError()
+        return real(ticket_id, *args, **kwargs)
+
+    monkeypatch.setattr(store_lists, "apply", racing)
+    # When a ticket is opened and the stream delivered (settle fails on any indexer failure)
+    ticket = open_ticket("carla")
+    settle()
+    # Then the record was read and decided again at once, not failed into a batch retry:
+    # the ticket is in the queue and every counter matches its entries
+    assert lost == [ticket["id"]]
+    _, queue, _ = call("admin_list_tickets", user="agnes", roles="agent")
+    assert ticket["id"] in {t["id"] for t in queue["items"]}
+    assert_counters_match_entries()

@@ -3,7 +3,8 @@
 A request writes a ticket (and its messages and events) and nothing else of its lists;
 each stream record of a ticket item then moves the ticket's entries and counters to where
 the new image belongs (`store.lists.apply`: idempotent, version-guarded, counters exactly
-once). Records of one ticket are applied in order: once one fails, the batch's later records
+once; a commit that lost a race is read and decided again in process, `store.retry`).
+Records of one ticket are applied in order: once one fails, the batch's later records
 of the same ticket fail too without being tried, so Lambda retries them after it, in order
 (docs/design.md 2., "List index").
 
@@ -25,11 +26,12 @@ from typing import Any
 from helpdesk import telemetry
 from helpdesk.clock import now_iso
 from helpdesk.errors import ConcurrentUpdateError
-from helpdesk.store import codec, keys
+from helpdesk.store import codec, keys, retry
 from helpdesk.store import lists as store_lists
 from helpdesk.store import views as store_views
 from helpdesk.viewdefs import ViewDef, defaults
 
+RACE_ATTEMPTS = 5  # at most ~0.6 s of jittered pauses, well inside the function's timeout
 BACKFILL_STEP = 100  # tickets one backfill step places (one Query, one BatchGetItem, ~2 calls each)
 
 
@@ -73,7 +75,14 @@ class Indexer:
         image = change.get("NewImage") if record.get("eventName") != "REMOVE" else None
         try:
             ticket = codec.ticket_of(image) if image else None
-            applied = store_lists.apply(ticket_id, ticket, self.views)
+            # a commit that lost a race (another delivery, a view's backfill) is read and
+            # decided again at once, as requests are (store.retry); only a record that keeps
+            # losing fails into Lambda's retry of the batch
+            applied = retry.on_conflict(
+                lambda: store_lists.apply(ticket_id, ticket, self.views),
+                operation="index",
+                attempts=RACE_ATTEMPTS,
+            )
         except Exception:
             self.failed.add(ticket_id)
             raise
