@@ -427,3 +427,54 @@ def test_the_queue_has_a_sidebar_of_views_with_counts_linking_to_each() -> None:
 
     other = console(who("bob", "agent"), "/app/queue")["body"]
     assert made.id not in other
+
+
+# ------------------------------------------------------------------ service levels (issue 23)
+
+
+def test_the_ticket_page_shows_its_service_levels_and_the_queue_filters_by_them(
+    later: Any,
+) -> None:
+    from helpdesk import slapolicies
+    from helpdesk.models.sla import SlaPolicyCreateRequest
+
+    # Given an urgent ticket's first reply due within an hour (calendar time), and a low one
+    # with no target
+    slapolicies.create_policy(
+        ADMIN,
+        SlaPolicyCreateRequest.model_validate(
+            {"name": "Urgent", "targets": {"urgent": {"first_reply": {"minutes": 60}}}}
+        ),
+    )
+    open_ticket(ALICE, "Hello")  # Alice is a requester
+    urgent = intake("Server down", priority="urgent")
+    intake("A question", priority="low")
+
+    # When an agent opens the urgent ticket
+    page = console(AGENT, f"/app/queue/{urgent}")
+
+    # Then its first reply shows as running, due in an hour, with its target
+    assert page["statusCode"] == 200, page["body"]
+    metric = re.search(r'<li class="sla-(\w+)" data-metric="first_reply">(.*?)</li>', page["body"])
+    assert metric, page["body"]
+    assert metric.group(1) == "active"
+    assert re.search(r"\b(59|60) min left", metric.group(2)), metric.group(2)
+    assert "(target 60 min, calendar)" in metric.group(2)
+
+    # When the hour has passed, the queue filtered to breached tickets shows it alone, and
+    # the filter is kept in the form; sorting by the nearest due time lists it too
+    later(2 * 3600)
+    breached = console(AGENT, "/app/queue", query="sla=breached")
+    assert breached["statusCode"] == 200, breached["body"]
+    assert subjects(breached["body"]) == {"Server down"}
+    assert '<option value="breached" selected>' in breached["body"]
+    by_due = console(AGENT, "/app/queue", query="sort=due")
+    assert subjects(by_due["body"]) == {"Server down"}
+    over = console(AGENT, f"/app/queue/{urgent}")
+    assert re.search(
+        r'data-metric="first_reply"><strong>first reply</strong> breached', over["body"]
+    )
+    li = re.search(r"data-metric=\"first_reply\">(.*?)</li>", over["body"])
+    assert li and re.search(r"\b\d+ min over", li.group(1)), li and li.group(1)
+    # and an unknown choice is the form's 422, not a 500
+    assert console(AGENT, "/app/queue", query="sla=someday")["statusCode"] == 422

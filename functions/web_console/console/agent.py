@@ -25,7 +25,9 @@ TEXT_FILTERS = {
     "organization_id": 254,
     "external_ref": 170,  # <name>:<value>
 }
-SORTS = ("activity", "created", "updated")
+SORTS = ("activity", "created", "updated", "due")
+# the service-level filter's choices (desk.SLA_FILTER takes any `due_within:<minutes>`)
+SLA_CHOICES = ("breached", "due_within:60", "due_within:240", "due_within:1440")
 ORDERS = ("desc", "asc")
 PAGE = 25
 
@@ -38,7 +40,10 @@ class QueueQuery:
         params = request.query_params
         self.values = {
             name: value
-            for name in (*TEXT_FILTERS, "priority", "number", "guest", "view", "sort", "order")
+            for name in (
+                *TEXT_FILTERS,
+                *("priority", "number", "guest", "view", "sla", "sort", "order"),
+            )
             if (value := params.get(name, "").strip())
         }
         # repeated (checkboxes) or comma-separated (as the API): one list of statuses
@@ -84,6 +89,8 @@ class QueueQuery:
             raise ValidationFailedError("guest: true or false")
         if len(v.get("view", "")) > 64:
             raise ValidationFailedError("view: at most 64 characters")
+        if v.get("sla", SLA_CHOICES[0]) not in SLA_CHOICES:
+            raise ValidationFailedError(f"sla: one of {', '.join(SLA_CHOICES)}")
         return desk.QueueFilters(
             statuses=tuple(statuses),
             priority=v.get("priority"),
@@ -109,14 +116,20 @@ async def queue(request: Request) -> Response:
     q = QueueQuery(request)
     result, error, status = None, None, 200
     try:
-        result = desk.queue(
-            p,
-            q.filters(),
-            limit=PAGE,
-            cursor=q.cursor,
-            sort=q.values.get("sort", "activity"),  # type: ignore[arg-type]
-            order=q.values.get("order", "desc"),  # type: ignore[arg-type]
-        )
+        filters, sort = q.filters(), q.values.get("sort", "activity")
+        if "sla" in q.values or sort == "due":  # the due list, soonest first (issue 23)
+            result = desk.sla_queue(
+                p, filters, sla=q.values.get("sla"), limit=PAGE, cursor=q.cursor
+            )
+        else:
+            result = desk.queue(
+                p,
+                filters,
+                limit=PAGE,
+                cursor=q.cursor,
+                sort=sort,  # type: ignore[arg-type]
+                order=q.values.get("order", "desc"),  # type: ignore[arg-type]
+            )
     except (HelpdeskError, ValidationError) as exc:
         if isinstance(exc, HelpdeskError) and exc.status >= 500:
             raise  # ours, not the filters': the logged 500 page
