@@ -109,6 +109,8 @@ def _add_errors(op: dict[str, Any], public: bool) -> None:
         need(401, "TOKEN_MISSING", "TOKEN_EXPIRED", "TOKEN_INVALID")
     need(500, "INTERNAL_ERROR")
     need(503, "STORE_UNAVAILABLE")
+    if not public:
+        need(503, "ISSUER_UNAVAILABLE")
     for status, codes in extra.items():
         if status in responses and "content" in responses[status]:
             have = responses[status]["description"].removeprefix("Problem: ").split(", ")

@@ -164,3 +164,49 @@ def test_writes_past_the_limit_are_429_then_recover_after_the_window(
         clock.shift(50)
         assert call("create_ticket", user="bursty", body=body)[0] == 201
     settings.rate_limit_settings.cache_clear()
+
+
+def test_an_issuer_whose_keys_cannot_be_fetched_is_not_a_refused_token(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import json
+    import socket
+
+    from helpdesk import auth
+    from helpdesk.settings import AuthSettings
+    from local import devauth
+    from tests.conftest import invoke, make_event
+
+    # Given a JWT and an issuer whose keys endpoint is down (a port nothing listens on)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    down = AuthSettings(
+        issuer=devauth.ISSUER,
+        audience=devauth.AUDIENCE,
+        jwks_url=f"http://127.0.0.1:{port}/jwks.json",
+        auth_cache_seconds=0,
+    )
+    token = devauth.mint("dora")
+    # When the authorizer verifies it, Then the failure is ours, not TOKEN_INVALID (a client
+    # would drop a good token): the authorizer passes ISSUER_UNAVAILABLE on
+    with pytest.raises(auth.IssuerUnavailable):
+        auth.verify_jwt(token, down)
+    monkeypatch.setattr(auth, "auth_settings", lambda: down)
+    request = {"headers": {"authorization": f"Bearer {token}"}}
+    assert auth.authorize(request) == {
+        "isAuthorized": True,
+        "context": {"auth_error": "ISSUER_UNAVAILABLE"},
+    }
+    # and a route answers 503 problem+json with its code and Retry-After, before any route code
+    event = make_event("get_me")
+    event["requestContext"]["authorizer"] = {"lambda": {"auth_error": "ISSUER_UNAVAILABLE"}}
+    answer = invoke("get_me", event)
+    headers = {k.lower(): v for k, v in answer["headers"].items()}
+    assert answer["statusCode"] == 503 and headers["retry-after"] == "5"
+    assert headers["content-type"] == "application/problem+json"
+    assert json.loads(answer["body"])["code"] == "ISSUER_UNAVAILABLE"
+    # while a token that is really bad is still refused with its code
+    with pytest.raises(auth.AuthFailure) as refused:
+        auth.verify_jwt("not.a.jwt", down)
+    assert refused.value.code == "TOKEN_INVALID"

@@ -6,7 +6,8 @@ looked up with one GetItem, or a JWT. JWTs are checked against the issuer's JWKS
 results are cached in the warm authorizer. Staff roles are checked against the
 staff directory (`staff.py`): a deactivated member's JWT and API tokens lose
 them, within the cache TTL. Failures are returned as a code, never
-raised to API Gateway (see `principal.py` for why).
+raised to API Gateway (see `principal.py` for why); an issuer whose keys cannot be
+fetched is not the caller's token's fault: `ISSUER_UNAVAILABLE` (503), not `TOKEN_INVALID`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from helpdesk.principal import Principal, parse_roles
 from helpdesk.settings import AuthSettings, auth_settings
 
 ALGORITHMS = ["RS256"]
+ISSUER_UNAVAILABLE = "ISSUER_UNAVAILABLE"  # the auth_error of an issuer whose keys did not come
 LEEWAY_SECONDS = 30
 _CACHE_SIZE = 1024
 
@@ -32,6 +34,13 @@ class AuthFailure(Exception):
     def __init__(self, code: str) -> None:
         super().__init__(code)
         self.code = code
+
+
+class IssuerUnavailable(RuntimeError):
+    """The issuer's keys (JWKS) could not be fetched: our dependency failed, not the caller's
+    token. The authorizer answers it as `ISSUER_UNAVAILABLE` (the layer's 503 with
+    Retry-After), never as TOKEN_INVALID, which would tell a client with a good token to drop
+    it; nothing caches it (verified answers only are kept, and the gateway caches none)."""
 
 
 @lru_cache(maxsize=4)
@@ -71,7 +80,8 @@ def bearer_token(headers: dict[str, str] | None) -> str:
 
 
 def verify_jwt(token: str, settings: AuthSettings | None = None) -> Principal:
-    """The principal a valid JWT names, or AuthFailure(TOKEN_EXPIRED | TOKEN_INVALID)."""
+    """The principal a valid JWT names, or AuthFailure(TOKEN_EXPIRED | TOKEN_INVALID);
+    IssuerUnavailable when the issuer's keys cannot be fetched."""
     settings = settings or auth_settings()
     cache_key, cached = _cached(token)
     if cached is not None:
@@ -89,6 +99,8 @@ def verify_jwt(token: str, settings: AuthSettings | None = None) -> Principal:
         )
     except jwt.ExpiredSignatureError as ex:
         raise AuthFailure("TOKEN_EXPIRED") from ex
+    except jwt.PyJWKClientConnectionError as ex:  # before PyJWTError, its base
+        raise IssuerUnavailable(settings.resolved_jwks_url) from ex
     except (jwt.PyJWTError, ValueError) as ex:
         raise AuthFailure("TOKEN_INVALID") from ex
     principal = staff.jwt_principal(principal_from_claims(claims))
@@ -141,4 +153,6 @@ def authorize(event: dict[str, Any]) -> dict[str, Any]:
             principal = verify_jwt(token)
     except AuthFailure as failure:
         return {"isAuthorized": True, "context": {"auth_error": failure.code}}
+    except IssuerUnavailable:
+        return {"isAuthorized": True, "context": {"auth_error": ISSUER_UNAVAILABLE}}
     return {"isAuthorized": True, "context": principal.to_context()}

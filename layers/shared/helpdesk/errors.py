@@ -251,6 +251,15 @@ class AttachmentStorageError(HelpdeskError):
     code, status, title = "ATTACHMENT_STORAGE_UNAVAILABLE", 503, "File storage unavailable; retry"
 
 
+class IssuerUnavailableError(HelpdeskError):
+    """The authorizer could not fetch the token issuer's keys (JWKS): the token may be good."""
+
+    code, status, title = "ISSUER_UNAVAILABLE", 503, "The sign-in issuer is unavailable; retry"
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail, headers={"Retry-After": "5"})
+
+
 class StoreError(HelpdeskError):
     """DynamoDB refused or failed a call (`helpdesk.store` turns its ClientErrors into this)."""
 

@@ -12,7 +12,12 @@ import time
 from enum import StrEnum
 from typing import Any, NamedTuple
 
-from helpdesk.errors import ForbiddenError, InsufficientScopeError, UnauthenticatedError
+from helpdesk.errors import (
+    ForbiddenError,
+    InsufficientScopeError,
+    IssuerUnavailableError,
+    UnauthenticatedError,
+)
 
 
 class Role(StrEnum):
@@ -118,6 +123,8 @@ def principal_from_event(event: dict[str, Any]) -> Principal:
     ctx = (event.get("requestContext") or {}).get("authorizer", {}) or {}
     ctx = ctx.get("lambda") or {}
     error = ctx.get("auth_error")
+    if error == "ISSUER_UNAVAILABLE":  # the authorizer could not fetch the issuer's keys
+        raise IssuerUnavailableError("The token could not be checked now; retry")
     if error or not ctx.get("user_id"):
         raise UnauthenticatedError(
             _AUTH_DETAILS.get(error, _AUTH_DETAILS[None]), code=error or "TOKEN_MISSING"
