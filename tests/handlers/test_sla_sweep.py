@@ -7,25 +7,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 
 from local.schedules import scheduled_event
 from tests.conftest import CallLog, call, invoke_mapped, settle
+from tests.handlers.test_sla_tickets import (
+    ADMIN,
+    AGENT,
+    BERLIN,
+    FRIDAY_1630,
+    configured,
+    open_ticket,
+)
 from tests.handlers.test_webhooks import webhook_env  # noqa: F401  (a fixture)
 
-BERLIN = ZoneInfo("Europe/Berlin")
-FRIDAY_1630 = datetime(2026, 11, 27, 16, 30, tzinfo=BERLIN)
-ADMIN: dict[str, Any] = {"user": "adam", "roles": "admin"}
-AGENT: dict[str, Any] = {"user": "agnes", "roles": "agent"}
-OFFICE = {
-    "id": "office",
-    "name": "Berlin office",
-    "timezone": "Europe/Berlin",
-    "hours": {d: [{"start": "09:00", "end": "17:00"}] for d in ("mon", "tue", "wed", "thu", "fri")},
-}
 URGENT = {
     "name": "Urgent: one business hour",
     "conditions": {"priority": ["urgent"]},
@@ -36,22 +33,12 @@ URGENT = {
 
 @pytest.fixture
 def clock(aws: None) -> Iterator[time_machine.Traveller]:
-    with time_machine.travel(FRIDAY_1630, tick=False) as traveller:
-        assert call("admin_put_business_hours", **ADMIN, body={"schedules": [OFFICE]})[0] == 200
-        assert call("admin_create_sla_policy", **ADMIN, body=URGENT)[0] == 201
+    with configured(URGENT) as traveller:
         yield traveller
 
 
 def _open(priority: str = "urgent") -> str:
-    body = {
-        "requester": {"email": "carl@example.com", "name": "Carl"},
-        "subject": "Server down",
-        "message": "Nothing answers.",
-        "priority": priority,
-    }
-    status, ticket, _ = call("admin_create_ticket", **AGENT, body=body)
-    assert status == 201, ticket
-    return str(ticket["id"])
+    return str(open_ticket(priority)["id"])
 
 
 def sweep(at: datetime) -> dict[str, int]:

@@ -4,6 +4,7 @@ ticket change and the staff view shows it; what it costs per change."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -37,15 +38,23 @@ URGENT = {
 }
 
 
-@pytest.fixture
-def clock(aws: None) -> Iterator[time_machine.Traveller]:
+@contextmanager
+def configured(policy: dict[str, Any]) -> Iterator[time_machine.Traveller]:
+    """Friday 16:30 in Berlin (a clock the test moves), the office's hours and `policy`."""
     with time_machine.travel(FRIDAY_1630, tick=False) as traveller:
         assert call("admin_put_business_hours", **ADMIN, body={"schedules": [OFFICE]})[0] == 200
-        assert call("admin_create_sla_policy", **ADMIN, body=URGENT)[0] == 201
+        assert call("admin_create_sla_policy", **ADMIN, body=policy)[0] == 201
         yield traveller
 
 
-def _open(priority: str = "urgent") -> dict[str, Any]:
+@pytest.fixture
+def clock(aws: None) -> Iterator[time_machine.Traveller]:
+    with configured(URGENT) as traveller:
+        yield traveller
+
+
+def open_ticket(priority: str = "urgent") -> dict[str, Any]:
+    """Carl's ticket, opened by an agent at `priority`."""
     body = {
         "requester": {"email": "carl@example.com", "name": "Carl"},
         "subject": "Server down",
@@ -99,7 +108,7 @@ def _patch(ticket_id: str, **change: Any) -> dict[str, Any]:
 def test_friday_1630_first_reply_is_due_monday_0930_a_note_leaves_it_a_reply_fulfils_it(
     clock: time_machine.Traveller,
 ) -> None:
-    ticket = _open()
+    ticket = open_ticket()
     assert ticket["sla"]["metrics"]["first_reply"]["due_at"] == "2026-11-30T08:30:00.000000Z"
     sla = _view(ticket["id"])["sla"]
     first = sla["metrics"]["first_reply"]
@@ -131,7 +140,7 @@ def test_waiting_pauses_next_reply_and_a_policy_change_keeps_the_time_spent(
     clock: time_machine.Traveller,
 ) -> None:
     clock.move_to(datetime(2026, 11, 30, 9, 0, tzinfo=BERLIN))
-    ticket = _open()
+    ticket = open_ticket()
     _reply(ticket["id"])
     clock.move_to(datetime(2026, 11, 30, 10, 0, tzinfo=BERLIN))
     _customer_reply(ticket["id"])
@@ -160,7 +169,7 @@ def test_resolving_fulfils_resolution_and_reopening_starts_a_new_cycle(
     clock: time_machine.Traveller,
 ) -> None:
     clock.move_to(datetime(2026, 11, 30, 9, 0, tzinfo=BERLIN))
-    ticket = _open()
+    ticket = open_ticket()
     clock.move_to(datetime(2026, 11, 30, 11, 0, tzinfo=BERLIN))
     _patch(ticket["id"], status="resolved")
     res = _view(ticket["id"])["sla"]["metrics"]["resolution"]
@@ -175,7 +184,7 @@ def test_resolving_fulfils_resolution_and_reopening_starts_a_new_cycle(
 def test_what_sla_adds_to_a_ticket_change(
     clock: time_machine.Traveller, aws_calls: CallLog
 ) -> None:
-    ticket = _open()
+    ticket = open_ticket()
     aws_calls.clear()
     _reply(ticket["id"])
     ops = aws_calls.operations()
@@ -205,7 +214,7 @@ def test_a_ticket_from_before_service_levels_gets_its_clocks_from_what_it_record
     # Given an urgent ticket opened Monday 09:00, answered at 09:20, the customer writing
     # again at 09:40, as written before SLA existed (no `sla` on the item)
     clock.move_to(datetime(2026, 11, 30, 9, 0, tzinfo=BERLIN))
-    ticket = _open()
+    ticket = open_ticket()
     clock.move_to(datetime(2026, 11, 30, 9, 20, tzinfo=BERLIN))
     _reply(ticket["id"])
     clock.move_to(datetime(2026, 11, 30, 9, 40, tzinfo=BERLIN))
