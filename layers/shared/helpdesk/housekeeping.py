@@ -154,7 +154,7 @@ def erase_requester(p: Principal, user_id: str, req: EraseRequest) -> ErasureRep
         report.attachments_deleted += store_housekeeping.delete_keys(
             store_housekeeping.attachment_keys(redacted.attachment_ids)
         )
-        mail.append(store_housekeeping.received_mail_of_ticket(ticket_id))
+        mail.append(redacted.mail)
     # the mail he sent (dropped too) and the mail received into his tickets: raw messages
     # (every version), records, log and sender entries (docs/design.md, "Erasure")
     mail.append(store_housekeeping.received_mail_from(emails))

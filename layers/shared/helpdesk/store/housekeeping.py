@@ -126,6 +126,7 @@ class Redacted(NamedTuple):
     messages: int
     events: int
     attachment_ids: list[str]
+    mail: ReceivedMail  # the mail received into the ticket (none with `merged_from`)
 
 
 def redact_thread(
@@ -133,7 +134,8 @@ def redact_thread(
 ) -> Redacted:
     """Blank every message body (notes too) and every event's free text on a ticket.
 
-    Returns the attachment ids the messages carried (their items and files go next).
+    Returns the attachment ids the messages carried (their items and files go next), and
+    the mail received into the ticket (from the same read: its `MI#` pointers).
     Author names of the requester's messages are blanked; staff names stay.
     With `merged_from`, only the messages merged from that ticket number (another
     requester's ticket holding his thread after a forced merge), events untouched.
@@ -176,7 +178,12 @@ def redact_thread(
                 {":e": {"M": {}}},
             )
             events += 1
-    return Redacted(messages, events, attachment_ids)
+    pointers = [
+        codec.plain(i)
+        for i in items
+        if merged_from is None and i["SK"]["S"].startswith(keys.INBOUND_POINTER)
+    ]
+    return Redacted(messages, events, attachment_ids, _received(pointers))
 
 
 def attachment_keys(attachment_ids: Iterable[str]) -> list[dict[str, Any]]:

@@ -114,13 +114,14 @@ def placement(
     )
 
 
+def _thin_entry(lk: str, sort_key: str, ticket_id: str) -> dict[str, Any]:
+    """A thin entry's attributes: its key and the ticket id."""
+    return {**keys.Key(keys.entries_pk(lk), sort_key).fields(), "kind": "entry", "id": ticket_id}
+
+
 def _entry_item(lk: str, ticket_id: str, where: Placement) -> dict[str, Any]:
-    """A thin entry: its key and the ticket id (the sortable lists add their GSI keys)."""
-    data: dict[str, Any] = {
-        **keys.Key(keys.entries_pk(lk), where.lists[lk]).fields(),
-        "kind": "entry",
-        "id": ticket_id,
-    }
+    """A thin entry (the sortable lists add their GSI keys)."""
+    data = _thin_entry(lk, where.lists[lk], ticket_id)
     if keys.sortable(lk):
         data |= {
             "GSI1PK": keys.entries_pk(lk),
@@ -597,7 +598,7 @@ def sla_diff(
     """The entry puts and deletes that take a ticket's due-list entries from `held` to
     `wanted` (an entry whose time did not move is left alone)."""
     puts = [
-        codec.item({**keys.Key(keys.entries_pk(lk), sk).fields(), "kind": "entry", "id": ticket_id})
+        codec.item(_thin_entry(lk, sk, ticket_id))
         for lk, sk in sorted(wanted.items())
         if held.get(lk) != sk
     ]
